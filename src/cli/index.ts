@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+import { runCli } from './main';
+
+runCli(process.argv.slice(2), {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  env: process.env,
+}).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`groundwork: ${(error as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

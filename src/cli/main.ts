@@ -1,0 +1,228 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_MAX_FILE_BYTES, DocsIndex, type UpdateSummary } from '../core/docsIndex';
+import { createEmbedder, type EmbedderKind } from '../core/embedding/createEmbedder';
+import { type EvalQuery, scoreRun } from '../core/eval/metrics';
+import { defaultIndexDir } from '../core/indexLocation';
+import { formatBytes } from '../core/discovery/readDocument';
+import type { SearchResult } from '../core/types';
+
+const USAGE = `usage: groundwork <command> DIR [options]
+
+commands:
+  index DIR                       index (or update the index of) the docs in DIR
+  status DIR                      files indexed, skipped files with reasons, embedder, chunks, size on disk
+  search DIR "question"           ranked passages; --queries FILE.jsonl for a batch (one JSON line per query)
+  eval DIR --queries FILE.jsonl   nDCG@10, R@1, R@5, R@10, MRR@10 and sec5 on labelled questions
+
+options:
+  --index DIR          where the index lives (default: a folder under ~/.cache/groundwork)
+  --embedder NAME      offline (default, no network) or openai
+  --embedding-model M  with --embedder openai (default text-embedding-3-small); key from OPENAI_API_KEY
+  --base-url URL       OpenAI-compatible endpoint
+  --dimensions N       embedding dimensions
+  --include GLOB       only index matching files (repeatable)
+  --exclude GLOB       never index matching files (repeatable)
+  --max-file-bytes N   skip larger files (default ${DEFAULT_MAX_FILE_BYTES})
+  --filter GLOB        search only matching paths (repeatable)
+  --k N                results per query (default 10)
+  --json               machine-readable output on stdout`;
+
+export class UsageError extends Error {}
+
+interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: NodeJS.ProcessEnv;
+}
+
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        index: { type: 'string' },
+        embedder: { type: 'string', default: 'offline' },
+        'embedding-model': { type: 'string' },
+        'base-url': { type: 'string' },
+        dimensions: { type: 'string' },
+        include: { type: 'string', multiple: true },
+        exclude: { type: 'string', multiple: true },
+        'max-file-bytes': { type: 'string' },
+        filter: { type: 'string', multiple: true },
+        k: { type: 'string' },
+        queries: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr(`groundwork: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, dir, ...rest] = positionals;
+  if (values.help || !command) {
+    (values.help ? io.stdout : io.stderr)(`${USAGE}\n`);
+    return values.help ? 0 : 2;
+  }
+  try {
+    if (!['index', 'status', 'search', 'eval'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (!dir) throw new UsageError(`${command} needs a folder: groundwork ${command} DIR`);
+    const root = path.resolve(dir);
+    const stat = await fs.stat(root).catch(() => undefined);
+    if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a readable folder`);
+    const k = positiveInt(values.k, 'k') ?? 10;
+    const embedder = createEmbedder({
+      kind: values.embedder as EmbedderKind,
+      baseURL: values['base-url'],
+      apiKey: io.env.OPENAI_API_KEY,
+      model: values['embedding-model'],
+      dimensions: positiveInt(values.dimensions, 'dimensions'),
+    });
+    const index = await DocsIndex.open({
+      root,
+      indexDir: values.index ? path.resolve(values.index) : defaultIndexDir(root, io.env),
+      embedder,
+      discovery: { include: values.include, exclude: values.exclude },
+      maxFileBytes: positiveInt(values['max-file-bytes'], 'max-file-bytes'),
+      log: (message) => io.stderr(`${message}\n`),
+    });
+
+    if (command === 'status') {
+      const status = await index.status();
+      if (values.json) io.stdout(`${JSON.stringify(status)}\n`);
+      else io.stdout(formatStatus(status));
+      return 0;
+    }
+
+    const summary = await index.update({ progress: progressPrinter(io) });
+    if (command === 'index') {
+      if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
+      else io.stdout(formatSummary(summary, index));
+      return 0;
+    }
+
+    const filters = { k, pathGlobs: values.filter };
+    if (command === 'search' && !values.queries) {
+      const question = rest.join(' ').trim();
+      if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
+      const results = await index.search(question, filters);
+      if (values.json) io.stdout(`${JSON.stringify({ query: question, results: results.map(toJsonResult) })}\n`);
+      else io.stdout(formatResults(results));
+      return 0;
+    }
+
+    if (!values.queries) throw new UsageError('eval needs --queries FILE.jsonl');
+    const queries = await readQueries(values.queries);
+    const ranked = new Map<string, SearchResult[]>();
+    for (const query of queries) ranked.set(query.id, await index.search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
+    if (command === 'search') {
+      for (const query of queries) io.stdout(`${JSON.stringify({ id: query.id, results: ranked.get(query.id)!.map(toJsonResult) })}\n`);
+      return 0;
+    }
+    const scores = scoreRun(queries, ranked);
+    if (values.json) io.stdout(`${JSON.stringify(scores)}\n`);
+    else io.stdout(`${Object.entries(scores).map(([key, value]) => `${key}=${value}`).join(' ')}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`groundwork: ${error.message}\n`);
+      return 2;
+    }
+    io.stderr(`groundwork: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
+function positiveInt(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`--${name} must be a positive whole number, got "${value}"`);
+  return n;
+}
+
+async function readQueries(file: string): Promise<EvalQuery[]> {
+  let raw: string;
+  try {
+    raw = await fs.readFile(file, 'utf8');
+  } catch {
+    throw new UsageError(`cannot read the queries file ${file}`);
+  }
+  return raw
+    .split('\n')
+    .filter((line) => line.trim())
+    .map((line, i) => {
+      try {
+        const query = JSON.parse(line) as EvalQuery;
+        if (typeof query.question !== 'string') throw new Error();
+        query.id = String(query.id ?? i + 1);
+        query.relevant ??= [];
+        return query;
+      } catch {
+        throw new UsageError(`${file}:${i + 1} is not a JSON object with a "question"`);
+      }
+    });
+}
+
+function progressPrinter(io: CliIo) {
+  let last = 0;
+  return ({ done, total }: { done: number; total: number }) => {
+    const now = Date.now();
+    if (now - last < 1000 && done !== total) return;
+    last = now;
+    io.stderr(`indexing ${done}/${total} files\n`);
+  };
+}
+
+function toJsonResult(r: SearchResult) {
+  return {
+    path: r.path,
+    startLine: r.startLine,
+    endLine: r.endLine,
+    score: round(r.score),
+    lexicalScore: round(r.lexicalScore),
+    vectorScore: round(r.vectorScore),
+    heading: r.headingPath.join(' > '),
+    anchor: r.anchor,
+    text: r.text,
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 1e5) / 1e5;
+}
+
+function formatResults(results: SearchResult[]): string {
+  if (!results.length) return 'No matching passages.\n';
+  return results
+    .map((r, i) => {
+      const preview = r.text.split('\n').filter((l) => l.trim()).slice(0, 2).join(' ').slice(0, 160);
+      return `${i + 1}. ${r.path}:${r.startLine}-${r.endLine}  ${r.headingPath.join(' > ')}  (score ${r.score.toFixed(3)})\n   ${preview}`;
+    })
+    .join('\n')
+    .concat('\n');
+}
+
+function formatSummary(summary: UpdateSummary, index: DocsIndex): string {
+  const state = summary.cancelled ? 'Cancelled; kept' : 'Indexed';
+  return `${state}: ${index.fileCount} files, ${summary.chunks} chunks (${summary.added} added, ${summary.changed} changed, ${summary.removed} removed, ${summary.unchanged} unchanged, ${summary.skipped} skipped).\n`;
+}
+
+function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string {
+  const lines = [
+    `folder:    ${status.root}`,
+    `index:     ${status.indexDir}`,
+    `files:     ${status.files}`,
+    `chunks:    ${status.chunks}`,
+    `embedder:  ${status.embedder} (${status.dimensions} dimensions)`,
+    `size:      ${formatBytes(status.sizeOnDiskBytes)}`,
+    `updated:   ${status.updatedAt}`,
+    `skipped:   ${status.skipped.length}`,
+    ...status.skipped.map((s) => `  ${s.path}: ${s.reason}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,203 @@
+import type { Chunk } from '../types';
+import { countTokens, roughTokenEstimate } from '../tokens';
+import type { Outline, OutlineSection } from './outline';
+
+export interface ChunkSizing {
+  /** Largest chunk, in tokens, except a single line that is itself larger (that line is then split by characters). */
+  maxTokens: number;
+  /** Lines of the previous chunk repeated at the start of the next one within a section. */
+  overlapLines: number;
+}
+
+interface Unit {
+  start: number;
+  end: number;
+  tokens: number;
+}
+
+/** Packs each section's paragraphs and whole blocks into chunks of at most `maxTokens`, covering every non-blank line. */
+export function splitOutline(path: string, outline: Outline, sizing: ChunkSizing): Chunk[] {
+  const chunks: Chunk[] = [];
+  const atomicEndAt = new Map<number, number>();
+  for (const [start, end] of outline.atomic) atomicEndAt.set(start, Math.max(end, atomicEndAt.get(start) ?? end));
+  for (const section of mergeHeadingOnlySections(outline)) {
+    splitSection(path, outline, section, atomicEndAt, sizing, chunks);
+  }
+  return chunks;
+}
+
+/** A heading followed directly by a subheading carries no text of its own; it joins the section that follows. */
+function mergeHeadingOnlySections(outline: Outline): OutlineSection[] {
+  const merged: OutlineSection[] = [];
+  let pendingStart: number | undefined;
+  outline.sections.forEach((section, i) => {
+    const nonBlank = countNonBlank(outline, section.start, section.end);
+    const isLast = i === outline.sections.length - 1;
+    if (!isLast && nonBlank <= 2 && isHeadingOnly(outline, section)) {
+      pendingStart ??= section.start;
+      return;
+    }
+    merged.push(pendingStart === undefined ? section : { ...section, start: pendingStart });
+    pendingStart = undefined;
+  });
+  return merged;
+}
+
+function isHeadingOnly(outline: Outline, section: OutlineSection): boolean {
+  const text = outline.lines
+    .slice(section.start, section.end + 1)
+    .map((l) => l.text)
+    .join('\n');
+  return roughTokenEstimate(text) < 40;
+}
+
+function countNonBlank(outline: Outline, start: number, end: number): number {
+  let n = 0;
+  for (let i = start; i <= end; i++) if (outline.lines[i].text.trim()) n++;
+  return n;
+}
+
+function splitSection(
+  path: string,
+  outline: Outline,
+  section: OutlineSection,
+  atomicEndAt: Map<number, number>,
+  sizing: ChunkSizing,
+  out: Chunk[],
+): void {
+  const { lines } = outline;
+  let first = section.start;
+  let last = section.end;
+  while (first <= last && !lines[first].text.trim()) first++;
+  while (last >= first && !lines[last].text.trim()) last--;
+  if (first > last) return;
+
+  const emit = (start: number, end: number) => pushChunk(path, outline, section, start, end, out);
+  const whole = joinLines(outline, first, last);
+  if (roughTokenEstimate(whole) <= sizing.maxTokens || countTokens(whole) <= sizing.maxTokens) {
+    emit(first, last);
+    return;
+  }
+
+  const units = sectionUnits(outline, first, last, atomicEndAt);
+  let chunkStart = -1;
+  let chunkEnd = -1;
+  let chunkTokens = 0;
+  const flush = () => {
+    if (chunkStart >= 0) emit(chunkStart, chunkEnd);
+    chunkStart = -1;
+    chunkTokens = 0;
+  };
+  for (const unit of units) {
+    if (unit.tokens > sizing.maxTokens) {
+      flush();
+      splitByLines(path, outline, section, unit, sizing.maxTokens, out);
+      continue;
+    }
+    if (chunkStart >= 0 && chunkTokens + unit.tokens > sizing.maxTokens) {
+      const [previousStart, previousEnd] = [chunkStart, chunkEnd];
+      flush();
+      const overlapStart = overlapStartFor(outline, previousStart, previousEnd, sizing.overlapLines);
+      if (overlapStart !== undefined) {
+        const overlapTokens = countTokens(joinLines(outline, overlapStart, unit.start - 1));
+        if (overlapTokens + unit.tokens <= sizing.maxTokens) {
+          chunkStart = overlapStart;
+          chunkTokens = overlapTokens;
+        }
+      }
+    }
+    if (chunkStart < 0) chunkStart = unit.start;
+    chunkEnd = unit.end;
+    chunkTokens += unit.tokens;
+  }
+  flush();
+}
+
+/** Paragraphs (runs of non-blank lines) and atomic blocks, in order; blank lines between them belong to no unit. */
+function sectionUnits(outline: Outline, first: number, last: number, atomicEndAt: Map<number, number>): Unit[] {
+  const units: Unit[] = [];
+  let i = first;
+  while (i <= last) {
+    if (!outline.lines[i].text.trim()) {
+      i++;
+      continue;
+    }
+    let end = i;
+    const atomicEnd = atomicEndAt.get(i);
+    if (atomicEnd !== undefined) {
+      end = Math.min(atomicEnd, last);
+    } else {
+      while (end + 1 <= last && outline.lines[end + 1].text.trim() && !atomicEndAt.has(end + 1)) end++;
+    }
+    units.push({ start: i, end, tokens: countTokens(joinLines(outline, i, end)) + 1 });
+    i = end + 1;
+  }
+  return units;
+}
+
+function overlapStartFor(outline: Outline, lowest: number, previousEnd: number, overlapLines: number): number | undefined {
+  if (overlapLines <= 0) return undefined;
+  let taken = 0;
+  let start = previousEnd + 1;
+  for (let i = previousEnd; i >= lowest && taken < overlapLines; i--) {
+    start = i;
+    if (outline.lines[i].text.trim()) taken++;
+  }
+  return taken ? start : undefined;
+}
+
+/** A block too big for one chunk: split on line boundaries, and a single over-long line by characters. */
+function splitByLines(path: string, outline: Outline, section: OutlineSection, unit: Unit, maxTokens: number, out: Chunk[]): void {
+  let start = -1;
+  let tokens = 0;
+  for (let i = unit.start; i <= unit.end; i++) {
+    const lineTokens = countTokens(outline.lines[i].text) + 1;
+    if (lineTokens > maxTokens) {
+      if (start >= 0) pushChunk(path, outline, section, start, i - 1, out);
+      start = -1;
+      tokens = 0;
+      splitLongLine(path, outline, section, i, maxTokens, out);
+      continue;
+    }
+    if (start >= 0 && tokens + lineTokens > maxTokens) {
+      pushChunk(path, outline, section, start, i - 1, out);
+      start = -1;
+      tokens = 0;
+    }
+    if (start < 0) start = i;
+    tokens += lineTokens;
+  }
+  if (start >= 0) pushChunk(path, outline, section, start, unit.end, out);
+}
+
+function splitLongLine(path: string, outline: Outline, section: OutlineSection, index: number, maxTokens: number, out: Chunk[]): void {
+  const text = outline.lines[index].text;
+  // Three characters per token is below what prose and code average, so each piece stays within the limit.
+  const step = maxTokens * 3;
+  const line = outline.lines[index].line;
+  for (let offset = 0; offset < text.length; offset += step) {
+    const piece = text.slice(offset, offset + step);
+    out.push({ path, headingPath: section.headingPath, startLine: line, endLine: line, anchor: section.anchor, text: piece, tokens: countTokens(piece) });
+  }
+}
+
+function pushChunk(path: string, outline: Outline, section: OutlineSection, start: number, end: number, out: Chunk[]): void {
+  while (end > start && !outline.lines[end].text.trim()) end--;
+  const text = joinLines(outline, start, end);
+  if (!text.trim()) return;
+  out.push({
+    path,
+    headingPath: section.headingPath,
+    startLine: outline.lines[start].line,
+    endLine: outline.lines[end].line,
+    anchor: section.anchor,
+    text,
+    tokens: countTokens(text),
+  });
+}
+
+function joinLines(outline: Outline, start: number, end: number): string {
+  let text = outline.lines[start].text;
+  for (let i = start + 1; i <= end; i++) text += '\n' + outline.lines[i].text;
+  return text;
+}

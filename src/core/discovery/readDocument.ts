@@ -1,0 +1,66 @@
+import { promises as fs } from 'node:fs';
+
+export type ReadOutcome =
+  | { ok: true; text: string; size: number; mtimeMs: number }
+  | { ok: false; reason: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads a document as UTF-8 text, refusing binary, undecodable and over-size files with a reason. */
+export async function readDocument(absolutePath: string, maxBytes: number): Promise<ReadOutcome> {
+  let stat;
+  try {
+    stat = await fs.stat(absolutePath);
+  } catch (error) {
+    return { ok: false, reason: `unreadable: ${describeFsError(error)}` };
+  }
+  if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+  if (stat.size > maxBytes) {
+    return { ok: false, reason: `over the size limit (${formatBytes(stat.size)} > ${formatBytes(maxBytes)})` };
+  }
+  let bytes: Buffer;
+  try {
+    bytes = await fs.readFile(absolutePath);
+  } catch (error) {
+    return { ok: false, reason: `unreadable: ${describeFsError(error)}` };
+  }
+  return decodeDocument(bytes, stat.mtimeMs);
+}
+
+export function decodeDocument(bytes: Uint8Array, mtimeMs = 0): ReadOutcome {
+  if (looksBinary(bytes)) return { ok: false, reason: 'binary content' };
+  let text: string;
+  try {
+    text = utf8.decode(bytes);
+  } catch {
+    return { ok: false, reason: 'not valid UTF-8' };
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  return { ok: true, text, size: bytes.length, mtimeMs };
+}
+
+/** A NUL byte in the first 8 KB is what git and most editors take as the sign of a binary file. */
+function looksBinary(bytes: Uint8Array): boolean {
+  const end = Math.min(bytes.length, 8192);
+  for (let i = 0; i < end; i++) if (bytes[i] === 0) return true;
+  return false;
+}
+
+export function describeFsError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException)?.code;
+  if (code === 'ENOENT') return 'file not found';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  return error instanceof Error ? error.message : String(error);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** Splits text into lines, accepting LF, CRLF and lone CR endings; line i of the result is line i+1 of the file. */
+export function splitLines(text: string): string[] {
+  return text.split(/\r\n|\r|\n/);
+}

@@ -1,0 +1,15 @@
+import { createHash } from 'node:crypto';
+
+/** 32-bit FNV-1a: a fast, stable hash for bucketing (shards, feature hashing), not for integrity. */
+export function fnv1a(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
+}
