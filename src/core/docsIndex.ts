@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { chunkDocument, type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
+import { chunkDocument, type ChunkSizing, DEFAULT_CHUNK_SIZING, documentKind } from './chunking/chunkDocument';
 import { type DiscoveryOptions, discoverDocuments } from './discovery/discover';
 import { readDocument } from './discovery/readDocument';
 import type { Embedder } from './embedding/embedder';
@@ -52,6 +52,8 @@ export interface IndexStatus {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
+/** Notebooks carry their outputs (images, tables) inline; only their markdown is indexed, so they may be larger. */
+const NOTEBOOK_MAX_BYTES = 50 * 1024 * 1024;
 const DEFAULT_SHARDS = 32;
 /** Progress is committed to disk at least this often during a long build, so a cancel or crash keeps it. */
 const COMMIT_INTERVAL_MS = 8000;
@@ -195,7 +197,8 @@ export class DocsIndex {
           continue;
         }
       }
-      const read = await readDocument(file.absolutePath, maxBytes);
+      const limit = documentKind(file.path) === 'notebook' ? Math.max(maxBytes, NOTEBOOK_MAX_BYTES) : maxBytes;
+      const read = await readDocument(file.absolutePath, limit);
       if (!read.ok) {
         skipped.push({ path: file.path, reason: read.reason });
         if (known) pendingRemovals.push(file.path);

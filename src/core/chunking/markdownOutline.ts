@@ -16,7 +16,7 @@ export function outlineMarkdown(lines: SourceLine[]): Outline {
     for (let i = frontMatter.start; i <= frontMatter.end; i++) texts[i] = '';
   }
   const tokens = parser.parse(texts.join('\n'), {});
-  const headings: Array<{ index: number; level: number; title: string; anchor: string }> = [];
+  const headings: Array<{ index: number; bodyStart: number; level: number; title: string; anchor: string }> = [];
   for (let t = 0; t < tokens.length; t++) {
     const token = tokens[t];
     if (token.level !== 0 || !token.map) continue;
@@ -24,12 +24,17 @@ export function outlineMarkdown(lines: SourceLine[]): Outline {
     if (token.type === 'heading_open') {
       const raw = tokens[t + 1]?.content ?? '';
       const title = plainHeading(raw);
-      headings.push({ index: start, level: Number(token.tag.slice(1)), title, anchor: headingAnchor(raw, title, texts, start) });
+      headings.push({ index: start, bodyStart: endExclusive, level: Number(token.tag.slice(1)), title, anchor: headingAnchor(raw, title, texts, start) });
     } else if (token.type === 'fence' || token.type === 'code_block' || token.type === 'table_open' || token.type === 'html_block') {
       atomic.push([start, Math.min(endExclusive, lines.length) - 1]);
     }
   }
-  return { lines, sections: sectionsFromHeadings(lines.length, headings, rootTitle), atomic };
+  const sections = sectionsFromHeadings(lines.length, headings, rootTitle);
+  // A preamble that is only front matter joins the first section, whose title it usually describes.
+  if (frontMatter && sections.length > 1 && sections[0].start === 0 && texts.slice(frontMatter.end + 1, sections[0].end + 1).every((t) => !t.trim())) {
+    sections[0].bodyStart = sections[0].end + 1;
+  }
+  return { lines, sections, atomic };
 }
 
 function headingAnchor(raw: string, title: string, texts: string[], index: number): string {

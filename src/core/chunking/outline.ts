@@ -10,6 +10,8 @@ export interface OutlineSection {
   end: number;
   headingPath: string[];
   anchor: string;
+  /** First index after the heading's own lines; a section with no text from here on is only a heading. */
+  bodyStart: number;
 }
 
 /**
@@ -48,18 +50,18 @@ export function plainHeading(raw: string): string {
 
 /**
  * Builds sections from heading positions: each heading opens a section that runs until the next heading;
- * lines before the first heading form a preamble. `levels` and `titles` are parallel to `headingStarts`.
+ * lines before the first heading form a preamble.
  */
 export function sectionsFromHeadings(
   lineCount: number,
-  headings: Array<{ index: number; sectionStart?: number; level: number; title: string; anchor: string }>,
+  headings: Array<{ index: number; sectionStart?: number; bodyStart: number; level: number; title: string; anchor: string }>,
   rootTitle?: string,
 ): OutlineSection[] {
   const sections: OutlineSection[] = [];
   const stack: Array<{ level: number; title: string }> = [];
   const rootPath = rootTitle ? [rootTitle] : [];
   const firstStart = headings.length ? (headings[0].sectionStart ?? headings[0].index) : lineCount;
-  if (firstStart > 0) sections.push({ start: 0, end: firstStart - 1, headingPath: rootPath, anchor: '' });
+  if (firstStart > 0) sections.push({ start: 0, end: firstStart - 1, headingPath: rootPath, anchor: '', bodyStart: 0 });
   headings.forEach((heading, i) => {
     while (stack.length && stack[stack.length - 1].level >= heading.level) stack.pop();
     stack.push({ level: heading.level, title: heading.title });
@@ -69,7 +71,7 @@ export function sectionsFromHeadings(
     const path = stack.map((s) => s.title);
     // A front-matter title only heads the path when the document has no top-level heading of its own.
     const headingPath = rootTitle && stack[0].level > 1 ? [rootTitle, ...path] : path;
-    sections.push({ start, end, headingPath, anchor: heading.anchor });
+    sections.push({ start, end, headingPath, anchor: heading.anchor, bodyStart: heading.bodyStart });
   });
   return sections.filter((s) => s.end >= s.start);
 }

@@ -6,7 +6,7 @@ const ADORNMENT = /^([!-/:-@[-`{-~])\1{2,}\s*$/;
 export function outlineRst(lines: SourceLine[]): Outline {
   const texts = lines.map((l) => l.text);
   const styles: string[] = [];
-  const headings: Array<{ index: number; sectionStart: number; level: number; title: string; anchor: string }> = [];
+  const headings: Array<{ index: number; sectionStart: number; bodyStart: number; level: number; title: string; anchor: string }> = [];
   for (let i = 0; i + 1 < texts.length; i++) {
     const title = texts[i];
     const under = texts[i + 1];
@@ -21,6 +21,7 @@ export function outlineRst(lines: SourceLine[]): Outline {
     headings.push({
       index: i,
       sectionStart: over >= 0 ? over : i,
+      bodyStart: i + 2,
       level: styles.indexOf(style) + 1,
       title: clean,
       anchor: targetAbove(texts, over >= 0 ? over : i) ?? slugify(clean),

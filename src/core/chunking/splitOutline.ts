@@ -31,9 +31,8 @@ function mergeHeadingOnlySections(outline: Outline): OutlineSection[] {
   const merged: OutlineSection[] = [];
   let pendingStart: number | undefined;
   outline.sections.forEach((section, i) => {
-    const nonBlank = countNonBlank(outline, section.start, section.end);
     const isLast = i === outline.sections.length - 1;
-    if (!isLast && nonBlank <= 2 && isHeadingOnly(outline, section)) {
+    if (!isLast && !hasBody(outline, section)) {
       pendingStart ??= section.start;
       return;
     }
@@ -43,18 +42,9 @@ function mergeHeadingOnlySections(outline: Outline): OutlineSection[] {
   return merged;
 }
 
-function isHeadingOnly(outline: Outline, section: OutlineSection): boolean {
-  const text = outline.lines
-    .slice(section.start, section.end + 1)
-    .map((l) => l.text)
-    .join('\n');
-  return roughTokenEstimate(text) < 40;
-}
-
-function countNonBlank(outline: Outline, start: number, end: number): number {
-  let n = 0;
-  for (let i = start; i <= end; i++) if (outline.lines[i].text.trim()) n++;
-  return n;
+function hasBody(outline: Outline, section: OutlineSection): boolean {
+  for (let i = Math.max(section.bodyStart, section.start); i <= section.end; i++) if (outline.lines[i].text.trim()) return true;
+  return false;
 }
 
 function splitSection(

@@ -1,0 +1,181 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { chunkDocument } from '../../src/core/chunking/chunkDocument';
+import { splitLines } from '../../src/core/discovery/readDocument';
+import type { Chunk } from '../../src/core/types';
+
+const fixtures = path.join(__dirname, '../fixtures/docs');
+const read = (relative: string) => readFileSync(path.join(fixtures, relative), 'utf8');
+
+function linesOf(chunks: Chunk[], text: string): string[] {
+  const lines = splitLines(text);
+  return chunks.map((c) => lines.slice(c.startLine - 1, c.endLine).join('\n'));
+}
+
+/** Every non-blank line of the file lies inside some chunk's line range. */
+function assertCovers(chunks: Chunk[], text: string): void {
+  const lines = splitLines(text);
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    assert.ok(
+      chunks.some((c) => c.startLine <= i + 1 && i + 1 <= c.endLine),
+      `line ${i + 1} (${JSON.stringify(line.slice(0, 40))}) is in no chunk`,
+    );
+  });
+}
+
+test('markdown splits by section with heading path, anchors and 1-based line ranges', () => {
+  const text = read('guide/install.md');
+  const chunks = chunkDocument('guide/install.md', text);
+  assert.deepEqual(
+    chunks.map((c) => [c.startLine, c.endLine, c.headingPath.join(' > '), c.anchor]),
+    [
+      [1, 8, 'Installing Widgetron', 'installing-widgetron'],
+      [10, 12, 'Installing Widgetron > Requirements', 'requirements'],
+      [14, 26, 'Installing Widgetron > Install with pip', 'install-with-pip'],
+      [28, 30, 'Installing Widgetron > Troubleshooting', 'trouble'],
+    ],
+  );
+  // The chunk text is exactly the file's text at the reported lines, so a citation opens what was indexed.
+  assert.deepEqual(
+    chunks.map((c) => c.text),
+    linesOf(chunks, text),
+  );
+  assert.ok(chunks.every((c) => c.tokens > 0));
+});
+
+test('front matter joins the first section, and its title heads the path when there is no top-level heading', () => {
+  const chunks = chunkDocument('a.md', '---\ntitle: "Guide"\n---\n\n## Part one\n\nText.\n');
+  assert.deepEqual(
+    chunks.map((c) => [c.startLine, c.endLine, c.headingPath]),
+    [[1, 7, ['Guide', 'Part one']]],
+  );
+});
+
+test('a fenced code block and a table stay whole when the section is split', () => {
+  const prose = Array.from({ length: 40 }, (_, i) => `Sentence number ${i} explains one more detail of the system.`).join('\n\n');
+  const code = ['```python', ...Array.from({ length: 20 }, (_, i) => `value_${i} = compute(${i})`), '```'].join('\n');
+  const table = ['| a | b |', '|---|---|', ...Array.from({ length: 15 }, (_, i) => `| ${i} | ${i * 2} |`)].join('\n');
+  const text = `# Big\n\n${prose}\n\n${code}\n\n${table}\n\n${prose}\n`;
+  const chunks = chunkDocument('big.md', text, { maxTokens: 300, overlapLines: 0 });
+  assert.ok(chunks.length > 2);
+  const fenceStart = splitLines(text).indexOf('```python') + 1;
+  const holding = chunks.filter((c) => c.startLine <= fenceStart && fenceStart <= c.endLine);
+  assert.equal(holding.length, 1);
+  assert.ok(holding[0].text.includes('value_19 = compute(19)\n```'));
+  assert.ok(chunks.some((c) => c.text.includes('| a | b |') && c.text.includes('| 14 | 28 |')));
+  assert.ok(chunks.every((c) => c.tokens <= 300));
+  assertCovers(chunks, text);
+});
+
+test('a code block larger than a chunk is split on line boundaries', () => {
+  const code = ['```', ...Array.from({ length: 300 }, (_, i) => `line ${i} of a very long listing`), '```'].join('\n');
+  const chunks = chunkDocument('code.md', `# Listing\n\n${code}\n`, { maxTokens: 200, overlapLines: 0 });
+  assert.ok(chunks.length >= 5);
+  assert.ok(chunks.every((c) => c.tokens <= 200));
+  assertCovers(chunks, `# Listing\n\n${code}\n`);
+});
+
+test('an unterminated code fence keeps the rest of the document, split by lines', () => {
+  const text = `# Title\n\nIntro.\n\n\`\`\`js\n${'console.log(1);\n'.repeat(200)}`;
+  const chunks = chunkDocument('open.md', text, { maxTokens: 150, overlapLines: 0 });
+  assertCovers(chunks, text);
+});
+
+test('deeply nested lists do not break chunking', () => {
+  const text = `# Lists\n\n${Array.from({ length: 60 }, (_, i) => `${'  '.repeat(i)}- level ${i}`).join('\n')}\n`;
+  const chunks = chunkDocument('lists.md', text);
+  assertCovers(chunks, text);
+});
+
+test('a 10 MB single line is split into pieces that all cite that line and lose no text', () => {
+  const line = 'word '.repeat(2 * 1024 * 1024);
+  const chunks = chunkDocument('one-line.txt', line, { maxTokens: 400, overlapLines: 0 });
+  assert.ok(chunks.length > 100);
+  assert.ok(chunks.every((c) => c.startLine === 1 && c.endLine === 1 && c.tokens <= 400));
+  assert.equal(chunks.map((c) => c.text).join(''), line.replace(/\s+$/, '') + (line.endsWith(' ') ? ' ' : ''));
+});
+
+test('reStructuredText: titles by adornment, labels as anchors, literal blocks kept whole', () => {
+  const text = read('guide/retries.rst');
+  const chunks = chunkDocument('guide/retries.rst', text);
+  assert.deepEqual(
+    chunks.map((c) => [c.startLine, c.headingPath.join(' > '), c.anchor]),
+    [
+      [1, 'Retry policy', 'retry-policy'],
+      [8, 'Retry policy > Configuring retries', 'configuring-retries'],
+      [18, 'Retry policy > Configuring retries > Timeouts', 'timeouts'],
+    ],
+  );
+  assert.ok(chunks[1].text.includes('client = Widgetron(max_retries=5)\n    client.fetch("items")'));
+  assertCovers(chunks, text);
+});
+
+test('notebooks: markdown cells only, cited at their lines in the .ipynb file', () => {
+  const text = read('guide/tour.ipynb');
+  const chunks = chunkDocument('guide/tour.ipynb', text);
+  assert.ok(chunks.every((c) => !c.text.includes('code cells are not indexed')));
+  const fileLines = splitLines(text);
+  const tuning = chunks.find((c) => c.headingPath.includes('Sprocket tuning'))!;
+  assert.match(fileLines[tuning.startLine - 1], /## Sprocket tuning/);
+  assert.match(fileLines[tuning.endLine - 1], /Tune the sprocket/);
+});
+
+test('a malformed notebook is an error the indexer can report', () => {
+  assert.throws(() => chunkDocument('bad.ipynb', '{"cells": [ oops'), /malformed notebook/);
+});
+
+test('plain text and AsciiDoc are chunked too', () => {
+  const chunks = chunkDocument('api/notes.txt', read('api/notes.txt'));
+  assert.equal(chunks.length, 1);
+  const adoc = chunkDocument('a.adoc', '= Manual\n\nIntro.\n\n[[setup]]\n== Setup\n\n----\nmake install\n----\n');
+  assert.deepEqual(adoc.map((c) => [c.headingPath.join(' > '), c.anchor]), [
+    ['Manual', 'manual'],
+    ['Manual > Setup', 'setup'],
+  ]);
+});
+
+test('empty and blank files give no chunks', () => {
+  assert.deepEqual(chunkDocument('e.md', ''), []);
+  assert.deepEqual(chunkDocument('e.rst', '\n\n   \n'), []);
+});
+
+const markdownLine = fc.oneof(
+  fc.constant(''),
+  fc.constant('```'),
+  fc.constant('~~~python'),
+  fc.constant('---'),
+  fc.constant('| a | b |'),
+  fc.constant('|---|---|'),
+  fc.constant('<div>'),
+  fc.constant('    indented code'),
+  fc.constant('Title\n====='),
+  fc.constant('.. note::'),
+  fc.constant('(target)='),
+  fc.string({ maxLength: 60 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+  fc.tuple(fc.integer({ min: 1, max: 6 }), fc.string({ maxLength: 30 })).map(([n, s]) => `${'#'.repeat(n)} ${s.replace(/[\r\n]/g, ' ')}`),
+  fc.lorem({ maxCount: 40 }),
+);
+
+for (const extension of ['md', 'rst', 'txt', 'adoc']) {
+  test(`property: ${extension} chunks cover every non-blank line, stay in range and are deterministic`, () => {
+    fc.assert(
+      fc.property(fc.array(markdownLine, { maxLength: 120 }), fc.integer({ min: 40, max: 400 }), (lines, maxTokens) => {
+        const text = lines.join('\n');
+        const sizing = { maxTokens, overlapLines: 0 };
+        const chunks = chunkDocument(`doc.${extension}`, text, sizing);
+        assertCovers(chunks, text);
+        const lineCount = splitLines(text).length;
+        for (const c of chunks) {
+          assert.ok(c.startLine >= 1 && c.startLine <= c.endLine && c.endLine <= lineCount);
+          assert.ok(c.text.trim().length > 0);
+        }
+        assert.deepEqual(chunkDocument(`doc.${extension}`, text, sizing), chunks);
+      }),
+      { numRuns: 150 },
+    );
+  });
+}
