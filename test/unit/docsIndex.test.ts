@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { DocsIndex, type DocsIndexOptions } from '../../src/core/docsIndex';
+import type { Embedder } from '../../src/core/embedding/embedder';
+import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
+import { tempDir, writeTree } from '../support/tempDir';
+
+const fixtures = path.join(__dirname, '../fixtures/docs');
+
+/** Counts the texts embedded, which is how we see which files an update touched. */
+class CountingEmbedder implements Embedder {
+  readonly inner = new HashingEmbedder({ dimensions: 64 });
+  readonly id = this.inner.id;
+  readonly dimensions = 64;
+  embedded: string[] = [];
+  async embed(texts: string[], signal?: AbortSignal) {
+    this.embedded.push(...texts);
+    return this.inner.embed(texts, signal);
+  }
+}
+
+async function setup(files: Record<string, string | Uint8Array> = {}) {
+  const root = await tempDir();
+  await fs.cp(fixtures, root, { recursive: true });
+  await writeTree(root, files);
+  const indexDir = path.join(await tempDir(), 'index');
+  const embedder = new CountingEmbedder();
+  const messages: string[] = [];
+  const options: DocsIndexOptions = { root, indexDir, embedder, shardCount: 4, log: (m) => messages.push(m) };
+  return { root, indexDir, embedder, messages, options };
+}
+
+test('indexes the fixtures and finds the passage that answers a question', async () => {
+  const { options } = await setup();
+  const index = await DocsIndex.open(options);
+  const summary = await index.update();
+  assert.equal(summary.added, 4);
+  const [top] = await index.search('how many gigawatts does the flux capacitor need');
+  assert.equal(top.path, 'api/notes.txt');
+  assert.equal(top.startLine, 1);
+  const [retry] = await index.search('how do I configure max_retries');
+  assert.deepEqual([retry.path, retry.startLine, retry.headingPath], ['guide/retries.rst', 8, ['Retry policy', 'Configuring retries']]);
+  assert.ok(retry.lexicalScore > 0 && retry.vectorScore > 0);
+});
+
+test('re-indexing touches only added, changed and removed files', async () => {
+  const { root, options, embedder } = await setup();
+  const index = await DocsIndex.open(options);
+  await index.update();
+  embedder.embedded = [];
+  const again = await index.update();
+  assert.deepEqual([again.added, again.changed, again.removed, again.unchanged], [0, 0, 0, 4]);
+  assert.equal(embedder.embedded.length, 0);
+
+  await fs.writeFile(path.join(root, 'api/notes.txt'), 'The flux capacitor now needs 2.42 gigawatts.\n');
+  await fs.rm(path.join(root, 'guide/retries.rst'));
+  await fs.writeFile(path.join(root, 'guide/new.md'), '# Teleporter\n\nThe teleporter beams cargo.\n');
+  const next = await index.update();
+  assert.deepEqual([next.added, next.changed, next.removed, next.unchanged], [1, 1, 1, 2]);
+  assert.equal(embedder.embedded.length, 2);
+  assert.equal((await index.search('retry policy exponential backoff')).some((r) => r.path === 'guide/retries.rst'), false);
+  const [found] = await index.search('teleporter cargo');
+  assert.equal(found.path, 'guide/new.md');
+});
+
+test('a file touched without a content change is not re-embedded', async () => {
+  const { root, options, embedder } = await setup();
+  const index = await DocsIndex.open(options);
+  await index.update();
+  embedder.embedded = [];
+  const file = path.join(root, 'api/notes.txt');
+  await fs.utimes(file, new Date(), new Date(Date.now() + 5000));
+  const summary = await index.update();
+  assert.equal(summary.unchanged, 4);
+  assert.equal(embedder.embedded.length, 0);
+});
+
+test('a reopened index answers from disk without re-embedding anything', async () => {
+  const { options, embedder } = await setup();
+  await (await DocsIndex.open(options)).update();
+  embedder.embedded = [];
+  const reopened = await DocsIndex.open(options);
+  assert.equal(reopened.fileCount, 4);
+  const summary = await reopened.update();
+  assert.equal(summary.unchanged, 4);
+  assert.deepEqual(embedder.embedded, []);
+  assert.equal((await reopened.search('quantum sprocket dial'))[0].path, 'guide/tour.ipynb');
+});
+
+test('bad files are skipped with reasons and the rest is indexed', async () => {
+  const { options } = await setup({
+    'bad/binary.md': Uint8Array.from([0, 1, 2, 3]),
+    'bad/latin1.md': Uint8Array.from([0x63, 0x61, 0x66, 0xe9]),
+    'bad/empty.md': '',
+    'bad/big.md': 'x'.repeat(3000),
+    'bad/broken.ipynb': '{ not json',
+  });
+  const index = await DocsIndex.open({ ...options, maxFileBytes: 2000 });
+  await index.update();
+  const status = await index.status();
+  assert.deepEqual(
+    status.skipped.map((s) => `${s.path}: ${s.reason}`).sort(),
+    [
+      'bad/big.md: over the size limit (2.9 KB > 2.0 KB)',
+      'bad/binary.md: binary content',
+      'bad/broken.ipynb: malformed notebook: ' + status.skipped.find((s) => s.path === 'bad/broken.ipynb')!.reason.slice('malformed notebook: '.length),
+      'bad/latin1.md: not valid UTF-8',
+    ],
+  );
+  assert.equal(status.files, 5);
+});
+
+test('a corrupt manifest is detected on open and the index rebuilt, with a message', async () => {
+  const { options, indexDir, messages } = await setup();
+  await (await DocsIndex.open(options)).update();
+  await fs.writeFile(path.join(indexDir, 'manifest.json'), '{"schemaVersion": 1, "files": {');
+  const index = await DocsIndex.open(options);
+  assert.match(messages.join('\n'), /corrupt.*rebuilding/);
+  assert.equal(index.fileCount, 0);
+  await index.update();
+  assert.equal((await index.search('flux capacitor'))[0].path, 'api/notes.txt');
+});
+
+test('a half-written shard is detected, and only its files are indexed again', async () => {
+  const { options, indexDir, messages, embedder } = await setup();
+  await (await DocsIndex.open(options)).update();
+  const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
+  const sizes = await Promise.all(shards.map(async (n) => (await fs.stat(path.join(indexDir, n))).size));
+  const victim = path.join(indexDir, shards[sizes.indexOf(Math.max(...sizes))]);
+  const full = await fs.readFile(victim, 'utf8');
+  await fs.writeFile(victim, full.slice(0, Math.floor(full.length / 2)));
+  embedder.embedded = [];
+  const index = await DocsIndex.open(options);
+  assert.match(messages.join('\n'), /unreadable.*indexed again/);
+  const summary = await index.update();
+  assert.ok(summary.added >= 1 && summary.added + summary.unchanged === 4);
+  assert.equal(embedder.embedded.length > 0, true);
+  assert.equal(index.fileCount, 4);
+  assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
+});
+
+test('shard contents that disagree with the manifest are repaired on open', async () => {
+  const { options, indexDir, messages } = await setup();
+  await (await DocsIndex.open(options)).update();
+  // Simulate a crash between writing a shard and the manifest: the manifest forgets a file the shards hold.
+  const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
+  delete manifest.files['api/notes.txt'];
+  manifest.files['ghost.md'] = { hash: 'x', size: 1, mtimeMs: 1, chunkIds: ['ghost.md#0'] };
+  await fs.writeFile(path.join(indexDir, 'manifest.json'), JSON.stringify(manifest));
+  const index = await DocsIndex.open(options);
+  assert.match(messages.join('\n'), /Repaired the index: 1 file/);
+  assert.equal((await index.search('flux capacitor gigawatts')).some((r) => r.path === 'api/notes.txt'), false);
+  await index.update();
+  assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
+});
+
+test('changing the embedder rebuilds the index cleanly instead of mixing vectors', async () => {
+  const { options, messages } = await setup();
+  await (await DocsIndex.open(options)).update();
+  const other = new HashingEmbedder({ dimensions: 32 });
+  const index = await DocsIndex.open({ ...options, embedder: other });
+  assert.match(messages.join('\n'), /Rebuilding the index: it was built with the embedder hashing-v1-64, now hashing-v1-32/);
+  assert.equal(index.fileCount, 0);
+  await index.update();
+  assert.equal((await index.status()).embedder, 'hashing-v1-32');
+  assert.equal(index.fileCount, 4);
+});
+
+test('a cancelled build keeps what it committed and reports exactly that', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 200; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
+  const { options } = await setup(files);
+  const controller = new AbortController();
+  const index = await DocsIndex.open(options);
+  const summary = await index.update({
+    signal: controller.signal,
+    progress: ({ done }) => {
+      if (done === 50) controller.abort();
+    },
+  });
+  assert.equal(summary.cancelled, true);
+  assert.ok(index.fileCount > 0 && index.fileCount < 204);
+  const reopened = await DocsIndex.open(options);
+  assert.equal(reopened.fileCount, index.fileCount);
+  assert.equal(reopened.chunkCount, index.chunkCount);
+  const finished = await reopened.update();
+  assert.equal(finished.cancelled, false);
+  assert.equal(reopened.fileCount, 204);
+});
+
+test('a file deleted during indexing is reported, not fatal', async () => {
+  const { root, options } = await setup();
+  const index = await DocsIndex.open(options);
+  let deleted = false;
+  const summary = await index.update({
+    progress: async ({ done }) => {
+      if (done === 1 && !deleted) {
+        deleted = true;
+        await fs.rm(path.join(root, 'guide/tour.ipynb'));
+      }
+    },
+  });
+  assert.equal(summary.cancelled, false);
+  const status = await index.status();
+  assert.ok(status.skipped.some((s) => s.path === 'guide/tour.ipynb' && s.reason === 'unreadable: file not found'));
+  assert.equal(status.files, 3);
+});
+
+test('path globs filter search results', async () => {
+  const { options } = await setup();
+  const index = await DocsIndex.open(options);
+  await index.update();
+  const results = await index.search('install compiler retries sprocket', { pathGlobs: ['guide/*.rst'] });
+  assert.ok(results.length > 0);
+  assert.ok(results.every((r) => r.path === 'guide/retries.rst'));
+});
