@@ -1,24 +1,63 @@
+import { existsSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 
-const common = {
+/**
+ * Vectra's entry point also pulls in its web fetcher, gRPC server, CLI and the NLP model behind its own BM25
+ * mode. Groundwork uses only LocalIndex storage (its lexical ranking is its own), so those packages are
+ * replaced by a module that throws if anything ever calls into it. This keeps about 5 MB out of the bundle.
+ */
+const UNUSED_BY_GROUNDWORK =
+  /^(wink-eng-lite-web-model|wink-nlp|wink-bm25-text-search|cheerio|turndown|@grpc\/grpc-js|@grpc\/proto-loader|yargs|yargs\/.*|json-colorizer|@huggingface\/transformers|protobufjs)$/;
+const stubUnusedVectraFeatures = {
+  name: 'stub-unused-vectra-features',
+  setup(build) {
+    build.onResolve({ filter: UNUSED_BY_GROUNDWORK }, (args) => ({ path: args.path, namespace: 'unused' }));
+    build.onLoad({ filter: /.*/, namespace: 'unused' }, (args) => ({
+      contents: `const fail = () => { throw new Error(${JSON.stringify(`${args.path} is not bundled with Groundwork`)}); };
+module.exports = new Proxy(fail, { get: (_t, key) => (key === '__esModule' ? false : key === 'default' ? module.exports : fail), apply: fail });`,
+      loader: 'js',
+    }));
+  },
+};
+
+const node = {
   bundle: true,
   minify: production,
-  sourcemap: !production,
+  sourcemap: production ? false : 'linked',
   logLevel: 'info',
   legalComments: 'none',
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  plugins: [stubUnusedVectraFeatures],
 };
 
 const builds = [
-  { ...common, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
-  { ...common, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' },
-  { ...common, entryPoints: ['src/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' },
+  { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/core/worker/workerMain.ts'], outfile: 'dist/worker.js' },
+  { ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    bundle: true,
+    minify: production,
+    sourcemap: production ? false : 'linked',
+    logLevel: 'info',
+    legalComments: 'none',
+    entryPoints: ['src/webview/main.ts'],
+    outfile: 'dist/webview.js',
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+  },
 ];
 
+const selected = builds
+  .filter((b) => existsSync(b.entryPoints[0]))
+  .filter((b) => !process.argv.includes('--only') || process.argv.includes(b.outfile.replace(/^dist\/|\.js$/g, '')));
 if (watch) {
-  for (const options of builds) await (await esbuild.context(options)).watch();
+  for (const options of selected) await (await esbuild.context(options)).watch();
 } else {
-  await Promise.all(builds.map((options) => esbuild.build(options)));
+  await Promise.all(selected.map((options) => esbuild.build(options)));
 }

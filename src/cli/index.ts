@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { runCli } from './main';
 
 runCli(process.argv.slice(2), {

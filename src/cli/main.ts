@@ -5,6 +5,7 @@ import { DEFAULT_MAX_FILE_BYTES, DocsIndex, type UpdateSummary } from '../core/d
 import { createEmbedder, type EmbedderKind } from '../core/embedding/createEmbedder';
 import { type EvalQuery, scoreRun } from '../core/eval/metrics';
 import { defaultIndexDir } from '../core/indexLocation';
+import { bundledChunkWorker } from '../core/worker/fileProcessor';
 import { formatBytes } from '../core/discovery/readDocument';
 import type { SearchResult } from '../core/types';
 
@@ -90,6 +91,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       discovery: { include: values.include, exclude: values.exclude },
       maxFileBytes: positiveInt(values['max-file-bytes'], 'max-file-bytes'),
       log: (message) => io.stderr(`${message}\n`),
+      chunkWorker: bundledChunkWorker(),
     });
 
     if (command === 'status') {
@@ -119,14 +121,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (!values.queries) throw new UsageError('eval needs --queries FILE.jsonl');
     const queries = await readQueries(values.queries);
     const ranked = new Map<string, SearchResult[]>();
-    for (const query of queries) ranked.set(query.id, await index.search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
+    for (const query of queries)
+      ranked.set(query.id, await index.search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
     if (command === 'search') {
       for (const query of queries) io.stdout(`${JSON.stringify({ id: query.id, results: ranked.get(query.id)!.map(toJsonResult) })}\n`);
       return 0;
     }
     const scores = scoreRun(queries, ranked);
     if (values.json) io.stdout(`${JSON.stringify(scores)}\n`);
-    else io.stdout(`${Object.entries(scores).map(([key, value]) => `${key}=${value}`).join(' ')}\n`);
+    else
+      io.stdout(
+        `${Object.entries(scores)
+          .map(([key, value]) => `${key}=${value}`)
+          .join(' ')}\n`,
+      );
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {
@@ -200,7 +208,12 @@ function formatResults(results: SearchResult[]): string {
   if (!results.length) return 'No matching passages.\n';
   return results
     .map((r, i) => {
-      const preview = r.text.split('\n').filter((l) => l.trim()).slice(0, 2).join(' ').slice(0, 160);
+      const preview = r.text
+        .split('\n')
+        .filter((l) => l.trim())
+        .slice(0, 2)
+        .join(' ')
+        .slice(0, 160);
       return `${i + 1}. ${r.path}:${r.startLine}-${r.endLine}  ${r.headingPath.join(' > ')}  (score ${r.score.toFixed(3)})\n   ${preview}`;
     })
     .join('\n')

@@ -1,9 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { chunkDocument, type ChunkSizing, DEFAULT_CHUNK_SIZING, documentKind } from './chunking/chunkDocument';
-import { type DiscoveryOptions, discoverDocuments } from './discovery/discover';
-import { readDocument } from './discovery/readDocument';
+import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
+import { type DiscoveryOptions, type DiscoveryResult, discoverDocuments, filterDocumentPaths } from './discovery/discover';
 import type { Embedder } from './embedding/embedder';
-import { contentHash } from './hash';
+import { type PreparedFile } from './prepareFile';
+import { inlineFileProcessor, type WorkerScript, WorkerFileProcessor } from './worker/fileProcessor';
+import { analyze } from './retrieval/analyzer';
 import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } from './retrieval/searchIndex';
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
@@ -22,11 +23,18 @@ export interface DocsIndexOptions {
   shardCount?: number;
   /** Receives one-line notices meant for the user (a rebuild and why, a repair). */
   log?: (message: string) => void;
+  /** Runs reading and chunking in a worker thread, in parallel with embedding and storage. */
+  chunkWorker?: WorkerScript;
 }
 
 export interface UpdateOptions {
   signal?: AbortSignal;
   progress?: ProgressReporter;
+  /**
+   * Only these paths (relative to the root; files or folders) changed, as a file watcher reports them: skip the
+   * walk of the whole folder. Without it, the whole folder is compared with the index.
+   */
+  paths?: string[];
 }
 
 export interface UpdateSummary {
@@ -52,11 +60,14 @@ export interface IndexStatus {
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
-/** Notebooks carry their outputs (images, tables) inline; only their markdown is indexed, so they may be larger. */
-const NOTEBOOK_MAX_BYTES = 50 * 1024 * 1024;
-const DEFAULT_SHARDS = 32;
-/** Progress is committed to disk at least this often during a long build, so a cancel or crash keeps it. */
-const COMMIT_INTERVAL_MS = 8000;
+const DEFAULT_SHARDS = 64;
+/**
+ * A long build commits its progress to disk this often, so a cancel or crash keeps it. Each commit rewrites the
+ * shards it touches, so committing more often would make a large build quadratic.
+ */
+const COMMIT_AFTER_MS = 20_000;
+/** Files read ahead of the one being chunked, so disk reads overlap CPU work. */
+const READ_AHEAD = 16;
 const EMBED_BATCH = 256;
 /** Long loops hand the event loop back this often so an editor host hosting them stays responsive. */
 const YIELD_INTERVAL_MS = 15;
@@ -85,7 +96,7 @@ export class DocsIndex {
   static async open(options: DocsIndexOptions): Promise<DocsIndex> {
     const log = options.log ?? (() => {});
     const sizing = options.chunkSizing ?? DEFAULT_CHUNK_SIZING;
-    const chunking = `${sizing.maxTokens}/${sizing.overlapLines}`;
+    const chunking = `${sizing.maxTokens}/${sizing.overlapLines}/${sizing.mergeSectionsUpTo ?? 0}`;
     const shardCount = options.shardCount ?? DEFAULT_SHARDS;
     const { embedder } = options;
     const fresh = () => emptyManifest(embedder.id, embedder.dimensions, chunking, shardCount);
@@ -166,10 +177,24 @@ export class DocsIndex {
   async update(options: UpdateOptions = {}): Promise<UpdateSummary> {
     const { signal, progress } = options;
     const summary: UpdateSummary = { added: 0, changed: 0, removed: 0, unchanged: 0, skipped: 0, chunks: 0, cancelled: false };
-    const discovered = await discoverDocuments(this.options.root, this.options.discovery);
-    const skipped: SkippedFile[] = [...discovered.skipped];
-    const present = new Set(discovered.files.map((f) => f.path));
-    const removals = Object.keys(this.manifest.files).filter((path) => !present.has(path));
+    let discovered: DiscoveryResult;
+    let removals: string[];
+    let skipped: SkippedFile[];
+    if (options.paths) {
+      const touched = options.paths.map((p) => p.replace(/\\/g, '/').replace(/\/+$/, ''));
+      const files = await filterDocumentPaths(this.options.root, touched, this.options.discovery);
+      discovered = { files, skipped: [] };
+      const present = new Set(files.map((f) => f.path));
+      const affected = (path: string) => touched.some((t) => path === t || path.startsWith(`${t}/`));
+      removals = Object.keys(this.manifest.files).filter((path) => affected(path) && !present.has(path));
+      // Earlier skip reasons stand, except for the paths looked at now.
+      skipped = this.manifest.skipped.filter((s) => !affected(s.path));
+    } else {
+      discovered = await discoverDocuments(this.options.root, this.options.discovery);
+      const present = new Set(discovered.files.map((f) => f.path));
+      removals = Object.keys(this.manifest.files).filter((path) => !present.has(path));
+      skipped = [...discovered.skipped];
+    }
     const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
     let pending: PendingFile[] = [];
@@ -179,57 +204,62 @@ export class DocsIndex {
     let done = 0;
     const total = discovered.files.length;
 
-    for (const file of discovered.files) {
-      if (signal?.aborted) {
-        summary.cancelled = true;
-        break;
+    const processor = this.options.chunkWorker ? new WorkerFileProcessor(this.options.chunkWorker) : inlineFileProcessor;
+    const sizing = this.options.chunkSizing;
+    const reads = new Map<number, Promise<PreparedFile>>();
+    const readAt = (i: number) => {
+      let read = reads.get(i);
+      if (!read && i < total) {
+        const file = discovered.files[i];
+        const known = this.manifest.files[file.path];
+        read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, maxBytes, sizing, known });
+        reads.set(i, read);
       }
-      if (Date.now() - lastYield > YIELD_INTERVAL_MS) {
-        await new Promise((resolve) => setImmediate(resolve));
-        lastYield = Date.now();
-      }
-      done++;
-      const known = this.manifest.files[file.path];
-      if (known) {
-        const stat = await fs.stat(file.absolutePath).catch(() => undefined);
-        if (stat && stat.size === known.size && stat.mtimeMs === known.mtimeMs) {
+      return read;
+    };
+    try {
+      for (let i = 0; i < total; i++) {
+        if (signal?.aborted) {
+          summary.cancelled = true;
+          break;
+        }
+        if (Date.now() - lastYield > YIELD_INTERVAL_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          lastYield = Date.now();
+        }
+        for (let ahead = i; ahead < Math.min(total, i + READ_AHEAD); ahead++) readAt(ahead);
+        const file = discovered.files[i];
+        const prepared = await readAt(i)!;
+        reads.delete(i);
+        done++;
+        const known = this.manifest.files[file.path];
+        progress?.({ done, total, message: file.path });
+        if (prepared.state === 'unchanged') {
           summary.unchanged++;
-          continue;
+        } else if (prepared.state === 'same-content') {
+          known.size = prepared.size;
+          known.mtimeMs = prepared.mtimeMs;
+          summary.unchanged++;
+        } else if (prepared.state === 'failed') {
+          skipped.push({ path: file.path, reason: prepared.reason });
+          if (known) pendingRemovals.push(file.path);
+        } else {
+          pending.push({ path: file.path, hash: prepared.hash, size: prepared.size, mtimeMs: prepared.mtimeMs, chunks: prepared.chunks });
+          if (known) summary.changed++;
+          else summary.added++;
+        }
+        if (pending.length && Date.now() - lastCommit > COMMIT_AFTER_MS) {
+          await this.commit(pending, pendingRemovals, skipped, signal, false);
+          pending = [];
+          pendingRemovals = [];
+          lastCommit = Date.now();
         }
       }
-      const limit = documentKind(file.path) === 'notebook' ? Math.max(maxBytes, NOTEBOOK_MAX_BYTES) : maxBytes;
-      const read = await readDocument(file.absolutePath, limit);
-      if (!read.ok) {
-        skipped.push({ path: file.path, reason: read.reason });
-        if (known) pendingRemovals.push(file.path);
-        continue;
-      }
-      const hash = contentHash(read.text);
-      if (known && known.hash === hash) {
-        known.size = read.size;
-        known.mtimeMs = read.mtimeMs;
-        summary.unchanged++;
-        continue;
-      }
-      let chunks: Chunk[];
-      try {
-        chunks = chunkDocument(file.path, read.text, this.options.chunkSizing);
-      } catch (error) {
-        skipped.push({ path: file.path, reason: (error as Error).message });
-        if (known) pendingRemovals.push(file.path);
-        continue;
-      }
-      pending.push({ path: file.path, hash, size: read.size, mtimeMs: read.mtimeMs, chunks });
-      if (known) summary.changed++;
-      else summary.added++;
-      if (Date.now() - lastCommit > COMMIT_INTERVAL_MS) {
-        await this.commit(pending, pendingRemovals, skipped, signal, false);
-        pending = [];
-        pendingRemovals = [];
-        lastCommit = Date.now();
-      }
-      progress?.({ done, total, message: file.path });
+    } finally {
+      await processor.dispose();
     }
+    // Reads started ahead of a cancel still settle; nothing waits on them.
+    for (const read of reads.values()) void read.catch(() => undefined);
     await this.commit(pending, pendingRemovals, skipped, summary.cancelled ? undefined : signal, true);
     summary.removed = removals.length;
     summary.skipped = skipped.length;
@@ -239,16 +269,29 @@ export class DocsIndex {
   }
 
   /** Embeds pending files, writes their shards, then the manifest; memory is updated only after the disk. */
-  private async commit(pending: PendingFile[], removals: string[], skipped: SkippedFile[], signal: AbortSignal | undefined, final: boolean): Promise<void> {
+  private async commit(
+    pending: PendingFile[],
+    removals: string[],
+    skipped: SkippedFile[],
+    signal: AbortSignal | undefined,
+    final: boolean,
+  ): Promise<void> {
     if (!pending.length && !removals.length && !final) return;
-    const texts: string[] = [];
-    for (const file of pending) for (const chunk of file.chunks) texts.push(searchableText(chunk));
-    const vectors: Float32Array[] = [];
-    for (let i = 0; i < texts.length; i += EMBED_BATCH) {
-      vectors.push(...(await this.options.embedder.embed(texts.slice(i, i + EMBED_BATCH), signal)));
+    // Embed in batches, keeping only the compact result of each: peak memory stays near the size of the index.
+    const inserted: IndexedChunk[] = [];
+    const terms: string[][] = [];
+    const all = pending.flatMap((file) => file.chunks.map((chunk, i) => ({ chunk, id: `${file.path}#${i}` })));
+    for (let i = 0; i < all.length; i += EMBED_BATCH) {
+      const batch = all.slice(i, i + EMBED_BATCH);
+      const texts = batch.map(({ chunk }) => searchableText(chunk));
+      const vectors = await this.options.embedder.embed(texts, signal);
+      batch.forEach(({ chunk, id }, j) => inserted.push({ ...chunk, id, vector: roundVector(vectors[j]) }));
+      // Analyzed now, while the embedder's analysis of the same texts is still cached.
+      for (const text of texts) terms.push(analyze(text));
       await new Promise((resolve) => setImmediate(resolve));
     }
-    const byShard = new Map<number, { remove: string[]; insert: StoredChunk[] }>();
+
+    const byShard = new Map<number, { remove: string[]; insert: IndexedChunk[] }>();
     const shardWork = (path: string) => {
       const shard = this.shards.shardFor(path);
       let work = byShard.get(shard);
@@ -258,20 +301,12 @@ export class DocsIndex {
     for (const path of [...removals, ...pending.map((f) => f.path)]) {
       shardWork(path).remove.push(...(this.manifest.files[path]?.chunkIds ?? []));
     }
-    let v = 0;
-    const inserted: IndexedChunk[] = [];
-    for (const file of pending) {
-      file.chunks.forEach((chunk, i) => {
-        const vector = roundVector(vectors[v++]);
-        const id = `${file.path}#${i}`;
-        shardWork(file.path).insert.push(toStoredChunk(id, chunk, vector));
-        inserted.push({ ...chunk, id, vector });
-      });
-    }
-    for (const [shard, work] of byShard) await this.shards.apply(shard, work.remove, work.insert);
+    for (const chunk of inserted) shardWork(chunk.path).insert.push(chunk);
+    // Vectra's items (plain number arrays) are built one shard at a time, just before that shard is written.
+    for (const [shard, work] of byShard) await this.shards.apply(shard, work.remove, work.insert.map(toStoredChunk));
 
     for (const work of byShard.values()) for (const id of work.remove) this.memory.remove(id);
-    for (const chunk of inserted) this.memory.add(chunk);
+    inserted.forEach((chunk, i) => this.memory.add(chunk, terms[i]));
     for (const path of removals) delete this.manifest.files[path];
     for (const file of pending) {
       this.manifest.files[file.path] = {
@@ -338,10 +373,10 @@ function roundVector(vector: Float32Array): Float32Array {
   return out;
 }
 
-function toStoredChunk(id: string, chunk: Chunk, vector: Float32Array): StoredChunk {
+function toStoredChunk(chunk: IndexedChunk): StoredChunk {
   return {
-    id,
-    vector: Array.from(vector, (x) => Math.round(x * 1e4) / 1e4),
+    id: chunk.id,
+    vector: Array.from(chunk.vector, (x) => Math.round(x * 1e4) / 1e4),
     metadata: {
       path: chunk.path,
       startLine: chunk.startLine,

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 
 /** 32-bit FNV-1a: a fast, stable hash for bucketing (shards, feature hashing), not for integrity. */
-export function fnv1a(text: string): number {
-  let hash = 0x811c9dc5;
+export function fnv1a(text: string, seed = 0x811c9dc5): number {
+  let hash = seed;
   for (let i = 0; i < text.length; i++) {
     hash ^= text.charCodeAt(i);
     hash = Math.imul(hash, 0x01000193);

@@ -78,7 +78,9 @@ export class LoopbackOpenAI {
     const status = reply.status ?? 200;
     if (status >= 400) {
       res.writeHead(status, { 'content-type': 'application/json', ...reply.headers });
-      res.end(JSON.stringify({ error: { message: reply.errorMessage ?? `error ${status}`, type: 'test_error', code: reply.errorCode ?? null } }));
+      res.end(
+        JSON.stringify({ error: { message: reply.errorMessage ?? `error ${status}`, type: 'test_error', code: reply.errorCode ?? null } }),
+      );
       return;
     }
     const path = (req.url ?? '').replace(/\?.*$/, '');
@@ -98,7 +100,9 @@ export class LoopbackOpenAI {
     const dims = body?.dimensions ?? 8;
     const data = inputs.map((text, index) => ({ object: 'embedding', index, embedding: fakeVector(String(text), dims) }));
     res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({ object: 'list', data, model: body?.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }));
+    res.end(
+      JSON.stringify({ object: 'list', data, model: body?.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }),
+    );
   }
 
   private async chat(body: any, reply: ScriptedReply, res: http.ServerResponse): Promise<void> {
@@ -125,12 +129,24 @@ export class LoopbackOpenAI {
       if (!res.writableFinished) this.clientAborted = true;
     });
     const send = (payload: unknown) => res.write(`data: ${JSON.stringify(payload)}\n\n`);
-    send({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }] });
+    send({
+      id,
+      object: 'chat.completion.chunk',
+      created: 0,
+      model,
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: null }],
+    });
     for (const piece of pieces) {
       if (res.destroyed) return;
       if (reply.delayBetweenChunksMs) await sleep(reply.delayBetweenChunksMs);
       if (res.destroyed) return;
-      send({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] });
+      send({
+        id,
+        object: 'chat.completion.chunk',
+        created: 0,
+        model,
+        choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
+      });
     }
     send({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     if (body?.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage });

@@ -9,6 +9,8 @@ import type { Chunk } from '../../src/core/types';
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
 const read = (relative: string) => readFileSync(path.join(fixtures, relative), 'utf8');
+/** One chunk per section: small sections are not packed together, so the section structure shows. */
+const BY_SECTION = { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 0 };
 
 function linesOf(chunks: Chunk[], text: string): string[] {
   const lines = splitLines(text);
@@ -29,7 +31,7 @@ function assertCovers(chunks: Chunk[], text: string): void {
 
 test('markdown splits by section with heading path, anchors and 1-based line ranges', () => {
   const text = read('guide/install.md');
-  const chunks = chunkDocument('guide/install.md', text);
+  const chunks = chunkDocument('guide/install.md', text, BY_SECTION);
   assert.deepEqual(
     chunks.map((c) => [c.startLine, c.endLine, c.headingPath.join(' > '), c.anchor]),
     [
@@ -48,10 +50,22 @@ test('markdown splits by section with heading path, anchors and 1-based line ran
 });
 
 test('front matter joins the first section, and its title heads the path when there is no top-level heading', () => {
-  const chunks = chunkDocument('a.md', '---\ntitle: "Guide"\n---\n\n## Part one\n\nText.\n');
+  const chunks = chunkDocument('a.md', '---\ntitle: "Guide"\n---\n\n## Part one\n\nText.\n', BY_SECTION);
   assert.deepEqual(
     chunks.map((c) => [c.startLine, c.endLine, c.headingPath]),
     [[1, 7, ['Guide', 'Part one']]],
+  );
+});
+
+test('small consecutive sections are packed into one chunk headed by the headings they share', () => {
+  const text = read('guide/install.md');
+  const [only] = chunkDocument('guide/install.md', text, { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 200 });
+  assert.deepEqual([only.startLine, only.endLine, only.headingPath], [1, 30, ['Installing Widgetron']]);
+  const big = `# Top\n\n## A\n\n${'alpha words here. '.repeat(60)}\n\n## B\n\n${'beta words here. '.repeat(60)}\n`;
+  const chunks = chunkDocument('big.md', big, { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 200 });
+  assert.deepEqual(
+    chunks.map((c) => c.headingPath.join(' > ')),
+    ['Top > A', 'Top > B'],
   );
 });
 
@@ -101,7 +115,7 @@ test('a 10 MB single line is split into pieces that all cite that line and lose 
 
 test('reStructuredText: titles by adornment, labels as anchors, literal blocks kept whole', () => {
   const text = read('guide/retries.rst');
-  const chunks = chunkDocument('guide/retries.rst', text);
+  const chunks = chunkDocument('guide/retries.rst', text, BY_SECTION);
   assert.deepEqual(
     chunks.map((c) => [c.startLine, c.headingPath.join(' > '), c.anchor]),
     [
@@ -116,7 +130,7 @@ test('reStructuredText: titles by adornment, labels as anchors, literal blocks k
 
 test('notebooks: markdown cells only, cited at their lines in the .ipynb file', () => {
   const text = read('guide/tour.ipynb');
-  const chunks = chunkDocument('guide/tour.ipynb', text);
+  const chunks = chunkDocument('guide/tour.ipynb', text, BY_SECTION);
   assert.ok(chunks.every((c) => !c.text.includes('code cells are not indexed')));
   const fileLines = splitLines(text);
   const tuning = chunks.find((c) => c.headingPath.includes('Sprocket tuning'))!;
@@ -129,13 +143,16 @@ test('a malformed notebook is an error the indexer can report', () => {
 });
 
 test('plain text and AsciiDoc are chunked too', () => {
-  const chunks = chunkDocument('api/notes.txt', read('api/notes.txt'));
+  const chunks = chunkDocument('api/notes.txt', read('api/notes.txt'), BY_SECTION);
   assert.equal(chunks.length, 1);
-  const adoc = chunkDocument('a.adoc', '= Manual\n\nIntro.\n\n[[setup]]\n== Setup\n\n----\nmake install\n----\n');
-  assert.deepEqual(adoc.map((c) => [c.headingPath.join(' > '), c.anchor]), [
-    ['Manual', 'manual'],
-    ['Manual > Setup', 'setup'],
-  ]);
+  const adoc = chunkDocument('a.adoc', '= Manual\n\nIntro.\n\n[[setup]]\n== Setup\n\n----\nmake install\n----\n', BY_SECTION);
+  assert.deepEqual(
+    adoc.map((c) => [c.headingPath.join(' > '), c.anchor]),
+    [
+      ['Manual', 'manual'],
+      ['Manual > Setup', 'setup'],
+    ],
+  );
 });
 
 test('empty and blank files give no chunks', () => {
@@ -163,18 +180,23 @@ const markdownLine = fc.oneof(
 for (const extension of ['md', 'rst', 'txt', 'adoc']) {
   test(`property: ${extension} chunks cover every non-blank line, stay in range and are deterministic`, () => {
     fc.assert(
-      fc.property(fc.array(markdownLine, { maxLength: 120 }), fc.integer({ min: 40, max: 400 }), (lines, maxTokens) => {
-        const text = lines.join('\n');
-        const sizing = { maxTokens, overlapLines: 0 };
-        const chunks = chunkDocument(`doc.${extension}`, text, sizing);
-        assertCovers(chunks, text);
-        const lineCount = splitLines(text).length;
-        for (const c of chunks) {
-          assert.ok(c.startLine >= 1 && c.startLine <= c.endLine && c.endLine <= lineCount);
-          assert.ok(c.text.trim().length > 0);
-        }
-        assert.deepEqual(chunkDocument(`doc.${extension}`, text, sizing), chunks);
-      }),
+      fc.property(
+        fc.array(markdownLine, { maxLength: 120 }),
+        fc.integer({ min: 40, max: 400 }),
+        fc.constantFrom(0, 100, 200),
+        (lines, maxTokens, merge) => {
+          const text = lines.join('\n');
+          const sizing = { maxTokens, overlapLines: 0, mergeSectionsUpTo: merge };
+          const chunks = chunkDocument(`doc.${extension}`, text, sizing);
+          assertCovers(chunks, text);
+          const lineCount = splitLines(text).length;
+          for (const c of chunks) {
+            assert.ok(c.startLine >= 1 && c.startLine <= c.endLine && c.endLine <= lineCount);
+            assert.ok(c.text.trim().length > 0);
+          }
+          assert.deepEqual(chunkDocument(`doc.${extension}`, text, sizing), chunks);
+        },
+      ),
       { numRuns: 150 },
     );
   });

@@ -11,7 +11,11 @@ const fixtures = path.join(__dirname, '../fixtures/docs');
 async function cli(args: string[]) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env: { ...process.env, OPENAI_API_KEY: '' } });
+  const code = await runCli(args, {
+    stdout: (t) => (stdout += t),
+    stderr: (t) => (stderr += t),
+    env: { ...process.env, OPENAI_API_KEY: '' },
+  });
   return { code, stdout, stderr };
 }
 
@@ -27,7 +31,7 @@ test('index, then status lists files, chunks, embedder and skipped files', async
   const status = await cli(['status', fixtures, ...idx, '--json']);
   const parsed = JSON.parse(status.stdout);
   assert.equal(parsed.files, 4);
-  assert.equal(parsed.embedder, 'hashing-v1-256');
+  assert.equal(parsed.embedder, 'hashing-v2-256');
   assert.ok(parsed.chunks >= 4 && parsed.sizeOnDiskBytes > 0);
 });
 
@@ -37,10 +41,7 @@ test('search --json prints only JSON on stdout, with 1-based inclusive lines rel
   assert.equal(code, 0);
   const parsed = JSON.parse(stdout);
   assert.equal(parsed.results.length, 3);
-  assert.deepEqual(
-    [parsed.results[0].path, parsed.results[0].startLine, parsed.results[0].endLine],
-    ['guide/install.md', 14, 26],
-  );
+  assert.deepEqual([parsed.results[0].path, parsed.results[0].startLine, parsed.results[0].endLine], ['guide/install.md', 1, 30]);
 });
 
 test('batch search writes one line per query in the format score.py reads, and eval agrees with score.py', async () => {
@@ -50,7 +51,12 @@ test('batch search writes one line per query in the format score.py reads, and e
   await fs.writeFile(
     queries,
     [
-      { id: 'a', question: 'retry backoff max_retries', relevant: ['guide/retries.rst'], relevant_sections: [{ path: 'guide/retries.rst', lines: [8, 16] }] },
+      {
+        id: 'a',
+        question: 'retry backoff max_retries',
+        relevant: ['guide/retries.rst'],
+        relevant_sections: [{ path: 'guide/retries.rst', lines: [8, 16] }],
+      },
       { id: 'b', question: 'gigawatts of power', relevant: ['api/notes.txt'] },
       { id: 'c', question: 'dial clockwise sprocket', relevant: ['guide/install.md'] },
     ]
@@ -58,7 +64,10 @@ test('batch search writes one line per query in the format score.py reads, and e
       .join('\n'),
   );
   const batch = await cli(['search', fixtures, '--queries', queries, '--k', '50', '--json', ...idx]);
-  const lines = batch.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = batch.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(
     lines.map((l) => l.id),
     ['a', 'b', 'c'],

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { DocsIndex, type DocsIndexOptions } from '../../src/core/docsIndex';
@@ -41,7 +41,7 @@ test('indexes the fixtures and finds the passage that answers a question', async
   assert.equal(top.path, 'api/notes.txt');
   assert.equal(top.startLine, 1);
   const [retry] = await index.search('how do I configure max_retries');
-  assert.deepEqual([retry.path, retry.startLine, retry.headingPath], ['guide/retries.rst', 8, ['Retry policy', 'Configuring retries']]);
+  assert.deepEqual([retry.path, retry.startLine, retry.endLine, retry.headingPath], ['guide/retries.rst', 1, 21, ['Retry policy']]);
   assert.ok(retry.lexicalScore > 0 && retry.vectorScore > 0);
 });
 
@@ -60,7 +60,10 @@ test('re-indexing touches only added, changed and removed files', async () => {
   const next = await index.update();
   assert.deepEqual([next.added, next.changed, next.removed, next.unchanged], [1, 1, 1, 2]);
   assert.equal(embedder.embedded.length, 2);
-  assert.equal((await index.search('retry policy exponential backoff')).some((r) => r.path === 'guide/retries.rst'), false);
+  assert.equal(
+    (await index.search('retry policy exponential backoff')).some((r) => r.path === 'guide/retries.rst'),
+    false,
+  );
   const [found] = await index.search('teleporter cargo');
   assert.equal(found.path, 'guide/new.md');
 });
@@ -100,15 +103,13 @@ test('bad files are skipped with reasons and the rest is indexed', async () => {
   const index = await DocsIndex.open({ ...options, maxFileBytes: 2000 });
   await index.update();
   const status = await index.status();
-  assert.deepEqual(
-    status.skipped.map((s) => `${s.path}: ${s.reason}`).sort(),
-    [
-      'bad/big.md: over the size limit (2.9 KB > 2.0 KB)',
-      'bad/binary.md: binary content',
-      'bad/broken.ipynb: malformed notebook: ' + status.skipped.find((s) => s.path === 'bad/broken.ipynb')!.reason.slice('malformed notebook: '.length),
-      'bad/latin1.md: not valid UTF-8',
-    ],
-  );
+  assert.deepEqual(status.skipped.map((s) => `${s.path}: ${s.reason}`).sort(), [
+    'bad/big.md: over the size limit (2.9 KB > 2.0 KB)',
+    'bad/binary.md: binary content',
+    'bad/broken.ipynb: malformed notebook: ' +
+      status.skipped.find((s) => s.path === 'bad/broken.ipynb')!.reason.slice('malformed notebook: '.length),
+    'bad/latin1.md: not valid UTF-8',
+  ]);
   assert.equal(status.files, 5);
 });
 
@@ -151,7 +152,10 @@ test('shard contents that disagree with the manifest are repaired on open', asyn
   await fs.writeFile(path.join(indexDir, 'manifest.json'), JSON.stringify(manifest));
   const index = await DocsIndex.open(options);
   assert.match(messages.join('\n'), /Repaired the index: 1 file/);
-  assert.equal((await index.search('flux capacitor gigawatts')).some((r) => r.path === 'api/notes.txt'), false);
+  assert.equal(
+    (await index.search('flux capacitor gigawatts')).some((r) => r.path === 'api/notes.txt'),
+    false,
+  );
   await index.update();
   assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
 });
@@ -161,10 +165,10 @@ test('changing the embedder rebuilds the index cleanly instead of mixing vectors
   await (await DocsIndex.open(options)).update();
   const other = new HashingEmbedder({ dimensions: 32 });
   const index = await DocsIndex.open({ ...options, embedder: other });
-  assert.match(messages.join('\n'), /Rebuilding the index: it was built with the embedder hashing-v1-64, now hashing-v1-32/);
+  assert.match(messages.join('\n'), /Rebuilding the index: it was built with the embedder hashing-v2-64, now hashing-v2-32/);
   assert.equal(index.fileCount, 0);
   await index.update();
-  assert.equal((await index.status()).embedder, 'hashing-v1-32');
+  assert.equal((await index.status()).embedder, 'hashing-v2-32');
   assert.equal(index.fileCount, 4);
 });
 
@@ -191,21 +195,35 @@ test('a cancelled build keeps what it committed and reports exactly that', async
 });
 
 test('a file deleted during indexing is reported, not fatal', async () => {
-  const { root, options } = await setup();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 60; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
+  const { root, options } = await setup(files);
   const index = await DocsIndex.open(options);
-  let deleted = false;
   const summary = await index.update({
-    progress: async ({ done }) => {
-      if (done === 1 && !deleted) {
-        deleted = true;
-        await fs.rm(path.join(root, 'guide/tour.ipynb'));
-      }
+    progress: ({ done }) => {
+      // Files are read a few ahead of the one being indexed; delete one well beyond that window.
+      if (done === 1) rmSync(path.join(root, 'many/doc-059.md'));
     },
   });
   assert.equal(summary.cancelled, false);
   const status = await index.status();
-  assert.ok(status.skipped.some((s) => s.path === 'guide/tour.ipynb' && s.reason === 'unreadable: file not found'));
-  assert.equal(status.files, 3);
+  assert.ok(status.skipped.some((s) => s.path === 'many/doc-059.md' && s.reason === 'unreadable: file not found'));
+  assert.equal(status.files, 63);
+});
+
+test('a file changed during indexing is indexed as read, and the next update picks up the change', async () => {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 60; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
+  const { root, options } = await setup(files);
+  const index = await DocsIndex.open(options);
+  await index.update({
+    progress: ({ done }) => {
+      if (done === 1) writeFileSync(path.join(root, 'many/doc-059.md'), '# Doc 59\n\nNow about hovercraft eels.\n');
+    },
+  });
+  const next = await index.update();
+  assert.equal(next.changed + next.unchanged, 64);
+  assert.equal((await index.search('hovercraft eels'))[0].path, 'many/doc-059.md');
 });
 
 test('path globs filter search results', async () => {
@@ -215,4 +233,30 @@ test('path globs filter search results', async () => {
   const results = await index.search('install compiler retries sprocket', { pathGlobs: ['guide/*.rst'] });
   assert.ok(results.length > 0);
   assert.ok(results.every((r) => r.path === 'guide/retries.rst'));
+});
+
+test('a targeted update looks only at the paths a watcher reported', async () => {
+  const { root, options, embedder } = await setup({ '.gitignore': 'drafts/\n' });
+  const index = await DocsIndex.open(options);
+  await index.update();
+  embedder.embedded = [];
+  await fs.writeFile(path.join(root, 'api/notes.txt'), 'The flux capacitor was replaced by a warp coil.\n');
+  await fs.writeFile(path.join(root, 'guide/install.md'), '# Installing\n\nChanged, but not reported.\n');
+  await writeTree(root, { 'drafts/wip.md': '# Draft\n\nIgnored by .gitignore.\n', 'new/fresh.md': '# Fresh\n\nA brand new warp page.\n' });
+  const summary = await index.update({ paths: ['api/notes.txt', 'drafts/wip.md', 'new/fresh.md'] });
+  assert.deepEqual([summary.added, summary.changed, summary.removed], [1, 1, 0]);
+  assert.equal(embedder.embedded.length, 2);
+  assert.deepEqual(
+    (await index.search('warp'))
+      .slice(0, 2)
+      .map((r) => r.path)
+      .sort(),
+    ['api/notes.txt', 'new/fresh.md'],
+  );
+  assert.ok(!(await index.search('Changed, but not reported')).some((r) => r.text.includes('Changed, but not reported')));
+
+  await fs.rm(path.join(root, 'guide'), { recursive: true });
+  const removed = await index.update({ paths: ['guide'] });
+  assert.equal(removed.removed, 3);
+  assert.equal(index.fileCount, 2);
 });

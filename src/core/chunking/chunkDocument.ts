@@ -10,7 +10,7 @@ import { type ChunkSizing, splitOutline } from './splitOutline';
 export type { ChunkSizing } from './splitOutline';
 
 /** Chosen on the eval sets (see BENCHMARKS.md, "chunk size"). */
-export const DEFAULT_CHUNK_SIZING: ChunkSizing = { maxTokens: 400, overlapLines: 0 };
+export const DEFAULT_CHUNK_SIZING: ChunkSizing = { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 200 };
 
 export function documentKind(path: string): 'markdown' | 'rst' | 'notebook' | 'asciidoc' | 'plain' {
   const ext = path.slice(path.lastIndexOf('.') + 1).toLowerCase();

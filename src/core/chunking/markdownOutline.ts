@@ -24,14 +24,25 @@ export function outlineMarkdown(lines: SourceLine[]): Outline {
     if (token.type === 'heading_open') {
       const raw = tokens[t + 1]?.content ?? '';
       const title = plainHeading(raw);
-      headings.push({ index: start, bodyStart: endExclusive, level: Number(token.tag.slice(1)), title, anchor: headingAnchor(raw, title, texts, start) });
+      headings.push({
+        index: start,
+        bodyStart: endExclusive,
+        level: Number(token.tag.slice(1)),
+        title,
+        anchor: headingAnchor(raw, title, texts, start),
+      });
     } else if (token.type === 'fence' || token.type === 'code_block' || token.type === 'table_open' || token.type === 'html_block') {
       atomic.push([start, Math.min(endExclusive, lines.length) - 1]);
     }
   }
   const sections = sectionsFromHeadings(lines.length, headings, rootTitle);
   // A preamble that is only front matter joins the first section, whose title it usually describes.
-  if (frontMatter && sections.length > 1 && sections[0].start === 0 && texts.slice(frontMatter.end + 1, sections[0].end + 1).every((t) => !t.trim())) {
+  if (
+    frontMatter &&
+    sections.length > 1 &&
+    sections[0].start === 0 &&
+    texts.slice(frontMatter.end + 1, sections[0].end + 1).every((t) => !t.trim())
+  ) {
     sections[0].bodyStart = sections[0].end + 1;
   }
   return { lines, sections, atomic };

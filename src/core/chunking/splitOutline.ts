@@ -1,5 +1,5 @@
 import type { Chunk } from '../types';
-import { countTokens, roughTokenEstimate } from '../tokens';
+import { countTokens, tokensWithin } from '../tokens';
 import type { Outline, OutlineSection } from './outline';
 
 export interface ChunkSizing {
@@ -7,6 +7,11 @@ export interface ChunkSizing {
   maxTokens: number;
   /** Lines of the previous chunk repeated at the start of the next one within a section. */
   overlapLines: number;
+  /**
+   * Consecutive small sections are packed into one chunk up to this many tokens (estimated), so a page of
+   * short sections does not become dozens of passages too small to rank or to answer from. 0 disables.
+   */
+  mergeSectionsUpTo?: number;
 }
 
 interface Unit {
@@ -20,10 +25,45 @@ export function splitOutline(path: string, outline: Outline, sizing: ChunkSizing
   const chunks: Chunk[] = [];
   const atomicEndAt = new Map<number, number>();
   for (const [start, end] of outline.atomic) atomicEndAt.set(start, Math.max(end, atomicEndAt.get(start) ?? end));
-  for (const section of mergeHeadingOnlySections(outline)) {
+  for (const section of mergeSmallSections(outline, mergeHeadingOnlySections(outline), sizing.mergeSectionsUpTo ?? 0)) {
     splitSection(path, outline, section, atomicEndAt, sizing, chunks);
   }
   return chunks;
+}
+
+/** Packs runs of small consecutive sections into one; the result is headed by the headings they share. */
+function mergeSmallSections(outline: Outline, sections: OutlineSection[], limit: number): OutlineSection[] {
+  if (limit <= 0) return sections;
+  const merged: OutlineSection[] = [];
+  let group: OutlineSection | undefined;
+  let groupTokens = 0;
+  for (const section of sections) {
+    const tokens = estimateTokens(outline, section.start, section.end);
+    if (group && groupTokens + tokens <= limit) {
+      const headingPath = commonPrefix(group.headingPath, section.headingPath);
+      group = { ...group, end: section.end, headingPath, anchor: headingPath.length === group.headingPath.length ? group.anchor : '' };
+      groupTokens += tokens;
+      continue;
+    }
+    if (group) merged.push(group);
+    group = section;
+    groupTokens = tokens;
+  }
+  if (group) merged.push(group);
+  return merged;
+}
+
+function estimateTokens(outline: Outline, start: number, end: number): number {
+  let chars = 0;
+  for (let i = start; i <= end; i++) chars += outline.lines[i].text.length + 1;
+  // About four characters per token in English prose and Markdown.
+  return Math.ceil(chars / 4);
+}
+
+function commonPrefix(a: string[], b: string[]): string[] {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
 }
 
 /** A heading followed directly by a subheading carries no text of its own; it joins the section that follows. */
@@ -64,8 +104,17 @@ function splitSection(
 
   const emit = (start: number, end: number) => pushChunk(path, outline, section, start, end, out);
   const whole = joinLines(outline, first, last);
-  if (roughTokenEstimate(whole) <= sizing.maxTokens || countTokens(whole) <= sizing.maxTokens) {
-    emit(first, last);
+  const wholeTokens = tokensWithin(whole, sizing.maxTokens);
+  if (wholeTokens !== undefined) {
+    out.push({
+      path,
+      headingPath: section.headingPath,
+      startLine: lines[first].line,
+      endLine: lines[last].line,
+      anchor: section.anchor,
+      text: whole,
+      tokens: wholeTokens,
+    });
     return;
   }
 
@@ -167,7 +216,15 @@ function splitLongLine(path: string, outline: Outline, section: OutlineSection, 
   const line = outline.lines[index].line;
   for (let offset = 0; offset < text.length; offset += step) {
     const piece = text.slice(offset, offset + step);
-    out.push({ path, headingPath: section.headingPath, startLine: line, endLine: line, anchor: section.anchor, text: piece, tokens: countTokens(piece) });
+    out.push({
+      path,
+      headingPath: section.headingPath,
+      startLine: line,
+      endLine: line,
+      anchor: section.anchor,
+      text: piece,
+      tokens: countTokens(piece),
+    });
   }
 }
 

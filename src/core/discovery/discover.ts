@@ -11,7 +11,21 @@ export const IGNORE_FILE_NAMES = ['.gitignore', '.groundworkignore'];
 /** Never indexed, whatever the globs say: VCS data, dependencies, our own index, secrets. */
 const ALWAYS_EXCLUDED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.groundwork']);
 const SECRET_FILE = picomatch(
-  ['.env', '.env.*', '*.pem', '*.key', '*.p12', '*.pfx', '*.keystore', 'id_rsa*', 'id_dsa*', 'id_ecdsa*', 'id_ed25519*', '.npmrc', '.netrc'],
+  [
+    '.env',
+    '.env.*',
+    '*.pem',
+    '*.key',
+    '*.p12',
+    '*.pfx',
+    '*.keystore',
+    'id_rsa*',
+    'id_dsa*',
+    'id_ecdsa*',
+    'id_ed25519*',
+    '.npmrc',
+    '.netrc',
+  ],
   { dot: true, nocase: true },
 );
 
@@ -39,8 +53,7 @@ interface IgnoreLayer {
 
 /** Finds the documents under `root` that the include/exclude globs and ignore files allow, in a stable order. */
 export async function discoverDocuments(root: string, options: DiscoveryOptions = {}): Promise<DiscoveryResult> {
-  const isIncluded = picomatch(options.include?.length ? options.include : DEFAULT_INCLUDE, { dot: true });
-  const isExcluded = options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false;
+  const { isIncluded, isExcluded } = globMatchers(options);
   const files: DiscoveredFile[] = [];
   const skipped: SkippedFile[] = [];
   const visitedDirs = new Set<string>();
@@ -113,6 +126,51 @@ export async function discoverDocuments(root: string, options: DiscoveryOptions 
   }
   await walk('', []);
   return { files, skipped };
+}
+
+function globMatchers(options: DiscoveryOptions) {
+  return {
+    isIncluded: picomatch(options.include?.length ? options.include : DEFAULT_INCLUDE, { dot: true }),
+    isExcluded: options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false,
+  };
+}
+
+/**
+ * The same rules as `discoverDocuments`, for a few paths a file watcher reported: which of them are documents
+ * to index now. A path that is gone, or no longer a document, is simply not returned.
+ */
+export async function filterDocumentPaths(root: string, relPaths: string[], options: DiscoveryOptions = {}): Promise<DiscoveredFile[]> {
+  const { isIncluded, isExcluded } = globMatchers(options);
+  const layersByDir = new Map<string, IgnoreLayer[]>();
+  async function layersFor(relDir: string): Promise<IgnoreLayer[]> {
+    const cached = layersByDir.get(relDir);
+    if (cached) return cached;
+    const parent = relDir ? await layersFor(relDir.includes('/') ? relDir.slice(0, relDir.lastIndexOf('/')) : '') : [];
+    const layers = [...parent];
+    for (const name of IGNORE_FILE_NAMES) {
+      try {
+        layers.push({ base: relDir, rules: ignore().add(await fs.readFile(path.join(root, relDir, name), 'utf8')) });
+      } catch {
+        // No such ignore file here.
+      }
+    }
+    layersByDir.set(relDir, layers);
+    return layers;
+  }
+  const accepted: DiscoveredFile[] = [];
+  for (const relPath of [...new Set(relPaths)].sort()) {
+    const parts = relPath.split('/');
+    if (parts.slice(0, -1).some((part) => ALWAYS_EXCLUDED_DIRS.has(part)) || SECRET_FILE(parts[parts.length - 1])) continue;
+    if (!isIncluded(relPath) || isExcluded(relPath)) continue;
+    const stat = await fs.stat(path.join(root, relPath)).catch(() => undefined);
+    if (!stat?.isFile()) continue;
+    const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
+    const layers = await layersFor(dirs[dirs.length - 1] ?? '');
+    if (dirs.some((dir) => isIgnored(layers, dir, true) || isExcluded(dir) || isExcluded(`${dir}/`))) continue;
+    if (isIgnored(layers, relPath, false)) continue;
+    accepted.push({ path: relPath, absolutePath: path.join(root, relPath) });
+  }
+  return accepted;
 }
 
 /** Applies ignore files from the root down, so a deeper file can re-include what a shallower one ignored. */

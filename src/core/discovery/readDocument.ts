@@ -1,8 +1,6 @@
 import { promises as fs } from 'node:fs';
 
-export type ReadOutcome =
-  | { ok: true; text: string; size: number; mtimeMs: number }
-  | { ok: false; reason: string };
+export type ReadOutcome = { ok: true; text: string; size: number; mtimeMs: number } | { ok: false; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 

@@ -1,5 +1,5 @@
 import { fnv1a } from '../hash';
-import { analyze, words } from '../retrieval/analyzer';
+import { analysis } from '../retrieval/analyzer';
 import { type Embedder, normalize } from './embedder';
 
 export interface HashingEmbedderOptions {
@@ -18,7 +18,7 @@ export class HashingEmbedder implements Embedder {
 
   constructor(options: HashingEmbedderOptions = {}) {
     this.dimensions = options.dimensions ?? 256;
-    this.id = `hashing-v1-${this.dimensions}`;
+    this.id = `hashing-v2-${this.dimensions}`;
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
@@ -27,21 +27,27 @@ export class HashingEmbedder implements Embedder {
   }
 
   embedOne(text: string): Float32Array {
-    const counts = new Map<string, number>();
-    const add = (feature: string, weight: number) => counts.set(feature, (counts.get(feature) ?? 0) + weight);
-    const terms = analyze(text);
-    for (let i = 0; i < terms.length; i++) {
-      add(`t:${terms[i]}`, 1);
-      if (i + 1 < terms.length) add(`b:${terms[i]} ${terms[i + 1]}`, 0.5);
+    // Features are keyed by their hash (a number), not by a string, to keep indexing free of garbage.
+    const counts = new Map<number, number>();
+    const add = (hash: number, weight: number) => counts.set(hash, (counts.get(hash) ?? 0) + weight);
+    const { terms, words } = analysis(text);
+    const termHashes = terms.map((term) => fnv1a(term, TERM_SEED));
+    for (let i = 0; i < termHashes.length; i++) {
+      add(termHashes[i], 1);
+      if (i + 1 < termHashes.length) add(Math.imul(termHashes[i] ^ BIGRAM_SEED, 0x01000193) ^ termHashes[i + 1], 0.5);
     }
-    for (const word of words(text)) {
+    for (const word of words) {
       if (word.length < 4 || word.length > 30) continue;
+      // Character 4-grams of the word with boundary marks, hashed without building substrings.
       const padded = `<${word}>`;
-      for (let i = 0; i + 4 <= padded.length; i++) add(`g:${padded.slice(i, i + 4)}`, 0.25);
+      for (let i = 0; i + 4 <= padded.length; i++) {
+        let hash = GRAM_SEED;
+        for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ padded.charCodeAt(j), 0x01000193);
+        add(hash >>> 0, 0.25);
+      }
     }
     const vector = new Float32Array(this.dimensions);
-    for (const [feature, count] of counts) {
-      const hash = fnv1a(feature);
+    for (const [hash, count] of counts) {
       const sign = hash & 0x80000000 ? -1 : 1;
       // Sublinear term frequency: a term repeated ten times is not ten times as telling.
       vector[(hash & 0x7fffffff) % this.dimensions] += sign * (count > 1 ? 1 + Math.log(count) : count);
@@ -49,3 +55,8 @@ export class HashingEmbedder implements Embedder {
     return normalize(vector);
   }
 }
+
+// Distinct seeds keep a term, a term pair and a character gram with the same letters apart.
+const TERM_SEED = 0x811c9dc5;
+const BIGRAM_SEED = 0x2545f491;
+const GRAM_SEED = 0x5bd1e995;

@@ -43,7 +43,8 @@ export class OpenAIEmbedder implements Embedder {
         { signal },
       );
       const ordered = [...response.data].sort((a, b) => a.index - b.index);
-      if (ordered.length !== batch.length) throw new Error(`the embeddings endpoint returned ${ordered.length} vectors for ${batch.length} inputs`);
+      if (ordered.length !== batch.length)
+        throw new Error(`the embeddings endpoint returned ${ordered.length} vectors for ${batch.length} inputs`);
       for (const item of ordered) {
         if (item.embedding.length !== this.dimensions) {
           throw new Error(`the embedding model returned ${item.embedding.length} dimensions, the index expects ${this.dimensions}`);

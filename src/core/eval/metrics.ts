@@ -41,7 +41,11 @@ export function scoreRun(queries: EvalQuery[], results: Map<string, RankedChunk[
     let idcg = 0;
     for (let i = 0; i < Math.min(relevant.size, 10); i++) idcg += 1 / Math.log2(i + 2);
     total.ndcg10 += idcg ? dcg / idcg : 0;
-    for (const [k, key] of [[1, 'r1'], [5, 'r5'], [10, 'r10']] as const) {
+    for (const [k, key] of [
+      [1, 'r1'],
+      [5, 'r5'],
+      [10, 'r10'],
+    ] as const) {
       total[key] += files.slice(0, k).filter((f) => relevant.has(f)).length / relevant.size;
     }
     const firstHit = files.slice(0, 10).findIndex((f) => relevant.has(f));

@@ -36,6 +36,8 @@ export class SearchIndex {
   private live = 0;
   private dead = 0;
   private matrix: Float32Array;
+  /** Reused between queries: one score slot per row, reset after each query. */
+  private accumulator = new Float64Array(0);
 
   constructor(readonly dimensions: number) {
     this.matrix = new Float32Array(dimensions * 1024);
@@ -49,12 +51,12 @@ export class SearchIndex {
     return this.rowOf.has(id);
   }
 
-  add(chunk: IndexedChunk): void {
+  /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
+  add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
     if (this.rowOf.has(chunk.id)) this.remove(chunk.id);
     const row = this.chunks.length;
     this.chunks.push(chunk);
     this.rowOf.set(chunk.id, row);
-    const terms = analyze(searchableText(chunk));
     const frequencies = new Map<string, number>();
     for (const term of terms) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
     for (const [term, tf] of frequencies) {
@@ -130,9 +132,13 @@ export class SearchIndex {
     for (const chunk of this.chunks) if (chunk) yield chunk;
   }
 
+  /** BM25 scores of every row that matches a query term; rows that match nothing are absent. */
   private lexicalScores(query: string, allowed: ((row: number) => boolean) | undefined): Map<number, number> {
     const scores = new Map<number, number>();
     if (!this.live) return scores;
+    if (this.accumulator.length < this.chunks.length) this.accumulator = new Float64Array(Math.max(1024, this.chunks.length * 2));
+    const accumulator = this.accumulator;
+    const touched: number[] = [];
     const averageLength = this.totalLength / this.live;
     for (const term of new Set(analyze(query))) {
       const list = this.postings.get(term);
@@ -144,13 +150,22 @@ export class SearchIndex {
         if (!this.chunks[row] || (allowed && !allowed(row))) continue;
         const tf = list[i + 1];
         const norm = tf + K1 * (1 - B + (B * this.lengths[row]) / averageLength);
-        scores.set(row, (scores.get(row) ?? 0) + (idf * tf * (K1 + 1)) / norm);
+        if (accumulator[row] === 0) touched.push(row);
+        accumulator[row] += (idf * tf * (K1 + 1)) / norm;
       }
+    }
+    for (const row of touched) {
+      scores.set(row, accumulator[row]);
+      accumulator[row] = 0;
     }
     return scores;
   }
 
-  private topVectorRows(vector: Float32Array, allowed: ((row: number) => boolean) | undefined, n: number): Array<{ row: number; score: number }> {
+  private topVectorRows(
+    vector: Float32Array,
+    allowed: ((row: number) => boolean) | undefined,
+    n: number,
+  ): Array<{ row: number; score: number }> {
     const top: Array<{ row: number; score: number }> = [];
     let floor = -Infinity;
     for (let row = 0; row < this.chunks.length; row++) {
@@ -206,11 +221,14 @@ export function searchableText(chunk: Pick<Chunk, 'headingPath' | 'text'>): stri
   return chunk.headingPath.length ? `${chunk.headingPath.join(' \n ')}\n${chunk.text}` : chunk.text;
 }
 
+/** The `n` best rows by score, without sorting every matching row. */
 function topRows(scores: Map<number, number>, n: number): number[] {
-  return [...scores.entries()]
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, n)
-    .map(([row]) => row);
+  if (scores.size <= n) return [...scores.keys()];
+  const values = Float64Array.from(scores.values()).sort();
+  const floor = values[values.length - n];
+  const top: number[] = [];
+  for (const [row, score] of scores) if (score >= floor && top.length < n) top.push(row);
+  return top;
 }
 
 function compareLocation(a: SearchResult, b: SearchResult): number {

@@ -27,7 +27,16 @@ export interface Manifest {
 }
 
 export function emptyManifest(embedderId: string, dimensions: number, chunking: string, shardCount: number): Manifest {
-  return { schemaVersion: SCHEMA_VERSION, embedderId, dimensions, chunking, shardCount, files: {}, skipped: [], updatedAt: new Date().toISOString() };
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    embedderId,
+    dimensions,
+    chunking,
+    shardCount,
+    files: {},
+    skipped: [],
+    updatedAt: new Date().toISOString(),
+  };
 }
 
 export type ManifestRead = { state: 'missing' } | { state: 'corrupt'; reason: string } | { state: 'ok'; manifest: Manifest };

@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import type { LocalIndex } from 'vectra/lib/LocalIndex';
+import type { LocalIndex } from 'vectra';
 import { fnv1a } from '../hash';
 
 export interface StoredChunk {
@@ -17,12 +17,12 @@ export interface StoredChunk {
   };
 }
 
-type VectraModule = typeof import('vectra/lib/LocalIndex');
+type VectraModule = typeof import('vectra');
 let vectraModule: Promise<VectraModule> | undefined;
 
 /** Vectra, with its NLP model, is a large module: it is loaded the first time an index is opened. */
 function loadVectra(): Promise<VectraModule> {
-  vectraModule ??= import('vectra/lib/LocalIndex');
+  vectraModule ??= import('vectra');
   return vectraModule;
 }
 
@@ -62,6 +62,7 @@ export class VectraShards {
       }
       const items = (await index.listItems()) as unknown as StoredChunk[];
       if (!Array.isArray(items)) return { ok: false, reason: 'shard has no item list' };
+      await this.forget(shard);
       return { ok: true, items };
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
@@ -80,13 +81,24 @@ export class VectraShards {
     const index = this.shards[shard];
     await index.beginUpdate();
     try {
-      for (const id of removeIds) await index.deleteItem(id);
+      if (removeIds.length) await index.deleteItems(removeIds);
       for (const item of insert) await index.upsertItem(item);
       await index.endUpdate();
     } catch (error) {
       index.cancelUpdate();
       throw error;
+    } finally {
+      await this.forget(shard);
     }
+  }
+
+  /**
+   * Vectra keeps a loaded index file in memory for good; the search index already holds every chunk, so the
+   * copy is dropped and the shard file is read again on its next update.
+   */
+  private async forget(shard: number): Promise<void> {
+    const { LocalIndex } = await loadVectra();
+    this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard));
   }
 
   async sizeOnDisk(): Promise<number> {

@@ -1,0 +1,57 @@
+import { promises as fs } from 'node:fs';
+import { chunkDocument, type ChunkSizing, documentKind } from './chunking/chunkDocument';
+import { readDocument } from './discovery/readDocument';
+import { contentHash } from './hash';
+import type { Chunk } from './types';
+
+/** Notebooks carry their outputs (images, tables) inline; only their markdown is indexed, so they may be larger. */
+const NOTEBOOK_MAX_BYTES = 50 * 1024 * 1024;
+
+export interface KnownFile {
+  hash: string;
+  size: number;
+  mtimeMs: number;
+}
+
+export interface PrepareRequest {
+  path: string;
+  absolutePath: string;
+  maxBytes: number;
+  sizing?: ChunkSizing;
+  known?: KnownFile;
+}
+
+export type PreparedFile =
+  | { state: 'unchanged' }
+  | { state: 'same-content'; size: number; mtimeMs: number }
+  | { state: 'failed'; reason: string }
+  | { state: 'changed'; hash: string; size: number; mtimeMs: number; chunks: Chunk[] };
+
+/**
+ * Everything indexing does to one file before embedding: skip it if size and mtime match what is indexed,
+ * read and decode it, compare its content hash, and chunk it. Pure CPU and file reads, so it can run in a
+ * worker thread alongside the embedding and storage of other files.
+ */
+export async function prepareFile(request: PrepareRequest): Promise<PreparedFile> {
+  const { known } = request;
+  if (known) {
+    const stat = await fs.stat(request.absolutePath).catch(() => undefined);
+    if (stat && stat.size === known.size && stat.mtimeMs === known.mtimeMs) return { state: 'unchanged' };
+  }
+  const limit = documentKind(request.path) === 'notebook' ? Math.max(request.maxBytes, NOTEBOOK_MAX_BYTES) : request.maxBytes;
+  const read = await readDocument(request.absolutePath, limit);
+  if (!read.ok) return { state: 'failed', reason: read.reason };
+  const hash = contentHash(read.text);
+  if (known && known.hash === hash) return { state: 'same-content', size: read.size, mtimeMs: read.mtimeMs };
+  try {
+    return {
+      state: 'changed',
+      hash,
+      size: read.size,
+      mtimeMs: read.mtimeMs,
+      chunks: chunkDocument(request.path, read.text, request.sizing),
+    };
+  } catch (error) {
+    return { state: 'failed', reason: (error as Error).message };
+  }
+}

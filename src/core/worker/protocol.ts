@@ -1,0 +1,51 @@
+import type { IndexStatus, UpdateSummary } from '../docsIndex';
+import type { EmbedderSettings } from '../embedding/createEmbedder';
+import type { SearchOptions } from '../retrieval/searchIndex';
+import type { SearchResult } from '../types';
+
+/** One workspace folder and where its index lives. */
+export interface FolderSpec {
+  name: string;
+  root: string;
+  indexDir: string;
+}
+
+export interface WorkerSettings {
+  folders: FolderSpec[];
+  embedder: EmbedderSettings;
+  include?: string[];
+  exclude?: string[];
+  maxFileBytes?: number;
+}
+
+export interface FolderResult extends SearchResult {
+  folder: string;
+  root: string;
+}
+
+export interface FolderStatus extends IndexStatus {
+  folder: string;
+}
+
+/** What the host asks of the index worker; each request gets exactly one reply with the same id. */
+export type WorkerRequest =
+  | { id: number; type: 'configure'; settings: WorkerSettings }
+  | { id: number; type: 'update'; rebuild?: boolean; changedFiles?: string[] }
+  | { id: number; type: 'cancel' }
+  | { id: number; type: 'search'; query: string; options?: SearchOptions; lexicalOnly?: boolean }
+  | { id: number; type: 'status' };
+
+export type WorkerReply =
+  | { id: number; type: 'result'; value: unknown }
+  | { id: number; type: 'error'; message: string }
+  | { type: 'progress'; folder: string; done: number; total: number }
+  | { type: 'log'; message: string }
+  | { type: 'updated'; summaries: Array<UpdateSummary & { folder: string }> };
+
+export interface WorkerResults {
+  configure: void;
+  update: Array<UpdateSummary & { folder: string }>;
+  cancel: void;
+  search: FolderResult[];
+  status: FolderStatus[];
+}

@@ -1,0 +1,128 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DocsIndex, type UpdateSummary } from '../docsIndex';
+import { createEmbedder } from '../embedding/createEmbedder';
+import type { SearchOptions } from '../retrieval/searchIndex';
+import type { ProgressReporter } from '../types';
+import { bundledChunkWorker } from './fileProcessor';
+import type { FolderResult, FolderStatus, WorkerSettings } from './protocol';
+
+/**
+ * All folders of a workspace: an index per folder, one search over all of them. Updates are serialized, and a
+ * request for an update while one runs is coalesced into one more run after it.
+ */
+export class WorkspaceIndex {
+  private indexes = new Map<string, { root: string; index: DocsIndex }>();
+  private running: Promise<Array<UpdateSummary & { folder: string }>> | undefined;
+  /** What the next run must look at: undefined for nothing queued, 'all' for a full walk, or changed files. */
+  private queued: 'all' | Set<string> | undefined;
+  private controller = new AbortController();
+
+  constructor(
+    private settings: WorkerSettings,
+    private readonly log: (message: string) => void,
+    private readonly progress: (folder: string, done: number, total: number) => void,
+  ) {}
+
+  async reconfigure(settings: WorkerSettings): Promise<void> {
+    this.cancel();
+    await this.running?.catch(() => undefined);
+    this.settings = settings;
+    this.indexes.clear();
+  }
+
+  cancel(): void {
+    this.queued = undefined;
+    this.controller.abort();
+  }
+
+  /**
+   * Brings every folder's index up to date; with `changedFiles` (absolute paths from a file watcher), only
+   * those are looked at. A request made while an update runs is merged into a single run after it.
+   */
+  async update(rebuild = false, changedFiles?: string[]): Promise<Array<UpdateSummary & { folder: string }>> {
+    if (this.running) {
+      if (!changedFiles || this.queued === 'all') this.queued = 'all';
+      else {
+        const queued: Set<string> = this.queued ?? new Set<string>();
+        for (const file of changedFiles) queued.add(file);
+        this.queued = queued;
+      }
+      return this.running;
+    }
+    this.controller = new AbortController();
+    this.running = this.runUpdates(rebuild, changedFiles);
+    try {
+      return await this.running;
+    } finally {
+      this.running = undefined;
+      const queued = this.queued;
+      this.queued = undefined;
+      if (queued) {
+        void this.update(false, queued === 'all' ? undefined : [...queued]).catch((error) =>
+          this.log(`Indexing failed: ${(error as Error).message}`),
+        );
+      }
+    }
+  }
+
+  private async runUpdates(rebuild: boolean, changedFiles: string[] | undefined): Promise<Array<UpdateSummary & { folder: string }>> {
+    const summaries: Array<UpdateSummary & { folder: string }> = [];
+    for (const folder of this.settings.folders) {
+      if (rebuild) {
+        this.indexes.delete(folder.name);
+        await fs.rm(folder.indexDir, { recursive: true, force: true });
+      }
+      let paths: string[] | undefined;
+      if (changedFiles && !rebuild) {
+        const prefix = folder.root.endsWith(path.sep) ? folder.root : folder.root + path.sep;
+        paths = changedFiles.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split(path.sep).join('/'));
+        if (!paths.length) continue;
+      }
+      const index = await this.open(folder.name);
+      const progress: ProgressReporter = ({ done, total }) => this.progress(folder.name, done, total);
+      const summary = await index.update({ signal: this.controller.signal, progress, paths });
+      summaries.push({ ...summary, folder: folder.name });
+      if (summary.cancelled) break;
+    }
+    return summaries;
+  }
+
+  private async open(name: string): Promise<DocsIndex> {
+    const existing = this.indexes.get(name);
+    if (existing) return existing.index;
+    const folder = this.settings.folders.find((f) => f.name === name)!;
+    const index = await DocsIndex.open({
+      root: folder.root,
+      indexDir: folder.indexDir,
+      embedder: createEmbedder(this.settings.embedder),
+      discovery: { include: this.settings.include, exclude: this.settings.exclude },
+      maxFileBytes: this.settings.maxFileBytes,
+      log: (message) => this.log(`${folder.name}: ${message}`),
+      chunkWorker: bundledChunkWorker(),
+    });
+    this.indexes.set(name, { root: folder.root, index });
+    return index;
+  }
+
+  /** Merged results of every folder, best first. */
+  async search(query: string, options: SearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
+    const all: FolderResult[] = [];
+    for (const folder of this.settings.folders) {
+      const index = await this.open(folder.name);
+      const results = lexicalOnly ? index.searchLexical(query, options) : await index.search(query, options);
+      for (const result of results) all.push({ ...result, folder: folder.name, root: folder.root });
+    }
+    all.sort((a, b) => b.score - a.score);
+    return all.slice(0, options.k ?? 10);
+  }
+
+  async status(): Promise<FolderStatus[]> {
+    const statuses: FolderStatus[] = [];
+    for (const folder of this.settings.folders) {
+      const index = await this.open(folder.name);
+      statuses.push({ ...(await index.status()), folder: folder.name });
+    }
+    return statuses;
+  }
+}

@@ -1,0 +1,226 @@
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { defaultIndexDir } from '../core/indexLocation';
+import type { FolderResult, FolderStatus, WorkerSettings } from '../core/worker/protocol';
+import type { IndexClient } from '../core/worker/indexClient';
+import type { SearchOptions } from '../core/retrieval/searchIndex';
+import { formatBytes } from '../core/discovery/readDocument';
+import { readSettings } from './settings';
+
+const WATCH_DEBOUNCE_MS = 400;
+
+/**
+ * The extension's view of the workspace index: starts the worker on first use, keeps the index current with a
+ * debounced file watcher, and shows state in the status bar.
+ */
+export class IndexService implements vscode.Disposable {
+  private client: IndexClient | undefined;
+  private configured: Promise<void> | undefined;
+  private readonly statusItem: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  private debounce: NodeJS.Timeout | undefined;
+  private readonly changedFiles = new Set<string>();
+  private progressDone = 0;
+  private progressTotal = 0;
+  private indexing = false;
+  private readonly changed = new vscode.EventEmitter<void>();
+  /** Fires after each completed update; views refresh their counts. */
+  readonly onDidUpdate = this.changed.event;
+  /** Bumped on every completed update, so callers can tell whether a citation may be stale. */
+  generation = 0;
+  lastError: string | undefined;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+  ) {
+    this.statusItem = vscode.window.createStatusBarItem('groundwork.index', vscode.StatusBarAlignment.Left, 10);
+    this.statusItem.name = 'Groundwork Index';
+    this.statusItem.command = 'groundwork.showIndexStatus';
+    this.disposables.push(this.statusItem, this.changed);
+    const watcher = vscode.workspace.createFileSystemWatcher('**/*');
+    const schedule = (uri: vscode.Uri) => {
+      if (uri.scheme === 'file' && !uri.path.includes('/.git/') && !uri.path.includes('/node_modules/')) this.scheduleUpdate(uri.fsPath);
+    };
+    watcher.onDidChange(schedule);
+    watcher.onDidCreate(schedule);
+    watcher.onDidDelete(schedule);
+    this.disposables.push(
+      watcher,
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.reconfigure()),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('groundwork.index')) this.reconfigure();
+      }),
+    );
+    this.render();
+  }
+
+  /** Starts the first build in the background; returns at once. */
+  start(): void {
+    if (!vscode.workspace.workspaceFolders?.length) {
+      this.statusItem.hide();
+      return;
+    }
+    void this.update(false);
+  }
+
+  /** Debounced: a burst of saves (a branch switch, a formatter) becomes one incremental update. */
+  scheduleUpdate(changedFile: string): void {
+    this.changedFiles.add(changedFile);
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => {
+      const changedFiles = [...this.changedFiles];
+      this.changedFiles.clear();
+      void this.update(false, changedFiles);
+    }, WATCH_DEBOUNCE_MS);
+  }
+
+  async update(rebuild: boolean, changedFiles?: string[]): Promise<void> {
+    try {
+      const client = await this.ready();
+      this.indexing = true;
+      this.lastError = undefined;
+      this.render();
+      const summaries = await client.request('update', { rebuild, changedFiles });
+      for (const s of summaries) {
+        if (s.added || s.changed || s.removed) {
+          this.output.info(`${s.folder}: ${s.added} added, ${s.changed} changed, ${s.removed} removed, ${s.chunks} chunks`);
+        }
+      }
+      this.generation++;
+      this.changed.fire();
+    } catch (error) {
+      this.lastError = (error as Error).message;
+      this.output.error(`Indexing failed: ${this.lastError}`);
+    } finally {
+      this.indexing = false;
+      this.render();
+    }
+  }
+
+  /** A full rebuild with a progress notification the user can cancel. */
+  async rebuildWithProgress(): Promise<void> {
+    await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'Groundwork: rebuilding the index', cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => void this.client?.request('cancel', {}));
+        let reported = 0;
+        const timer = setInterval(() => {
+          if (!this.progressTotal) return;
+          const percent = (this.progressDone / this.progressTotal) * 100;
+          progress.report({ message: `${this.progressDone} of ${this.progressTotal} files`, increment: percent - reported });
+          reported = percent;
+        }, 250);
+        try {
+          await this.update(true);
+        } finally {
+          clearInterval(timer);
+        }
+      },
+    );
+  }
+
+  async search(query: string, options: SearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
+    const client = await this.ready();
+    return client.request('search', { query, options, lexicalOnly });
+  }
+
+  async status(): Promise<FolderStatus[]> {
+    const client = await this.ready();
+    return client.request('status', {});
+  }
+
+  async describeStatus(): Promise<string> {
+    const statuses = await this.status();
+    const lines: string[] = [];
+    for (const s of statuses) {
+      lines.push(
+        `## ${s.folder}`,
+        `- files indexed: ${s.files}`,
+        `- chunks: ${s.chunks}`,
+        `- embedder: ${s.embedder} (${s.dimensions} dimensions)`,
+        `- size on disk: ${formatBytes(s.sizeOnDiskBytes)} at ${s.indexDir}`,
+        `- updated: ${s.updatedAt}`,
+        `- skipped files: ${s.skipped.length}`,
+        ...s.skipped.map((f) => `  - ${f.path}: ${f.reason}`),
+        '',
+      );
+    }
+    return lines.join('\n') || 'No workspace folder is open.';
+  }
+
+  private ready(): Promise<IndexClient> {
+    this.configured ??= this.configure();
+    return this.configured.then(() => this.client!);
+  }
+
+  private async configure(): Promise<void> {
+    if (!this.client) {
+      // Loaded here, not at activation: the worker module is only needed once there is something to index.
+      const { IndexClient } = await import('../core/worker/indexClient');
+      this.client = new IndexClient(path.join(this.context.extensionPath, 'dist', 'worker.js'), (event) => {
+        if (event.type === 'progress') {
+          this.progressDone = event.done;
+          this.progressTotal = event.total;
+          this.render();
+        } else if (event.type === 'log') this.output.warn(event.message);
+      });
+    }
+    await this.client.request('configure', { settings: await this.workerSettings() });
+  }
+
+  private reconfigure(): void {
+    this.configured = this.configure().then(() => this.update(false));
+  }
+
+  private async workerSettings(): Promise<WorkerSettings> {
+    const settings = readSettings();
+    const folders = (vscode.workspace.workspaceFolders ?? [])
+      .filter((f) => f.uri.scheme === 'file')
+      .map((f) => ({ name: f.name, root: f.uri.fsPath, indexDir: this.indexDirFor(f.uri.fsPath) }));
+    const apiKey =
+      settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted
+        ? await this.context.secrets.get('groundwork.apiKey')
+        : undefined;
+    return {
+      folders,
+      // Remote embeddings send document text off the machine: only in a trusted workspace.
+      embedder:
+        settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted
+          ? { kind: 'openai', baseURL: settings['model.baseUrl'] || undefined, apiKey, model: settings['index.embeddingModel'] }
+          : { kind: 'offline' },
+      include: settings['index.include'],
+      exclude: settings['index.exclude'],
+      maxFileBytes: settings['index.maxFileSizeKB'] * 1024,
+    };
+  }
+
+  private indexDirFor(root: string): string {
+    const storage = this.context.storageUri?.fsPath;
+    // Keyed like the CLI's cache folders, so two workspace folders with the same name never share an index.
+    return storage ? path.join(storage, 'index', path.basename(defaultIndexDir(root))) : defaultIndexDir(root);
+  }
+
+  private render(): void {
+    if (this.lastError) {
+      this.statusItem.text = '$(error) Groundwork';
+      this.statusItem.tooltip = `Indexing failed: ${this.lastError}`;
+    } else if (this.indexing && this.progressTotal) {
+      this.statusItem.text = `$(sync~spin) Groundwork: indexing ${this.progressDone} of ${this.progressTotal}`;
+      this.statusItem.tooltip = 'Groundwork is indexing the workspace docs';
+    } else if (this.indexing) {
+      this.statusItem.text = '$(sync~spin) Groundwork: indexing';
+      this.statusItem.tooltip = 'Groundwork is indexing the workspace docs';
+    } else {
+      this.statusItem.text = '$(book) Groundwork';
+      this.statusItem.tooltip = 'Groundwork: docs indexed. Click for the index status.';
+    }
+    this.statusItem.show();
+  }
+
+  dispose(): void {
+    clearTimeout(this.debounce);
+    void this.client?.dispose();
+    for (const d of this.disposables) d.dispose();
+  }
+}

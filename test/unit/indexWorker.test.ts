@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { IndexClient } from '../../src/core/worker/indexClient';
+import { tempDir, writeTree } from '../support/tempDir';
+
+// The worker is TypeScript here (the extension runs its bundle): load it through tsx's require hook.
+const workerScript = `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, '../../src/core/worker/workerMain.ts'))});`;
+const tsWorker = { eval: true };
+
+test('the worker indexes every folder of a multi-root workspace and merges search results', async () => {
+  const a = await tempDir();
+  const b = await tempDir();
+  await writeTree(a, { 'alpha.md': '# Alpha\n\nThe alpha service stores invoices.\n' });
+  await writeTree(b, { 'beta.md': '# Beta\n\nThe beta service sends invoices by email.\n' });
+  const cache = await tempDir();
+  const events: string[] = [];
+  const client = new IndexClient(workerScript, (event) => events.push(event.type), tsWorker);
+  try {
+    await client.request('configure', {
+      settings: {
+        folders: [
+          { name: 'a', root: a, indexDir: path.join(cache, 'a') },
+          { name: 'b', root: b, indexDir: path.join(cache, 'b') },
+        ],
+        embedder: { kind: 'offline' },
+      },
+    });
+    const summaries = await client.request('update', {});
+    assert.deepEqual(
+      summaries.map((s) => [s.folder, s.added]),
+      [
+        ['a', 1],
+        ['b', 1],
+      ],
+    );
+    const results = await client.request('search', { query: 'invoices service', options: { k: 5 } });
+    assert.deepEqual(results.map((r) => r.folder).sort(), ['a', 'b']);
+    assert.equal(results.find((r) => r.folder === 'b')!.root, b);
+    const statuses = await client.request('status', {});
+    assert.deepEqual(
+      statuses.map((s) => [s.folder, s.files]),
+      [
+        ['a', 1],
+        ['b', 1],
+      ],
+    );
+    assert.ok(events.includes('progress') && events.includes('updated'));
+
+    await fs.writeFile(path.join(b, 'gamma.md'), '# Gamma\n\nGamma reconciles payments.\n');
+    const targeted = await client.request('update', { changedFiles: [path.join(b, 'gamma.md')] });
+    assert.deepEqual(
+      targeted.map((s) => [s.folder, s.added, s.unchanged]),
+      [['b', 1, 0]],
+    );
+    const [top] = await client.request('search', { query: 'reconciles payments', options: { k: 1 }, lexicalOnly: true });
+    assert.equal(top.path, 'gamma.md');
+  } finally {
+    await client.dispose();
+  }
+});
+
+test('a request the worker cannot serve is rejected with its reason', async () => {
+  const client = new IndexClient(workerScript, () => {}, tsWorker);
+  try {
+    await assert.rejects(client.request('search', { query: 'x' }), /not configured/);
+  } finally {
+    await client.dispose();
+  }
+});
