@@ -8,6 +8,9 @@ import { defaultIndexDir } from '../core/indexLocation';
 import { bundledChunkWorker } from '../core/worker/fileProcessor';
 import { formatBytes } from '../core/discovery/readDocument';
 import type { SearchResult } from '../core/types';
+import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
+import { OpenAIProvider } from '../core/providers/openaiProvider';
+import { SETTING_DEFAULTS } from '../core/settings';
 
 const USAGE = `usage: groundwork <command> DIR [options]
 
@@ -16,6 +19,7 @@ commands:
   status DIR                      files indexed, skipped files with reasons, embedder, chunks, size on disk
   search DIR "question"           ranked passages; --queries FILE.jsonl for a batch (one JSON line per query)
   eval DIR --queries FILE.jsonl   nDCG@10, R@1, R@5, R@10, MRR@10 and sec5 on labelled questions
+  ask DIR "question"              a grounded answer with numbered sources (indexes DIR first when needed)
 
 options:
   --index DIR          where the index lives (default: a folder under ~/.cache/groundwork)
@@ -28,7 +32,18 @@ options:
   --max-file-bytes N   skip larger files (default ${DEFAULT_MAX_FILE_BYTES})
   --filter GLOB        search only matching paths (repeatable)
   --k N                results per query (default 10)
-  --json               machine-readable output on stdout`;
+  --json               machine-readable output on stdout
+
+ask options (the key comes from OPENAI_API_KEY; with no key and no --base-url, the answer is an offline extract):
+  --provider NAME      offline, openai (any OpenAI-compatible endpoint) or azure
+  --model M            chat model (default gpt-4o-mini), or the Azure deployment
+  --azure-api-version V   Azure OpenAI API version (default 2024-10-21)
+  --style-model M      the team's fine-tuned model for house style
+  --style-mode MODE    answer (the style model answers) or restyle (it rewrites the draft; default)
+  --context-window N   the model's context window in tokens (default 128000)
+  --source-budget N    most tokens of sources per question (default 4000)
+  --abstain-threshold X  below this coverage, say the docs don't cover it (default ${DEFAULT_ABSTAIN_THRESHOLD})
+  --answer-anyway      ask the model even when retrieval is weak`;
 
 export class UsageError extends Error {}
 
@@ -58,6 +73,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         queries: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
+        provider: { type: 'string' },
+        model: { type: 'string' },
+        'azure-api-version': { type: 'string' },
+        'style-model': { type: 'string' },
+        'style-mode': { type: 'string' },
+        'context-window': { type: 'string' },
+        'source-budget': { type: 'string' },
+        'abstain-threshold': { type: 'string' },
+        'answer-anyway': { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -71,7 +95,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   try {
-    if (!['index', 'status', 'search', 'eval'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (!['index', 'status', 'search', 'eval', 'ask'].includes(command)) throw new UsageError(`unknown command "${command}"`);
     if (!dir) throw new UsageError(`${command} needs a folder: groundwork ${command} DIR`);
     const root = path.resolve(dir);
     const stat = await fs.stat(root).catch(() => undefined);
@@ -109,6 +133,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
 
     const filters = { k, pathGlobs: values.filter };
+    if (command === 'ask') return await ask(index, rest.join(' ').trim(), values, io);
     if (command === 'search' && !values.queries) {
       const question = rest.join(' ').trim();
       if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
@@ -143,6 +168,89 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     io.stderr(`groundwork: ${(error as Error).message}\n`);
     return 1;
+  }
+}
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+async function ask(index: DocsIndex, question: string, values: Values, io: CliIo): Promise<number> {
+  if (!question) throw new UsageError('ask needs a question: groundwork ask DIR "question"');
+  const str = (name: string) => values[name] as string | undefined;
+  const apiKey = io.env.OPENAI_API_KEY || undefined;
+  const providerName = str('provider') ?? (apiKey || str('base-url') ? 'openai' : 'offline');
+  if (!['offline', 'openai', 'azure'].includes(providerName))
+    throw new UsageError(`--provider must be offline, openai or azure, got "${providerName}"`);
+  const styleMode = str('style-mode') ?? 'restyle';
+  if (!['answer', 'restyle'].includes(styleMode)) throw new UsageError(`--style-mode must be answer or restyle, got "${styleMode}"`);
+  const threshold = str('abstain-threshold') === undefined ? undefined : Number(str('abstain-threshold'));
+  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError('--abstain-threshold must be between 0 and 1');
+  const endpoint = (model: string) =>
+    new OpenAIProvider({
+      apiKey,
+      baseURL: str('base-url'),
+      model,
+      azure:
+        providerName === 'azure'
+          ? { deployment: model, apiVersion: str('azure-api-version') ?? SETTING_DEFAULTS['model.azureApiVersion'] }
+          : undefined,
+    });
+  const provider = providerName === 'offline' ? undefined : endpoint(str('model') ?? SETTING_DEFAULTS['model.chatModel']);
+  const styleModel = str('style-model');
+  const style = provider && styleModel ? { provider: endpoint(styleModel), mode: styleMode as 'answer' | 'restyle' } : undefined;
+  // A restyled answer replaces the draft, which a terminal cannot take back: print it once, at the end.
+  const streaming = !values.json && style?.mode !== 'restyle';
+  const controller = new AbortController();
+  const onInterrupt = () => controller.abort();
+  process.once('SIGINT', onInterrupt);
+  try {
+    const answer = await answerQuestion({
+      question,
+      search: (query, k) => index.search(query, { k }),
+      searchedFiles: index.fileCount,
+      provider,
+      style,
+      contextWindow: positiveInt(str('context-window'), 'context-window'),
+      maxSourceTokens: positiveInt(str('source-budget'), 'source-budget'),
+      abstainThreshold: threshold,
+      answerAnyway: Boolean(values['answer-anyway']),
+      signal: controller.signal,
+      onDelta: streaming ? (text) => io.stdout(text) : undefined,
+    });
+    if (values.json) {
+      io.stdout(
+        `${JSON.stringify({
+          answer: answer.answer,
+          verdict: answer.verdict,
+          sources: answer.sources.map(({ n, path, startLine, endLine, heading }) => ({ n, path, startLine, endLine, heading })),
+          citations: answer.citations,
+          removedCitations: answer.removedCitations,
+          provider: answer.provider,
+          model: answer.model,
+          ...(answer.styleModel ? { styleModel: answer.styleModel } : {}),
+          usage: answer.usage,
+          notes: answer.notes,
+          nearest: answer.nearest?.map(({ path, startLine, endLine, heading }) => ({ path, startLine, endLine, heading })),
+        })}\n`,
+      );
+      return 0;
+    }
+    if (!streaming) io.stdout(answer.answer);
+    io.stdout('\n\n');
+    const listed = answer.sources.length ? answer.sources : (answer.nearest ?? []);
+    if (listed.length) {
+      io.stdout(answer.sources.length ? 'Sources:\n' : 'Nearest sections:\n');
+      for (const s of listed) io.stdout(`[${s.n}] ${s.path}:${s.startLine}-${s.endLine}  ${s.heading}\n`);
+    }
+    const cost = answer.usage.estimatedCostUsd === undefined ? '' : ` · ~$${answer.usage.estimatedCostUsd.toFixed(4)}`;
+    const tokens =
+      answer.provider === 'offline' ? '' : ` · ${answer.usage.promptTokens} prompt + ${answer.usage.completionTokens} answer tokens${cost}`;
+    io.stdout(
+      `\n${answer.verdict}${tokens} · ${answer.provider}${answer.model ? ` ${answer.model}` : ''}${answer.styleModel ? ` + ${answer.styleModel}` : ''}\n`,
+    );
+    for (const note of answer.notes) io.stderr(`note: ${note}\n`);
+    return 0;
+  } finally {
+    process.off('SIGINT', onInterrupt);
   }
 }
 
@@ -194,6 +302,7 @@ function toJsonResult(r: SearchResult) {
     score: round(r.score),
     lexicalScore: round(r.lexicalScore),
     vectorScore: round(r.vectorScore),
+    coverage: round(r.coverage),
     heading: r.headingPath.join(' > '),
     anchor: r.anchor,
     text: r.text,

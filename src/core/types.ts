@@ -26,6 +26,11 @@ export interface SearchResult {
   lexicalScore: number;
   /** Cosine similarity of the query and chunk vectors. */
   vectorScore: number;
+  /**
+   * Share of the query's meaning (its terms, weighted by rarity) that the chunk contains, 0..1. Unlike the
+   * fused score it is absolute, so it tells whether the docs cover a question at all.
+   */
+  coverage: number;
 }
 
 export interface SkippedFile {

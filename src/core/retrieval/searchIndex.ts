@@ -38,6 +38,7 @@ export class SearchIndex {
   private matrix: Float32Array;
   /** Reused between queries: one score slot per row, reset after each query. */
   private accumulator = new Float64Array(0);
+  private matched = new Float64Array(0);
 
   constructor(readonly dimensions: number) {
     this.matrix = new Float32Array(dimensions * 1024);
@@ -98,7 +99,7 @@ export class SearchIndex {
     const k = options.k ?? 10;
     const lexicalWeight = options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
     const allowed = this.allowedRows(options.pathGlobs);
-    const lexical = this.lexicalScores(query, allowed);
+    const { scores: lexical, coverage } = this.lexicalScores(query, allowed);
     const vectorScores = new Map<number, number>();
     if (queryVector) {
       for (const row of this.topVectorRows(queryVector, allowed, CANDIDATES)) vectorScores.set(row.row, row.score);
@@ -122,6 +123,7 @@ export class SearchIndex {
         score,
         lexicalScore,
         vectorScore,
+        coverage: coverage.get(row) ?? 0,
       });
     }
     results.sort((a, b) => b.score - a.score || compareLocation(a, b));
@@ -132,19 +134,32 @@ export class SearchIndex {
     for (const chunk of this.chunks) if (chunk) yield chunk;
   }
 
-  /** BM25 scores of every row that matches a query term; rows that match nothing are absent. */
-  private lexicalScores(query: string, allowed: ((row: number) => boolean) | undefined): Map<number, number> {
+  /**
+   * BM25 scores of every row that matches a query term (rows that match nothing are absent), and each row's
+   * coverage: the idf-weighted share of the query's distinct terms it contains. Terms unknown to the index
+   * count with the highest idf, so a question about something the docs never mention has low coverage.
+   */
+  private lexicalScores(
+    query: string,
+    allowed: ((row: number) => boolean) | undefined,
+  ): { scores: Map<number, number>; coverage: Map<number, number> } {
     const scores = new Map<number, number>();
-    if (!this.live) return scores;
-    if (this.accumulator.length < this.chunks.length) this.accumulator = new Float64Array(Math.max(1024, this.chunks.length * 2));
-    const accumulator = this.accumulator;
+    const coverage = new Map<number, number>();
+    if (!this.live) return { scores, coverage };
+    if (this.accumulator.length < this.chunks.length) {
+      this.accumulator = new Float64Array(Math.max(1024, this.chunks.length * 2));
+      this.matched = new Float64Array(this.accumulator.length);
+    }
+    const { accumulator, matched } = this;
     const touched: number[] = [];
     const averageLength = this.totalLength / this.live;
+    let queryWeight = 0;
     for (const term of new Set(analyze(query))) {
-      const list = this.postings.get(term);
-      const df = this.documentFrequency.get(term);
-      if (!list || !df) continue;
+      const df = this.documentFrequency.get(term) ?? 0;
       const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
+      queryWeight += idf;
+      const list = this.postings.get(term);
+      if (!list || !df) continue;
       for (let i = 0; i < list.length; i += 2) {
         const row = list[i];
         if (!this.chunks[row] || (allowed && !allowed(row))) continue;
@@ -152,13 +167,16 @@ export class SearchIndex {
         const norm = tf + K1 * (1 - B + (B * this.lengths[row]) / averageLength);
         if (accumulator[row] === 0) touched.push(row);
         accumulator[row] += (idf * tf * (K1 + 1)) / norm;
+        matched[row] += idf;
       }
     }
     for (const row of touched) {
       scores.set(row, accumulator[row]);
+      coverage.set(row, queryWeight > 0 ? matched[row] / queryWeight : 0);
       accumulator[row] = 0;
+      matched[row] = 0;
     }
-    return scores;
+    return { scores, coverage };
   }
 
   private topVectorRows(

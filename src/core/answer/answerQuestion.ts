@@ -1,0 +1,243 @@
+import type { ChatProvider } from '../providers/chatProvider';
+import { ProviderError } from '../providers/chatProvider';
+import { countTokens } from '../tokens';
+import { CitationStream } from './citations';
+import { estimateCostUsd } from './cost';
+import { offlineExtract } from './offlineExtract';
+import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
+import { checkRestyle } from './restyleCheck';
+import type { Answer, ChatTurn, RetrievedResult, Source } from './types';
+import { judgeAnswer } from './verdict';
+
+export interface AnswerRequest {
+  question: string;
+  history?: ChatTurn[];
+  /** Ranked passages for a query, best first. */
+  search: (query: string, k: number) => Promise<RetrievedResult[]>;
+  /** How many files the index holds (for "searched N files"). */
+  searchedFiles: number;
+  /** No provider: the offline extract. */
+  provider?: ChatProvider;
+  /** The team's fine-tuned model: it answers itself (`answer`), or rewrites the base model's draft (`restyle`). */
+  style?: { provider: ChatProvider; mode: 'answer' | 'restyle' };
+  contextWindow?: number;
+  maxSourceTokens?: number;
+  /** Below this coverage of the question by the best passage, abstain instead of asking the model. */
+  abstainThreshold?: number;
+  /** Ask the model even when retrieval is weak. */
+  answerAnyway?: boolean;
+  signal?: AbortSignal;
+  /** Streamed answer text, citations already checked. */
+  onDelta?: (text: string) => void;
+  /** Called when the answer shown so far is replaced as a whole (a restyled answer). */
+  onReplace?: (text: string) => void;
+  /** Called once the request to the model is about to be sent: retrieval and prompt assembly are done. */
+  onRequestReady?: () => void;
+}
+
+export const DEFAULT_ABSTAIN_THRESHOLD = 0.35;
+const RETRIEVE_K = 24;
+const NEAREST_SHOWN = 3;
+
+const RESTYLE_INSTRUCTIONS = [
+  'Rewrite the answer below in the house style: tone, wording and formatting only.',
+  'Keep every citation marker like [1] exactly as it is, attached to the same statement. Do not add, remove or renumber markers.',
+  'Do not add facts, numbers, code or links that the answer does not have. Reply with the rewritten answer only.',
+].join('\n');
+
+/**
+ * Retrieve, decide whether the docs cover the question, assemble the prompt within budget, stream the model's
+ * answer through the citation check, then judge it. Every path returns the sources it used, even when empty.
+ */
+export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
+  const results = await request.search(request.question, RETRIEVE_K);
+  const threshold = request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD;
+  const best = results.reduce((max, r) => Math.max(max, r.coverage), 0);
+  const base = {
+    citations: [] as number[],
+    removedCitations: [] as number[],
+    usage: { promptTokens: 0, completionTokens: 0 },
+    notes: [] as string[],
+    searchedFiles: request.searchedFiles,
+  };
+  const nearest = () => toSources(results.slice(0, NEAREST_SHOWN));
+
+  if (!results.length || (best < threshold && !request.answerAnyway)) {
+    const answer = results.length
+      ? `${NOT_COVERED} The closest sections are listed below; ask again with "answer anyway" to let the model try.`
+      : `${NOT_COVERED} Searched ${request.searchedFiles} files and found nothing relevant.`;
+    request.onDelta?.(answer);
+    return {
+      ...base,
+      answer,
+      verdict: 'not-in-docs',
+      sources: [],
+      nearest: nearest(),
+      provider: request.provider?.name ?? 'offline',
+      model: request.provider?.model,
+      notes: [`Retrieval was weak (best coverage ${best.toFixed(2)} < threshold ${threshold}), so no model was asked.`],
+    };
+  }
+
+  const answering = request.style?.mode === 'answer' ? request.style.provider : request.provider;
+  if (!answering) {
+    const prompt = buildPrompt({
+      question: request.question,
+      history: [],
+      results,
+      contextWindow: 128_000,
+      maxSourceTokens: request.maxSourceTokens ?? 4000,
+    });
+    const text = offlineExtract(request.question, prompt.sources);
+    const cited = prompt.sources.filter((s) => text.includes(`[${s.n}]`));
+    const answer = text || `${NOT_COVERED} No sentence in the closest sections matches the question.`;
+    request.onDelta?.(answer);
+    return {
+      ...base,
+      answer,
+      verdict: text ? 'offline-extract' : 'not-in-docs',
+      sources: prompt.sources,
+      citations: cited.map((s) => s.n),
+      nearest: text ? undefined : nearest(),
+      provider: 'offline',
+    };
+  }
+
+  const contextWindow = request.contextWindow ?? 128_000;
+  const maxSourceTokens = request.maxSourceTokens ?? 4000;
+  let maxSources: number | undefined;
+  let attempt = 0;
+  for (;;) {
+    const prompt = buildPrompt({
+      question: request.question,
+      history: request.history ?? [],
+      results,
+      contextWindow,
+      maxSourceTokens,
+      maxSources,
+    });
+    request.onRequestReady?.();
+    let streamed = '';
+    try {
+      const draft = await streamAnswer(answering, prompt.messages, prompt.maxAnswerTokens, prompt.sources, request, (text) => {
+        streamed += text;
+        request.onDelta?.(text);
+      });
+      const answer: Answer = {
+        ...base,
+        answer: draft.text,
+        verdict: judgeAnswer(draft.text).verdict,
+        sources: prompt.sources,
+        citations: draft.cited,
+        removedCitations: draft.removed,
+        provider: answering.name,
+        model: answering.model,
+        usage: usageOf(answering.model, draft.promptTokens ?? prompt.promptTokens, draft.completionTokens ?? countTokens(draft.text)),
+        notes: attempt ? ['The first request was over the context window; answered with fewer sources.'] : [],
+      };
+      if (answer.verdict === 'not-in-docs') answer.nearest = nearest();
+      if (draft.removed.length)
+        answer.notes.push(
+          `Removed citation${draft.removed.length > 1 ? 's' : ''} ${draft.removed.map((n) => `[${n}]`).join('')}: no such source.`,
+        );
+      if (request.style?.mode === 'answer') answer.styleModel = request.style.provider.model;
+      if (request.style?.mode === 'restyle' && answer.verdict !== 'not-in-docs') await restyle(answer, request.style.provider, request);
+      return answer;
+    } catch (error) {
+      // One retry with half the sources when the prompt was over the model's real context window.
+      if (error instanceof ProviderError && error.kind === 'context-length' && attempt === 0 && !streamed) {
+        attempt++;
+        maxSources = Math.max(1, Math.floor(prompt.sources.length / 2));
+        continue;
+      }
+      throw error;
+    }
+  }
+}
+
+interface Draft {
+  text: string;
+  cited: number[];
+  removed: number[];
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+async function streamAnswer(
+  provider: ChatProvider,
+  messages: ChatMessage[],
+  maxTokens: number,
+  sources: Source[],
+  request: AnswerRequest,
+  emit: (text: string) => void,
+): Promise<Draft> {
+  const filter = new CitationStream(new Set(sources.map((s) => s.n)));
+  let promptTokens: number | undefined;
+  let completionTokens: number | undefined;
+  for await (const event of provider.stream({ messages, maxTokens, signal: request.signal })) {
+    if (event.type === 'usage') {
+      promptTokens = event.promptTokens;
+      completionTokens = event.completionTokens;
+      continue;
+    }
+    const shown = filter.push(event.text);
+    if (shown) emit(shown);
+  }
+  const rest = filter.end();
+  if (rest) emit(rest);
+  return { text: filter.text.trim(), cited: filter.cited, removed: filter.removed, promptTokens, completionTokens };
+}
+
+/** Rewrites tone and format with the style model; keeps the draft when the rewrite is not faithful. */
+async function restyle(answer: Answer, style: ChatProvider, request: AnswerRequest): Promise<void> {
+  const messages: ChatMessage[] = [
+    { role: 'system', content: RESTYLE_INSTRUCTIONS },
+    { role: 'user', content: answer.answer },
+  ];
+  let rewrite = '';
+  let usage: { promptTokens: number; completionTokens: number } | undefined;
+  for await (const event of style.stream({ messages, maxTokens: Math.max(256, countTokens(answer.answer) * 2), signal: request.signal })) {
+    if (event.type === 'text') rewrite += event.text;
+    else usage = event;
+  }
+  rewrite = rewrite.trim();
+  const styleUsage = usageOf(
+    style.model,
+    usage?.promptTokens ?? countTokens(answer.answer) + 80,
+    usage?.completionTokens ?? countTokens(rewrite),
+  );
+  answer.usage = {
+    promptTokens: answer.usage.promptTokens + styleUsage.promptTokens,
+    completionTokens: answer.usage.completionTokens + styleUsage.completionTokens,
+    estimatedCostUsd:
+      answer.usage.estimatedCostUsd !== undefined && styleUsage.estimatedCostUsd !== undefined
+        ? answer.usage.estimatedCostUsd + styleUsage.estimatedCostUsd
+        : undefined,
+  };
+  answer.styleModel = style.model;
+  const check = checkRestyle(answer.answer, rewrite);
+  if (!check.ok || !rewrite) {
+    answer.notes.push(`Showing the draft: the house-style rewrite was rejected (${rewrite ? check.problems.join('; ') : 'it was empty'}).`);
+    return;
+  }
+  answer.answer = rewrite;
+  answer.verdict = judgeAnswer(rewrite).verdict;
+  request.onReplace?.(rewrite);
+}
+
+function usageOf(model: string, promptTokens: number, completionTokens: number) {
+  return { promptTokens, completionTokens, estimatedCostUsd: estimateCostUsd(model, promptTokens, completionTokens) };
+}
+
+function toSources(results: RetrievedResult[]): Source[] {
+  return results.map((r, i) => ({
+    n: i + 1,
+    path: r.path,
+    startLine: r.startLine,
+    endLine: r.endLine,
+    heading: r.headingPath.join(' > '),
+    text: r.text,
+    ...(r.root ? { root: r.root } : {}),
+    ...(r.folder ? { folder: r.folder } : {}),
+  }));
+}

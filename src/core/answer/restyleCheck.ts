@@ -1,0 +1,79 @@
+export interface RestyleCheck {
+  ok: boolean;
+  /** Why the rewrite was rejected, for the note shown with the draft. */
+  problems: string[];
+}
+
+/**
+ * A restyled answer may change tone and format only. It is rejected if its citation markers differ from the
+ * draft's (lost, added or renumbered), or if it brings numbers, code or links that the draft did not have.
+ */
+export function checkRestyle(draft: string, rewrite: string): RestyleCheck {
+  const problems: string[] = [];
+  const draftMarkers = markers(draft);
+  const rewriteMarkers = markers(rewrite);
+  const lost = difference(draftMarkers, rewriteMarkers);
+  const added = difference(rewriteMarkers, draftMarkers);
+  if (lost.length && added.length)
+    problems.push(`citations renumbered (${lost.map((n) => `[${n}]`).join('')} became ${added.map((n) => `[${n}]`).join('')})`);
+  else if (lost.length) problems.push(`citations lost: ${lost.map((n) => `[${n}]`).join('')}`);
+  else if (added.length) problems.push(`citations added: ${added.map((n) => `[${n}]`).join('')}`);
+  const draftNumbers = new Set(numbers(draft));
+  const newNumbers = numbers(rewrite).filter((n) => !draftNumbers.has(n));
+  if (newNumbers.length) problems.push(`numbers not in the draft: ${[...new Set(newNumbers)].join(', ')}`);
+  const draftCode = codeOf(draft);
+  const newCode = codeOf(rewrite).filter((c) => !draftCode.some((d) => d.includes(c)));
+  if (newCode.length) problems.push(`code not in the draft: ${newCode.map((c) => `\`${c.slice(0, 40)}\``).join(', ')}`);
+  const draftLinks = new Set(links(draft));
+  const newLinks = links(rewrite).filter((l) => !draftLinks.has(l));
+  if (newLinks.length) problems.push(`links not in the draft: ${newLinks.join(', ')}`);
+  return { ok: problems.length === 0, problems };
+}
+
+/** Citation numbers with multiplicity, sorted: `[1][2] … [1]` → 1, 1, 2. */
+function markers(text: string): number[] {
+  const found: number[] = [];
+  for (const match of withoutCode(text).matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)) {
+    for (const n of match[1].split(',')) found.push(Number(n.trim()));
+  }
+  return found.sort((a, b) => a - b);
+}
+
+/** Items of `a` not matched one-for-one in `b` (both sorted). */
+function difference(a: number[], b: number[]): number[] {
+  const rest = [...b];
+  const out: number[] = [];
+  for (const n of a) {
+    const i = rest.indexOf(n);
+    if (i >= 0) rest.splice(i, 1);
+    else out.push(n);
+  }
+  return [...new Set(out)];
+}
+
+function numbers(text: string): string[] {
+  return [...withoutMarkers(withoutLinks(text)).matchAll(/\d+(?:[.,]\d+)*/g)].map((m) => m[0].replace(/,/g, ''));
+}
+
+function codeOf(text: string): string[] {
+  const code: string[] = [];
+  for (const m of text.matchAll(/```[^\n]*\n([\s\S]*?)```|~~~[^\n]*\n([\s\S]*?)~~~/g)) code.push((m[1] ?? m[2]).trim());
+  for (const m of text.replace(/```[\s\S]*?```|~~~[\s\S]*?~~~/g, '').matchAll(/`([^`\n]+)`/g)) code.push(m[1].trim());
+  return code.filter(Boolean);
+}
+
+function links(text: string): string[] {
+  return [...text.matchAll(/\bhttps?:\/\/[^\s)<>\]]+|\]\(([^)\s]+)\)/g)].map((m) => (m[1] ?? m[0]).replace(/[.,;:]+$/, ''));
+}
+
+function withoutCode(text: string): string {
+  return text.replace(/```[\s\S]*?(```|$)|~~~[\s\S]*?(~~~|$)|`[^`\n]*`/g, ' ');
+}
+
+function withoutMarkers(text: string): string {
+  return text.replace(/\[\d{1,3}(?:\s*,\s*\d{1,3})*\]/g, ' ');
+}
+
+function withoutLinks(text: string): string {
+  return text.replace(/\bhttps?:\/\/[^\s)<>\]]+/g, ' ').replace(/\]\([^)]*\)/g, ']');
+}

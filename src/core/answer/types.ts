@@ -1,0 +1,50 @@
+import type { SearchResult } from '../types';
+
+/** A passage sent to the model as source [n]. */
+export interface Source {
+  n: number;
+  path: string;
+  startLine: number;
+  endLine: number;
+  heading: string;
+  text: string;
+  /** The workspace folder's root, when results come from several folders. */
+  root?: string;
+  folder?: string;
+}
+
+export type Verdict = 'grounded' | 'partly-grounded' | 'not-in-docs' | 'offline-extract';
+
+export interface ChatTurn {
+  role: 'user' | 'assistant';
+  content: string;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+  /** Undefined when the model's price is unknown. */
+  estimatedCostUsd?: number;
+}
+
+export interface Answer {
+  answer: string;
+  verdict: Verdict;
+  sources: Source[];
+  /** Source numbers cited in the answer, in order of first use. */
+  citations: number[];
+  /** Markers the model wrote that match no source; removed from the answer. */
+  removedCitations: number[];
+  provider: string;
+  model?: string;
+  styleModel?: string;
+  usage: Usage;
+  /** One-line notes for the user: why an answer was abstained, a rejected restyle, a retry. */
+  notes: string[];
+  /** When the docs don't cover the question: the nearest sections, so the user can look or ask anyway. */
+  nearest?: Source[];
+  /** How many files were searched. */
+  searchedFiles: number;
+}
+
+export type RetrievedResult = SearchResult & { root?: string; folder?: string };

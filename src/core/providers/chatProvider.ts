@@ -1,0 +1,32 @@
+import type { ChatMessage } from '../answer/prompt';
+
+export interface ChatRequest {
+  messages: ChatMessage[];
+  maxTokens: number;
+  signal?: AbortSignal;
+}
+
+export type ChatEvent = { type: 'text'; text: string } | { type: 'usage'; promptTokens: number; completionTokens: number };
+
+/** A chat model behind any API: OpenAI-compatible endpoints, Azure OpenAI, or VS Code's Language Model API. */
+export interface ChatProvider {
+  /** `openai`, `azure`, `vscode`: shown with every answer. */
+  readonly name: string;
+  readonly model: string;
+  stream(request: ChatRequest): AsyncIterable<ChatEvent>;
+}
+
+export type ProviderErrorKind =
+  'auth' | 'model' | 'rate-limit' | 'server' | 'network' | 'timeout' | 'context-length' | 'cancelled' | 'bad-request';
+
+/** A model failure with a message a user can act on. */
+export class ProviderError extends Error {
+  constructor(
+    readonly kind: ProviderErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+  }
+}

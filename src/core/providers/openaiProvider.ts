@@ -1,0 +1,140 @@
+import OpenAI, { AzureOpenAI } from 'openai';
+import type { ChatEvent, ChatProvider, ChatRequest } from './chatProvider';
+import { ProviderError } from './chatProvider';
+
+export interface OpenAIProviderOptions {
+  apiKey?: string;
+  baseURL?: string;
+  model: string;
+  organization?: string;
+  project?: string;
+  /** Azure OpenAI: the endpoint is `baseURL`, the model is the deployment. */
+  azure?: { deployment: string; apiVersion: string };
+  timeoutMs?: number;
+  /** Retries of 408, 409, 429 (honouring retry-after) and 5xx, with backoff. */
+  maxRetries?: number;
+}
+
+const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
+
+/** Chat completions, streamed, from OpenAI, Azure OpenAI or any OpenAI-compatible server (Ollama, LM Studio, vLLM). */
+export class OpenAIProvider implements ChatProvider {
+  readonly name: string;
+  readonly model: string;
+  private readonly client: OpenAI;
+  private readonly endpoint: string;
+
+  constructor(private readonly options: OpenAIProviderOptions) {
+    const common = { apiKey: options.apiKey || 'no-key', timeout: options.timeoutMs ?? 60_000, maxRetries: options.maxRetries ?? 2 };
+    if (options.azure) {
+      this.name = 'azure';
+      this.model = options.azure.deployment;
+      this.endpoint = options.baseURL ?? '(no Azure endpoint set)';
+      this.client = new AzureOpenAI({
+        ...common,
+        endpoint: options.baseURL,
+        deployment: options.azure.deployment,
+        apiVersion: options.azure.apiVersion,
+      });
+    } else {
+      this.name = 'openai';
+      this.model = options.model;
+      this.endpoint = options.baseURL || DEFAULT_BASE_URL;
+      this.client = new OpenAI({
+        ...common,
+        baseURL: options.baseURL || undefined,
+        organization: options.organization || null,
+        project: options.project || null,
+      });
+    }
+  }
+
+  async *stream(request: ChatRequest): AsyncIterable<ChatEvent> {
+    let stream;
+    try {
+      stream = await this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: request.messages,
+          stream: true,
+          stream_options: { include_usage: true },
+          max_tokens: request.maxTokens,
+        },
+        { signal: request.signal },
+      );
+    } catch (error) {
+      throw this.explain(error);
+    }
+    try {
+      for await (const chunk of stream) {
+        const text = chunk.choices[0]?.delta?.content;
+        if (text) yield { type: 'text', text };
+        if (chunk.usage) yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+      }
+    } catch (error) {
+      throw this.explain(error);
+    }
+    // The client ends an aborted stream quietly; the caller must still learn that the answer is incomplete.
+    if (request.signal?.aborted) throw new ProviderError('cancelled', 'Cancelled.');
+  }
+
+  /** Turns an `openai` client error into one sentence saying what failed and what to do. */
+  private explain(error: unknown): Error {
+    if (error instanceof ProviderError) return error;
+    if (error instanceof OpenAI.APIUserAbortError || (error as Error)?.name === 'AbortError') {
+      return new ProviderError('cancelled', 'Cancelled.');
+    }
+    if (error instanceof OpenAI.APIConnectionTimeoutError) {
+      return new ProviderError(
+        'timeout',
+        `${this.endpoint} did not answer within ${Math.round((this.options.timeoutMs ?? 60_000) / 1000)} s.`,
+      );
+    }
+    if (error instanceof OpenAI.APIConnectionError) {
+      const cause = (error.cause as Error | undefined)?.message;
+      return new ProviderError(
+        'network',
+        `Cannot reach ${this.endpoint}${cause ? ` (${cause})` : ''}. Check groundwork.model.baseUrl and the network.`,
+      );
+    }
+    if (error instanceof OpenAI.APIError) {
+      const detail = serverMessage(error);
+      const status = error.status;
+      if (status === 401 || status === 403) {
+        return new ProviderError(
+          'auth',
+          `The API key was rejected by ${this.endpoint} (${status}): ${detail}. Set a valid key with "Groundwork: Set API Key".`,
+          status,
+        );
+      }
+      if (status === 404) {
+        return new ProviderError(
+          'model',
+          `The model "${this.model}" was not found at ${this.endpoint} (404): ${detail}. Check groundwork.model.chatModel.`,
+          status,
+        );
+      }
+      if (status === 429) {
+        const after = error.headers?.get?.('retry-after');
+        return new ProviderError(
+          'rate-limit',
+          `Rate limited by ${this.endpoint} (429) after retrying: ${detail}.${after ? ` Try again in ${after} s.` : ''}`,
+          status,
+        );
+      }
+      if (status !== undefined && status >= 500) {
+        return new ProviderError('server', `${this.endpoint} failed (${status}) after retrying: ${detail}.`, status);
+      }
+      if (error.code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(detail)) {
+        return new ProviderError('context-length', `The prompt is longer than the model's context window: ${detail}.`, status);
+      }
+      return new ProviderError('bad-request', `${this.endpoint} refused the request (${status}): ${detail}.`, status);
+    }
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {
+  const body = error.error as { message?: string } | undefined;
+  return (body?.message ?? error.message).replace(/^\d{3}\s+/, '');
+}
