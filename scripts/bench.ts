@@ -12,6 +12,7 @@ import { DEFAULT_CHUNK_SIZING } from '../src/core/chunking/chunkDocument';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
+import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
 
 const ROOT = path.resolve(__dirname, '..');
 const EVAL = path.resolve(ROOT, '../shared/eval');
@@ -260,6 +261,10 @@ async function main() {
 
   // 5. Vectra's own document index, side by side on the first 1,000 files, with the same embedder.
   if (!quick) await compareWithVectra(corpusCopy);
+
+  // 6. The answer path: abstain calibration, question → request, time to first token.
+  await calibrateAbstain(log, EVAL, WORK, { 'ray-docs': await readQueries('ray-docs'), scifact: await readQueries('scifact') });
+  await benchAnswerPath(log, EVAL, WORK, await readQueries('ray-docs'));
 
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n') + '\n');
   console.log('\nWrote BENCHMARKS.md');

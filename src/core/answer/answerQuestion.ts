@@ -1,5 +1,6 @@
 import type { ChatProvider } from '../providers/chatProvider';
 import { ProviderError } from '../providers/chatProvider';
+import { SETTING_DEFAULTS } from '../settings';
 import { countTokens } from '../tokens';
 import { CitationStream } from './citations';
 import { estimateCostUsd } from './cost';
@@ -35,7 +36,8 @@ export interface AnswerRequest {
   onRequestReady?: () => void;
 }
 
-export const DEFAULT_ABSTAIN_THRESHOLD = 0.35;
+/** Calibrated on the eval sets: see BENCHMARKS.md, "Abstain threshold". */
+export const DEFAULT_ABSTAIN_THRESHOLD = SETTING_DEFAULTS['answer.abstainThreshold'];
 const RETRIEVE_K = 24;
 const NEAREST_SHOWN = 3;
 

@@ -99,35 +99,37 @@ export class SearchIndex {
     const k = options.k ?? 10;
     const lexicalWeight = options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
     const allowed = this.allowedRows(options.pathGlobs);
-    const { scores: lexical, coverage } = this.lexicalScores(query, allowed);
-    const vectorScores = new Map<number, number>();
-    if (queryVector) {
-      for (const row of this.topVectorRows(queryVector, allowed, CANDIDATES)) vectorScores.set(row.row, row.score);
+    const lexical = this.scoreLexically(query, allowed);
+    try {
+      const similarities = queryVector ? this.scoreByVector(queryVector, allowed) : undefined;
+      const candidates = new Set<number>(topRows(lexical.rows, lexical.scores, CANDIDATES));
+      if (similarities) for (const row of topRows(undefined, similarities, CANDIDATES)) candidates.add(row);
+      let maxLexical = 0;
+      for (const row of candidates) maxLexical = Math.max(maxLexical, lexical.scores[row]);
+      const results: SearchResult[] = [];
+      for (const row of candidates) {
+        const chunk = this.chunks[row]!;
+        const lexicalScore = maxLexical > 0 ? lexical.scores[row] / maxLexical : 0;
+        const vectorScore = similarities ? similarities[row] : 0;
+        const score = similarities ? lexicalWeight * lexicalScore + (1 - lexicalWeight) * vectorScore : lexicalScore;
+        results.push({
+          path: chunk.path,
+          startLine: chunk.startLine,
+          endLine: chunk.endLine,
+          headingPath: chunk.headingPath,
+          anchor: chunk.anchor,
+          text: chunk.text,
+          score,
+          lexicalScore,
+          vectorScore,
+          coverage: lexical.coverage[row],
+        });
+      }
+      results.sort((a, b) => b.score - a.score || compareLocation(a, b));
+      return results.slice(0, k);
+    } finally {
+      lexical.reset();
     }
-    const candidates = new Set<number>([...topRows(lexical, CANDIDATES), ...vectorScores.keys()]);
-    let maxLexical = 0;
-    for (const row of candidates) maxLexical = Math.max(maxLexical, lexical.get(row) ?? 0);
-    const results: SearchResult[] = [];
-    for (const row of candidates) {
-      const chunk = this.chunks[row]!;
-      const lexicalScore = maxLexical > 0 ? (lexical.get(row) ?? 0) / maxLexical : 0;
-      const vectorScore = vectorScores.get(row) ?? (queryVector ? this.similarity(queryVector, row) : 0);
-      const score = queryVector ? lexicalWeight * lexicalScore + (1 - lexicalWeight) * vectorScore : lexicalScore;
-      results.push({
-        path: chunk.path,
-        startLine: chunk.startLine,
-        endLine: chunk.endLine,
-        headingPath: chunk.headingPath,
-        anchor: chunk.anchor,
-        text: chunk.text,
-        score,
-        lexicalScore,
-        vectorScore,
-        coverage: coverage.get(row) ?? 0,
-      });
-    }
-    results.sort((a, b) => b.score - a.score || compareLocation(a, b));
-    return results.slice(0, k);
   }
 
   *allChunks(): Iterable<IndexedChunk> {
@@ -135,26 +137,22 @@ export class SearchIndex {
   }
 
   /**
-   * BM25 scores of every row that matches a query term (rows that match nothing are absent), and each row's
-   * coverage: the idf-weighted share of the query's distinct terms it contains. Terms unknown to the index
-   * count with the highest idf, so a question about something the docs never mention has low coverage.
+   * BM25 score and coverage of every row that matches a query term, in per-row arrays reused between queries
+   * (`reset` zeroes the rows touched). Coverage is the idf-weighted share of the query's distinct terms the row
+   * contains; terms unknown to the index count with the highest idf, so a question about something the docs
+   * never mention has low coverage.
    */
-  private lexicalScores(
-    query: string,
-    allowed: ((row: number) => boolean) | undefined,
-  ): { scores: Map<number, number>; coverage: Map<number, number> } {
-    const scores = new Map<number, number>();
-    const coverage = new Map<number, number>();
-    if (!this.live) return { scores, coverage };
+  private scoreLexically(query: string, allowed: ((row: number) => boolean) | undefined) {
     if (this.accumulator.length < this.chunks.length) {
       this.accumulator = new Float64Array(Math.max(1024, this.chunks.length * 2));
       this.matched = new Float64Array(this.accumulator.length);
     }
     const { accumulator, matched } = this;
-    const touched: number[] = [];
-    const averageLength = this.totalLength / this.live;
+    const rows: number[] = [];
+    const averageLength = this.totalLength / Math.max(1, this.live);
+    const queryTerms = new Set(analyze(query));
     let queryWeight = 0;
-    for (const term of new Set(analyze(query))) {
+    for (const term of queryTerms) {
       const df = this.documentFrequency.get(term) ?? 0;
       const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
       queryWeight += idf;
@@ -164,48 +162,49 @@ export class SearchIndex {
         const row = list[i];
         if (!this.chunks[row] || (allowed && !allowed(row))) continue;
         const tf = list[i + 1];
-        const norm = tf + K1 * (1 - B + (B * this.lengths[row]) / averageLength);
-        if (accumulator[row] === 0) touched.push(row);
-        accumulator[row] += (idf * tf * (K1 + 1)) / norm;
+        if (accumulator[row] === 0) rows.push(row);
+        accumulator[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengths[row]) / averageLength));
         matched[row] += idf;
       }
     }
-    for (const row of touched) {
-      scores.set(row, accumulator[row]);
-      coverage.set(row, queryWeight > 0 ? matched[row] / queryWeight : 0);
-      accumulator[row] = 0;
-      matched[row] = 0;
-    }
-    return { scores, coverage };
+    // Coverage is stored in `matched` once the query's total weight is known.
+    if (queryWeight > 0) for (const row of rows) matched[row] /= queryWeight;
+    return {
+      rows,
+      scores: accumulator,
+      coverage: matched,
+      reset: () => {
+        for (const row of rows) accumulator[row] = matched[row] = 0;
+      },
+    };
   }
 
-  private topVectorRows(
-    vector: Float32Array,
-    allowed: ((row: number) => boolean) | undefined,
-    n: number,
-  ): Array<{ row: number; score: number }> {
-    const top: Array<{ row: number; score: number }> = [];
-    let floor = -Infinity;
-    for (let row = 0; row < this.chunks.length; row++) {
-      if (!this.chunks[row] || (allowed && !allowed(row))) continue;
-      const score = this.similarity(vector, row);
-      if (top.length >= n && score <= floor) continue;
-      top.push({ row, score });
-      if (top.length > n * 2) {
-        top.sort((a, b) => b.score - a.score);
-        top.length = n;
-        floor = top[n - 1].score;
+  /**
+   * Cosine similarity of every row with `vector` (rows not allowed or removed get -Infinity). The hot path of a
+   * query: only the query's non-zero dimensions are visited, which for the offline embedder's sparse query
+   * vectors is a fraction of them; the result is the same as the full dot product.
+   */
+  private scoreByVector(vector: Float32Array, allowed: ((row: number) => boolean) | undefined): Float32Array {
+    const matrix = this.matrix;
+    const dims = this.dimensions;
+    const rows = this.chunks.length;
+    const nonZero: number[] = [];
+    for (let i = 0; i < dims; i++) if (vector[i] !== 0) nonZero.push(i);
+    const index = Int32Array.from(nonZero);
+    const weight = Float32Array.from(nonZero, (i) => vector[i]);
+    const count = index.length;
+    const scores = new Float32Array(rows);
+    for (let row = 0; row < rows; row++) {
+      if (!this.chunks[row] || (allowed && !allowed(row))) {
+        scores[row] = -Infinity;
+        continue;
       }
+      const offset = row * dims;
+      let sum = 0;
+      for (let j = 0; j < count; j++) sum += weight[j] * matrix[offset + index[j]];
+      scores[row] = sum;
     }
-    top.sort((a, b) => b.score - a.score);
-    return top.slice(0, n);
-  }
-
-  private similarity(vector: Float32Array, row: number): number {
-    const offset = row * this.dimensions;
-    let sum = 0;
-    for (let i = 0; i < this.dimensions; i++) sum += vector[i] * this.matrix[offset + i];
-    return sum;
+    return scores;
   }
 
   private allowedRows(globs: string[] | undefined): ((row: number) => boolean) | undefined {
@@ -239,14 +238,35 @@ export function searchableText(chunk: Pick<Chunk, 'headingPath' | 'text'>): stri
   return chunk.headingPath.length ? `${chunk.headingPath.join(' \n ')}\n${chunk.text}` : chunk.text;
 }
 
-/** The `n` best rows by score, without sorting every matching row. */
-function topRows(scores: Map<number, number>, n: number): number[] {
-  if (scores.size <= n) return [...scores.keys()];
-  const values = Float64Array.from(scores.values()).sort();
-  const floor = values[values.length - n];
-  const top: number[] = [];
-  for (const [row, score] of scores) if (score >= floor && top.length < n) top.push(row);
-  return top;
+/** The `n` best rows by score (among `rows`, or all rows), kept in a min-heap: one pass, no sort of every row. */
+function topRows(rows: number[] | undefined, scores: Float64Array | Float32Array, n: number): number[] {
+  const heap: number[] = [];
+  const less = (a: number, b: number) => scores[heap[a]] < scores[heap[b]];
+  const swap = (a: number, b: number) => ([heap[a], heap[b]] = [heap[b], heap[a]]);
+  const offer = (row: number) => {
+    const score = scores[row];
+    if (score === -Infinity) return;
+    if (heap.length < n) {
+      heap.push(row);
+      for (let i = heap.length - 1; i > 0 && less(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+      return;
+    }
+    if (score <= scores[heap[0]]) return;
+    heap[0] = row;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < heap.length && less(l, smallest)) smallest = l;
+      if (r < heap.length && less(r, smallest)) smallest = r;
+      if (smallest === i) break;
+      swap(i, smallest);
+      i = smallest;
+    }
+  };
+  if (rows) for (const row of rows) offer(row);
+  else for (let row = 0; row < scores.length; row++) offer(row);
+  return heap;
 }
 
 function compareLocation(a: SearchResult, b: SearchResult): number {
