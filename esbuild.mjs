@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync } from 'node:fs';
 import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
@@ -38,6 +38,7 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/core/worker/workerMain.ts'], outfile: 'dist/worker.js' },
+  { ...node, entryPoints: ['src/core/answer/answersBundle.ts'], outfile: 'dist/answers.js' },
   { ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,
@@ -56,6 +57,10 @@ const builds = [
 const selected = builds
   .filter((b) => existsSync(b.entryPoints[0]))
   .filter((b) => !process.argv.includes('--only') || process.argv.includes(b.outfile.replace(/^dist\/|\.js$/g, '')));
+// The webview uses VS Code's icon font, shipped with the extension (a webview cannot load it from VS Code).
+mkdirSync('dist/codicons', { recursive: true });
+for (const file of ['codicon.css', 'codicon.ttf']) cpSync(`node_modules/@vscode/codicons/dist/${file}`, `dist/codicons/${file}`);
+
 if (watch) {
   for (const options of selected) await (await esbuild.context(options)).watch();
 } else {

@@ -1,9 +1,14 @@
 import * as vscode from 'vscode';
+import { AnswerService } from './answerService';
+import { ChatView } from './chat/chatView';
+import { CitationTracker } from './citationTracker';
+import { registerCommands } from './commands';
+import { DocsHover } from './docsHover';
 import { IndexService } from './indexService';
 
 /**
- * Activation stays thin: register contributions, create the status bar, and defer everything heavy (the index
- * worker, Vectra, the model client) to first use. The first index build starts after activate() returns.
+ * Activation stays thin: register contributions and create the status bar. Everything heavy (the index worker,
+ * Vectra, the model client) loads on first use, and the first index build starts after activate() returns.
  */
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -11,16 +16,17 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(output);
   try {
     const index = new IndexService(context, output);
+    const citations = new CitationTracker();
+    const chat = new ChatView(context, index, new AnswerService(context, index), citations);
     context.subscriptions.push(
       index,
-      vscode.commands.registerCommand('groundwork.rebuildIndex', () => index.rebuildWithProgress()),
-      vscode.commands.registerCommand('groundwork.showIndexStatus', async () => {
-        const document = await vscode.workspace.openTextDocument({
-          language: 'markdown',
-          content: `# Groundwork index\n\n${await index.describeStatus()}`,
-        });
-        await vscode.window.showTextDocument(document, { preview: true });
-      }),
+      citations,
+      chat,
+      vscode.window.registerWebviewViewProvider(ChatView.viewId, chat, { webviewOptions: { retainContextWhenHidden: true } }),
+      vscode.languages.registerHoverProvider({ scheme: 'file' }, citations),
+      vscode.languages.registerHoverProvider({ scheme: 'file' }, new DocsHover(index)),
+      index.onDidUpdate(() => void citations.checkFiles()),
+      ...registerCommands(context, index, chat),
     );
     setTimeout(() => index.start(), 0);
   } catch (error) {

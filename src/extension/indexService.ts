@@ -23,6 +23,10 @@ export class IndexService implements vscode.Disposable {
   private progressDone = 0;
   private progressTotal = 0;
   private indexing = false;
+
+  get isIndexing(): boolean {
+    return this.indexing;
+  }
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after each completed update; views refresh their counts. */
   readonly onDidUpdate = this.changed.event;

@@ -12,6 +12,8 @@ import { judgeAnswer } from './verdict';
 
 export interface AnswerRequest {
   question: string;
+  /** What to search for, when it differs from the question shown to the model (Explain Selection). */
+  searchQuery?: string;
   history?: ChatTurn[];
   /** Ranked passages for a query, best first. */
   search: (query: string, k: number) => Promise<RetrievedResult[]>;
@@ -52,7 +54,7 @@ const RESTYLE_INSTRUCTIONS = [
  * answer through the citation check, then judge it. Every path returns the sources it used, even when empty.
  */
 export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
-  const results = await request.search(request.question, RETRIEVE_K);
+  const results = await request.search(request.searchQuery ?? request.question, RETRIEVE_K);
   const threshold = request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD;
   const best = results.reduce((max, r) => Math.max(max, r.coverage), 0);
   const base = {

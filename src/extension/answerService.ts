@@ -1,0 +1,88 @@
+import * as vscode from 'vscode';
+import type { Answer, ChatTurn, Source } from '../core/answer/types';
+import type { ChatProvider } from '../core/providers/chatProvider';
+import type { Settings } from '../core/settings';
+import type { IndexService } from './indexService';
+import { loadAnswers } from './lazyModules';
+import { readSettings } from './settings';
+
+export const API_KEY_SECRET = 'groundwork.apiKey';
+
+export interface AnswerCallbacks {
+  onDelta: (text: string) => void;
+  onReplace: (text: string) => void;
+}
+
+/** Connects the answer pipeline to the workspace: index, settings, the key in SecretStorage, and workspace trust. */
+export class AnswerService {
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly index: IndexService,
+  ) {}
+
+  async answer(
+    question: string,
+    history: ChatTurn[],
+    options: { answerAnyway?: boolean; searchQuery?: string; signal: AbortSignal } & AnswerCallbacks,
+  ): Promise<Answer> {
+    const settings = readSettings();
+    const { answerQuestion } = loadAnswers(this.context.extensionPath);
+    const { provider, style, notes } = await this.providers(settings);
+    const statuses = await this.index.status();
+    const answer = await answerQuestion({
+      question,
+      searchQuery: options.searchQuery,
+      history,
+      search: (query, k) => this.index.search(query, { k }),
+      searchedFiles: statuses.reduce((sum, s) => sum + s.files, 0),
+      provider,
+      style,
+      contextWindow: settings['model.contextWindowTokens'],
+      maxSourceTokens: settings['answer.sourceBudgetTokens'],
+      abstainThreshold: settings['answer.abstainThreshold'],
+      answerAnyway: options.answerAnyway,
+      signal: options.signal,
+      onDelta: options.onDelta,
+      onReplace: options.onReplace,
+    });
+    answer.notes.unshift(...notes);
+    return answer;
+  }
+
+  /** The configured model, or none (offline). Nothing leaves the machine from an untrusted workspace. */
+  async providers(
+    settings: Settings,
+  ): Promise<{ provider?: ChatProvider; style?: { provider: ChatProvider; mode: 'answer' | 'restyle' }; notes: string[] }> {
+    const kind = settings['model.provider'];
+    if (kind === 'offline') return { notes: [] };
+    if (!vscode.workspace.isTrusted)
+      return { notes: ['This workspace is not trusted, so nothing was sent to a model: offline extracts instead.'] };
+    if (kind === 'vscode') {
+      const { VscodeLmProvider } = await import('./vscodeLmProvider');
+      return { provider: await VscodeLmProvider.select(settings['model.chatModel'] || undefined), notes: [] };
+    }
+    const apiKey = await this.context.secrets.get(API_KEY_SECRET);
+    const { OpenAIProvider } = loadAnswers(this.context.extensionPath);
+    const endpoint = (model: string) =>
+      new OpenAIProvider({
+        apiKey,
+        baseURL: settings['model.baseUrl'] || undefined,
+        model,
+        organization: settings['model.organization'] || undefined,
+        project: settings['model.project'] || undefined,
+        azure: kind === 'azure' ? { deployment: model, apiVersion: settings['model.azureApiVersion'] } : undefined,
+      });
+    const model = kind === 'azure' ? settings['model.azureDeployment'] || settings['model.chatModel'] : settings['model.chatModel'];
+    const provider = endpoint(model);
+    const styleModel = settings['style.model'];
+    const mode = settings['style.mode'];
+    const style = styleModel && mode !== 'off' ? { provider: endpoint(styleModel), mode } : undefined;
+    return { provider, style, notes: [] };
+  }
+}
+
+/** The location of a source on disk, in whichever workspace folder it came from. */
+export function sourceUri(source: Pick<Source, 'root' | 'path'>): vscode.Uri | undefined {
+  const root = source.root ? vscode.Uri.file(source.root) : vscode.workspace.workspaceFolders?.[0]?.uri;
+  return root ? vscode.Uri.joinPath(root, ...source.path.split('/')) : undefined;
+}

@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import type { Answer, ChatTurn, Source } from '../../core/answer/types';
+import {
+  type AnswerView,
+  type HostMessage,
+  type PanelStatus,
+  parseWebviewMessage,
+  type SourceView,
+  type TurnView,
+  type WebviewMessage,
+} from '../../shared/protocol';
+import type { AnswerService } from '../answerService';
+import { sourceUri } from '../answerService';
+import type { CitationTracker } from '../citationTracker';
+import type { IndexService } from '../indexService';
+import { readSettings } from '../settings';
+
+/** A turn as kept in workspace state: what the panel shows plus the sources with their folders, to open them. */
+interface StoredTurn extends TurnView {
+  sources?: Source[];
+  nearest?: Source[];
+}
+
+const HISTORY_KEY = 'groundwork.chatHistory';
+const MAX_STORED_TURNS = 50;
+
+/** The chat side panel: a webview view that streams grounded answers and opens their citations. */
+export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
+  static readonly viewId = 'groundwork.chat';
+  private view: vscode.WebviewView | undefined;
+  private ready = false;
+  private readonly pending: HostMessage[] = [];
+  private turns: StoredTurn[];
+  private readonly running = new Map<string, AbortController>();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    private readonly index: IndexService,
+    private readonly answers: AnswerService,
+    private readonly citations: CitationTracker,
+  ) {
+    this.turns = context.workspaceState.get<StoredTurn[]>(HISTORY_KEY, []);
+    this.disposables.push(
+      index.onDidUpdate(() => void this.postStatus()),
+      citations.onDidGoStale(({ turnId, n }) => this.post({ type: 'stale', id: turnId, staleSources: [n] })),
+    );
+  }
+
+  resolveWebviewView(view: vscode.WebviewView): void {
+    this.view = view;
+    this.ready = false;
+    const dist = vscode.Uri.joinPath(this.context.extensionUri, 'dist');
+    const media = vscode.Uri.joinPath(this.context.extensionUri, 'media');
+    // Only our own built assets can be loaded; scripts need the per-load nonce.
+    view.webview.options = { enableScripts: true, localResourceRoots: [dist, media] };
+    view.webview.html = this.html(view.webview, dist, media);
+    this.disposables.push(
+      view.webview.onDidReceiveMessage((raw) => {
+        const message = parseWebviewMessage(raw);
+        if (message) void this.handle(message);
+      }),
+      view.onDidDispose(() => {
+        this.view = undefined;
+        this.ready = false;
+      }),
+    );
+  }
+
+  /** Shows the panel and asks a question in it (from the Ask and Explain Selection commands). */
+  async ask(question: string, options: { searchQuery?: string; answerAnyway?: boolean } = {}): Promise<void> {
+    await this.reveal();
+    await this.run(question, options);
+  }
+
+  async reveal(): Promise<void> {
+    await vscode.commands.executeCommand(`${ChatView.viewId}.focus`);
+  }
+
+  focusInput(): void {
+    this.post({ type: 'focusInput' });
+  }
+
+  newChat(): void {
+    for (const controller of this.running.values()) controller.abort();
+    this.turns = [];
+    void this.context.workspaceState.update(HISTORY_KEY, []);
+    void this.postState();
+  }
+
+  private async handle(message: WebviewMessage): Promise<void> {
+    switch (message.type) {
+      case 'ready':
+        this.ready = true;
+        await this.postState();
+        for (const queued of this.pending.splice(0)) this.post(queued);
+        break;
+      case 'ask':
+        await this.run(message.question, { answerAnyway: message.answerAnyway });
+        break;
+      case 'stop':
+        this.running.get(message.id)?.abort();
+        break;
+      case 'newChat':
+        this.newChat();
+        break;
+      case 'openSource': {
+        const turn = this.turns.find((t) => t.id === message.turnId);
+        const source = (message.nearest ? turn?.nearest : turn?.sources)?.find((s) => s.n === message.n);
+        if (source) await openSource(source);
+        break;
+      }
+      case 'copy':
+        await vscode.env.clipboard.writeText(message.text);
+        break;
+      case 'openLink':
+        await vscode.env.openExternal(vscode.Uri.parse(message.url));
+        break;
+      case 'command':
+        await vscode.commands.executeCommand(`groundwork.${message.command}`);
+        break;
+    }
+  }
+
+  private async run(question: string, options: { searchQuery?: string; answerAnyway?: boolean }): Promise<void> {
+    const id = randomBytes(8).toString('hex');
+    const controller = new AbortController();
+    this.running.set(id, controller);
+    const turn: StoredTurn = { id, question, answer: '' };
+    const history = this.history();
+    this.turns.push(turn);
+    this.post({ type: 'start', id, question });
+    try {
+      const answer = await this.answers.answer(question, history, {
+        ...options,
+        signal: controller.signal,
+        onDelta: (text) => {
+          turn.answer += text;
+          this.post({ type: 'delta', id, text });
+        },
+        onReplace: (text) => {
+          turn.answer = text;
+          this.post({ type: 'replace', id, text });
+        },
+      });
+      turn.answer = answer.answer;
+      turn.sources = answer.sources;
+      turn.nearest = answer.nearest;
+      turn.result = toView(answer);
+      this.post({ type: 'done', id, result: turn.result });
+      await this.citations.record(id, question, answer);
+    } catch (error) {
+      // By name, not instanceof: the error may come from the separately bundled answer pipeline.
+      const cancelled = controller.signal.aborted || (error as { kind?: string }).kind === 'cancelled';
+      turn.error = cancelled ? 'Stopped.' : (error as Error).message;
+      this.post({ type: 'error', id, message: turn.error });
+    } finally {
+      this.running.delete(id);
+      await this.save();
+    }
+  }
+
+  /** Earlier questions and answers, for follow-ups; the answer pipeline keeps what fits the token budget. */
+  private history(): ChatTurn[] {
+    return this.turns
+      .filter((t) => t.answer && !t.error)
+      .flatMap((t) => [
+        { role: 'user' as const, content: t.question },
+        { role: 'assistant' as const, content: t.answer },
+      ]);
+  }
+
+  private async save(): Promise<void> {
+    this.turns = this.turns.slice(-MAX_STORED_TURNS);
+    await this.context.workspaceState.update(HISTORY_KEY, this.turns);
+  }
+
+  private async status(): Promise<PanelStatus> {
+    const settings = readSettings();
+    let files = 0;
+    let chunks = 0;
+    try {
+      for (const s of await this.index.status()) {
+        files += s.files;
+        chunks += s.chunks;
+      }
+    } catch {
+      // The index is still opening: report zeros until it answers.
+    }
+    return {
+      files,
+      chunks,
+      indexing: this.index.isIndexing,
+      indexError: this.index.lastError,
+      provider: settings['model.provider'],
+      model: settings['model.provider'] === 'offline' ? undefined : settings['model.chatModel'],
+      trusted: vscode.workspace.isTrusted,
+      hasKey: Boolean(await this.context.secrets.get('groundwork.apiKey')),
+    };
+  }
+
+  private async postState(): Promise<void> {
+    const stale = this.citations.staleFor.bind(this.citations);
+    const turns = this.turns.map((t) => {
+      if (!t.result) return t;
+      const sources = t.result.sources.map((s) => ({ ...s, stale: stale(t.id, s.n) }));
+      return { id: t.id, question: t.question, answer: t.answer, error: t.error, result: { ...t.result, sources } };
+    });
+    this.post({ type: 'state', status: await this.status(), turns });
+  }
+
+  private async postStatus(): Promise<void> {
+    this.post({ type: 'status', status: await this.status() });
+  }
+
+  private post(message: HostMessage): void {
+    if (!this.view || !this.ready) {
+      // Before the handshake the page cannot receive; replay in order once it says it is ready.
+      if (message.type !== 'state' && message.type !== 'status') this.pending.push(message);
+      return;
+    }
+    void this.view.webview.postMessage(message);
+  }
+
+  private html(webview: vscode.Webview, dist: vscode.Uri, media: vscode.Uri): string {
+    const nonce = randomBytes(16).toString('base64');
+    const script = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js'));
+    const css = webview.asWebviewUri(vscode.Uri.joinPath(media, 'chat.css'));
+    const codicons = webview.asWebviewUri(vscode.Uri.joinPath(dist, 'codicons', 'codicon.css'));
+    // default-src 'none': no remote content, no inline script, no images; only our files and this nonce.
+    const csp = [
+      `default-src 'none'`,
+      `style-src ${webview.cspSource}`,
+      `font-src ${webview.cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+    ].join('; ');
+    return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta http-equiv="Content-Security-Policy" content="${csp}">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<link href="${codicons}" rel="stylesheet">
+<link href="${css}" rel="stylesheet">
+<title>Groundwork</title>
+</head>
+<body>
+<div id="app">
+  <header>
+    <div id="status" aria-live="polite"></div>
+    <button id="new-chat" class="icon" type="button" title="New Chat" aria-label="New chat"><span class="codicon codicon-add" aria-hidden="true"></span></button>
+  </header>
+  <main id="log" role="log" aria-live="polite" aria-label="Questions and answers"></main>
+  <footer>
+    <textarea id="question" rows="2" aria-label="Ask a question about your docs" placeholder="Ask about your docs (Enter to send, Shift+Enter for a new line)"></textarea>
+    <button id="send" type="button" aria-label="Send question" title="Send"><span class="codicon codicon-send" aria-hidden="true"></span></button>
+    <button id="stop" type="button" aria-label="Stop the answer" title="Stop" hidden><span class="codicon codicon-debug-stop" aria-hidden="true"></span></button>
+  </footer>
+</div>
+<script nonce="${nonce}" src="${script}"></script>
+</body>
+</html>`;
+  }
+
+  dispose(): void {
+    for (const controller of this.running.values()) controller.abort();
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function toView(answer: Answer): AnswerView {
+  const view = (s: Source): SourceView => ({
+    n: s.n,
+    path: s.path,
+    startLine: s.startLine,
+    endLine: s.endLine,
+    heading: s.heading,
+    folder: s.folder,
+  });
+  return {
+    verdict: answer.verdict,
+    sources: answer.sources.map(view),
+    nearest: (answer.nearest ?? []).map(view),
+    citations: answer.citations,
+    removedCitations: answer.removedCitations,
+    provider: answer.provider,
+    model: answer.model,
+    styleModel: answer.styleModel,
+    usage: answer.provider === 'offline' ? undefined : answer.usage,
+    notes: answer.notes,
+  };
+}
+
+/** Opens the file of a source with its lines selected and revealed. */
+export async function openSource(source: Pick<Source, 'root' | 'path' | 'startLine' | 'endLine'>): Promise<void> {
+  const uri = sourceUri(source);
+  if (!uri) return;
+  try {
+    const document = await vscode.workspace.openTextDocument(uri);
+    const last = Math.min(source.endLine, document.lineCount) - 1;
+    const range = new vscode.Range(source.startLine - 1, 0, last, document.lineAt(last).text.length);
+    const editor = await vscode.window.showTextDocument(document, { selection: range, preview: true });
+    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+  } catch (error) {
+    void vscode.window.showWarningMessage(`Groundwork: cannot open ${source.path}: ${(error as Error).message}`);
+  }
+}

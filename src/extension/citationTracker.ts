@@ -1,0 +1,134 @@
+import * as vscode from 'vscode';
+import type { Answer } from '../core/answer/types';
+import { sourceUri } from './answerService';
+
+interface CitedRange {
+  turnId: string;
+  n: number;
+  question: string;
+  uri: vscode.Uri;
+  startLine: number;
+  endLine: number;
+  /** The cited lines' text when the answer was given. */
+  text: string;
+  stale: boolean;
+}
+
+/**
+ * Remembers which lines this session's answers cited: marks them in their editors, says on hover which question
+ * cited them, and flags a citation as stale once its lines change.
+ */
+export class CitationTracker implements vscode.Disposable, vscode.HoverProvider {
+  private ranges: CitedRange[] = [];
+  private readonly decoration = vscode.window.createTextEditorDecorationType({
+    isWholeLine: true,
+    borderWidth: '0 0 0 2px',
+    borderStyle: 'solid',
+    borderColor: new vscode.ThemeColor('editorInfo.foreground'),
+    overviewRulerColor: new vscode.ThemeColor('editorInfo.foreground'),
+    overviewRulerLane: vscode.OverviewRulerLane.Left,
+  });
+  private readonly staleEmitter = new vscode.EventEmitter<{ turnId: string; n: number }>();
+  readonly onDidGoStale = this.staleEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.decoration, this.staleEmitter];
+
+  constructor() {
+    this.disposables.push(
+      vscode.window.onDidChangeVisibleTextEditors(() => this.decorate()),
+      vscode.workspace.onDidChangeTextDocument((event) => this.check(event.document)),
+      vscode.workspace.onDidSaveTextDocument((document) => this.check(document)),
+    );
+  }
+
+  async record(turnId: string, question: string, answer: Answer): Promise<void> {
+    for (const source of answer.sources) {
+      if (!answer.citations.includes(source.n)) continue;
+      const uri = sourceUri(source);
+      if (!uri) continue;
+      const text = await readLines(uri, source.startLine, source.endLine);
+      if (text === undefined) continue;
+      this.ranges.push({ turnId, n: source.n, question, uri, startLine: source.startLine, endLine: source.endLine, text, stale: false });
+    }
+    this.decorate();
+  }
+
+  staleFor(turnId: string, n: number): boolean {
+    return this.ranges.some((r) => r.turnId === turnId && r.n === n && r.stale);
+  }
+
+  /** Re-reads files with citations when the watcher sees them change on disk. */
+  async checkFiles(): Promise<void> {
+    const seen = new Set<string>();
+    for (const range of this.ranges) {
+      if (range.stale || seen.has(range.uri.toString())) continue;
+      seen.add(range.uri.toString());
+      const document = await vscode.workspace.openTextDocument(range.uri).then(
+        (d) => d,
+        () => undefined,
+      );
+      if (document) this.check(document);
+      else this.markStale(this.ranges.filter((r) => r.uri.toString() === range.uri.toString()));
+    }
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const here = this.ranges.filter(
+      (r) => r.uri.toString() === document.uri.toString() && r.startLine - 1 <= position.line && position.line <= r.endLine - 1,
+    );
+    if (!here.length) return undefined;
+    const markdown = new vscode.MarkdownString();
+    markdown.supportThemeIcons = true;
+    for (const range of here) {
+      markdown.appendMarkdown(range.stale ? '$(warning) **Stale citation** ' : '$(book) **Cited by Groundwork** ');
+      // The question is user text: appended as text, never as Markdown.
+      markdown.appendText(`[${range.n}] for “${range.question}”${range.stale ? ': these lines changed since.' : ''}`);
+      markdown.appendMarkdown('\n\n');
+    }
+    return new vscode.Hover(markdown);
+  }
+
+  private check(document: vscode.TextDocument): void {
+    const changed = this.ranges.filter(
+      (r) => !r.stale && r.uri.toString() === document.uri.toString() && currentText(document, r) !== r.text,
+    );
+    this.markStale(changed);
+  }
+
+  private markStale(ranges: CitedRange[]): void {
+    for (const range of ranges) {
+      if (range.stale) continue;
+      range.stale = true;
+      this.staleEmitter.fire({ turnId: range.turnId, n: range.n });
+    }
+    if (ranges.length) this.decorate();
+  }
+
+  private decorate(): void {
+    for (const editor of vscode.window.visibleTextEditors) {
+      const ranges = this.ranges
+        .filter((r) => !r.stale && r.uri.toString() === editor.document.uri.toString())
+        .map((r) => new vscode.Range(r.startLine - 1, 0, Math.max(r.startLine - 1, r.endLine - 1), 0));
+      editor.setDecorations(this.decoration, ranges);
+    }
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function currentText(document: vscode.TextDocument, range: CitedRange): string | undefined {
+  if (range.endLine > document.lineCount) return undefined;
+  const lines: string[] = [];
+  for (let i = range.startLine - 1; i < range.endLine; i++) lines.push(document.lineAt(i).text);
+  return lines.join('\n');
+}
+
+async function readLines(uri: vscode.Uri, startLine: number, endLine: number): Promise<string | undefined> {
+  try {
+    const document = await vscode.workspace.openTextDocument(uri);
+    return currentText(document, { startLine, endLine } as CitedRange);
+  } catch {
+    return undefined;
+  }
+}

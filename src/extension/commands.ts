@@ -1,0 +1,118 @@
+import * as vscode from 'vscode';
+import { API_KEY_SECRET } from './answerService';
+import type { ChatView } from './chat/chatView';
+import { openSource } from './chat/chatView';
+import type { IndexService } from './indexService';
+import { readSettings } from './settings';
+
+/** Every command of the extension; each is a few lines that call into the services. */
+export function registerCommands(context: vscode.ExtensionContext, index: IndexService, chat: ChatView): vscode.Disposable[] {
+  const register = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
+  return [
+    register('groundwork.ask', async (question?: unknown) => {
+      if (typeof question === 'string' && question.trim()) return chat.ask(question.trim());
+      await chat.reveal();
+      chat.focusInput();
+    }),
+    register('groundwork.explainSelection', async () => {
+      const editor = vscode.window.activeTextEditor;
+      if (!editor) {
+        void vscode.window.showInformationMessage('Groundwork: open a file and select the code or text to explain.');
+        return;
+      }
+      const selection = editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).range : editor.selection;
+      const text = editor.document.getText(selection).trim();
+      if (!text) {
+        void vscode.window.showInformationMessage('Groundwork: select the code or text to explain.');
+        return;
+      }
+      const file = vscode.workspace.asRelativePath(editor.document.uri, false);
+      const language = editor.document.languageId;
+      const clipped = text.length > 6000 ? `${text.slice(0, 6000)}\n…` : text;
+      const question = `Explain this ${language} from ${file} (lines ${selection.start.line + 1}-${selection.end.line + 1}), using the docs:\n\n\`\`\`${language}\n${clipped}\n\`\`\``;
+      // Retrieval looks for what the selection names (identifiers, words) and where it lives.
+      await chat.ask(question, { searchQuery: `${clipped.slice(0, 2000)} ${file}` });
+    }),
+    register('groundwork.newChat', () => chat.newChat()),
+    register('groundwork.rebuildIndex', () => index.rebuildWithProgress()),
+    register('groundwork.showIndexStatus', async () => {
+      const document = await vscode.workspace.openTextDocument({
+        language: 'markdown',
+        content: `# Groundwork index\n\n${await index.describeStatus()}`,
+      });
+      await vscode.window.showTextDocument(document, { preview: true });
+    }),
+    register('groundwork.setApiKey', async () => {
+      const key = await vscode.window.showInputBox({
+        title: 'Groundwork: API key',
+        prompt: 'Key for the OpenAI-compatible endpoint. Stored in VS Code SecretStorage only, never in settings or logs.',
+        password: true,
+        ignoreFocusOut: true,
+      });
+      if (!key?.trim()) return;
+      await context.secrets.store(API_KEY_SECRET, key.trim());
+      if (readSettings()['model.provider'] === 'offline') {
+        await vscode.workspace.getConfiguration('groundwork').update('model.provider', 'openai', vscode.ConfigurationTarget.Global);
+      }
+      void vscode.window.showInformationMessage('Groundwork: API key saved. Answers now come from the configured model.');
+    }),
+    register('groundwork.clearApiKey', async () => {
+      await context.secrets.delete(API_KEY_SECRET);
+      void vscode.window.showInformationMessage('Groundwork: API key removed.');
+    }),
+    register('groundwork.selectModel', () => selectModel()),
+    register('groundwork.openLocation', (location: unknown) => {
+      const l = location as { root?: unknown; path?: unknown; startLine?: unknown; endLine?: unknown } | undefined;
+      if (typeof l?.path !== 'string' || !Number.isInteger(l.startLine) || !Number.isInteger(l.endLine)) return;
+      return openSource({
+        root: typeof l.root === 'string' ? l.root : undefined,
+        path: l.path,
+        startLine: l.startLine as number,
+        endLine: l.endLine as number,
+      });
+    }),
+  ];
+}
+
+async function selectModel(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('groundwork');
+  const items: Array<vscode.QuickPickItem & { apply: () => Thenable<void> | Promise<void> }> = [
+    {
+      label: '$(circle-slash) Offline',
+      description: 'cited extracts from your docs; no key, no network',
+      apply: () => config.update('model.provider', 'offline', vscode.ConfigurationTarget.Global),
+    },
+    {
+      label: '$(globe) OpenAI-compatible endpoint…',
+      description: 'OpenAI, Ollama, LM Studio, vLLM',
+      apply: async () => {
+        const baseUrl = await vscode.window.showInputBox({
+          title: 'Base URL (empty for OpenAI)',
+          value: config.get<string>('model.baseUrl') ?? '',
+        });
+        if (baseUrl === undefined) return;
+        const model = await vscode.window.showInputBox({ title: 'Chat model', value: config.get<string>('model.chatModel') ?? '' });
+        if (!model) return;
+        await config.update('model.baseUrl', baseUrl.trim(), vscode.ConfigurationTarget.Global);
+        await config.update('model.chatModel', model.trim(), vscode.ConfigurationTarget.Global);
+        await config.update('model.provider', 'openai', vscode.ConfigurationTarget.Global);
+      },
+    },
+  ];
+  try {
+    for (const model of await vscode.lm.selectChatModels({})) {
+      items.push({
+        label: `$(sparkle) ${model.name}`,
+        description: `VS Code · ${model.vendor} · ${model.id}`,
+        apply: async () => {
+          await config.update('model.chatModel', model.id, vscode.ConfigurationTarget.Global);
+          await config.update('model.provider', 'vscode', vscode.ConfigurationTarget.Global);
+        },
+      });
+    }
+  } catch {
+    // No Language Model API provider installed: the other choices remain.
+  }
+  const picked = await vscode.window.showQuickPick(items, { title: 'Groundwork: who writes answers?' });
+  await picked?.apply();
+}

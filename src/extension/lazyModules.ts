@@ -1,0 +1,11 @@
+import path from 'node:path';
+import type * as Answers from '../core/answer/answersBundle';
+
+let answers: typeof Answers | undefined;
+
+/** The answer pipeline, from its own bundle next to this one, loaded on first use. */
+export function loadAnswers(extensionPath: string): typeof Answers {
+  // A runtime require of a path esbuild cannot see: the module stays out of the activation bundle.
+  answers ??= require(path.join(extensionPath, 'dist', 'answers.js')) as typeof Answers; // eslint-disable-line @typescript-eslint/no-require-imports
+  return answers;
+}

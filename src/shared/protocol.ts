@@ -1,0 +1,107 @@
+/**
+ * The one message protocol between the extension host and the chat webview. Both sides import these types;
+ * the host checks the shape of every incoming message with `parseWebviewMessage`, because a webview's
+ * messages are only as trustworthy as the content it renders.
+ */
+
+export type Verdict = 'grounded' | 'partly-grounded' | 'not-in-docs' | 'offline-extract';
+
+export interface SourceView {
+  n: number;
+  path: string;
+  startLine: number;
+  endLine: number;
+  heading: string;
+  /** Workspace folder name in a multi-root workspace. */
+  folder?: string;
+  /** Whether the cited lines changed since the answer was given. */
+  stale?: boolean;
+}
+
+export interface AnswerView {
+  verdict: Verdict;
+  sources: SourceView[];
+  nearest: SourceView[];
+  citations: number[];
+  removedCitations: number[];
+  provider: string;
+  model?: string;
+  styleModel?: string;
+  usage?: { promptTokens: number; completionTokens: number; estimatedCostUsd?: number };
+  notes: string[];
+}
+
+export interface TurnView {
+  id: string;
+  question: string;
+  answer: string;
+  result?: AnswerView;
+  error?: string;
+}
+
+export interface PanelStatus {
+  files: number;
+  chunks: number;
+  indexing: boolean;
+  indexError?: string;
+  provider: string;
+  model?: string;
+  trusted: boolean;
+  hasKey: boolean;
+}
+
+export type HostMessage =
+  | { type: 'state'; status: PanelStatus; turns: TurnView[] }
+  | { type: 'status'; status: PanelStatus }
+  | { type: 'start'; id: string; question: string }
+  | { type: 'delta'; id: string; text: string }
+  | { type: 'replace'; id: string; text: string }
+  | { type: 'done'; id: string; result: AnswerView }
+  | { type: 'error'; id: string; message: string }
+  | { type: 'stale'; id: string; staleSources: number[] }
+  | { type: 'focusInput' };
+
+export type PanelCommand = 'setApiKey' | 'selectModel' | 'rebuildIndex' | 'showIndexStatus';
+
+export type WebviewMessage =
+  | { type: 'ready' }
+  | { type: 'ask'; question: string; answerAnyway?: boolean }
+  | { type: 'stop'; id: string }
+  | { type: 'newChat' }
+  | { type: 'openSource'; turnId: string; n: number; nearest?: boolean }
+  | { type: 'copy'; text: string }
+  | { type: 'openLink'; url: string }
+  | { type: 'command'; command: PanelCommand };
+
+const COMMANDS: readonly PanelCommand[] = ['setApiKey', 'selectModel', 'rebuildIndex', 'showIndexStatus'];
+const MAX_TEXT = 100_000;
+
+/** The message if it has exactly a known shape, otherwise undefined (and the host ignores it). */
+export function parseWebviewMessage(value: unknown): WebviewMessage | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  const isText = (v: unknown) => typeof v === 'string' && v.length <= MAX_TEXT;
+  switch (m.type) {
+    case 'ready':
+    case 'newChat':
+      return { type: m.type };
+    case 'ask':
+      if (!isText(m.question) || !(m.question as string).trim()) return undefined;
+      if (m.answerAnyway !== undefined && typeof m.answerAnyway !== 'boolean') return undefined;
+      return { type: 'ask', question: m.question as string, answerAnyway: m.answerAnyway === true };
+    case 'stop':
+      return isText(m.id) ? { type: 'stop', id: m.id as string } : undefined;
+    case 'openSource':
+      if (!isText(m.turnId) || !Number.isInteger(m.n) || (m.n as number) < 1) return undefined;
+      if (m.nearest !== undefined && typeof m.nearest !== 'boolean') return undefined;
+      return { type: 'openSource', turnId: m.turnId as string, n: m.n as number, nearest: m.nearest === true };
+    case 'copy':
+      return isText(m.text) ? { type: 'copy', text: m.text as string } : undefined;
+    case 'openLink':
+      return isText(m.url) && /^(https?:|mailto:)/i.test(m.url as string) ? { type: 'openLink', url: m.url as string } : undefined;
+    case 'command':
+      return COMMANDS.includes(m.command as PanelCommand) ? { type: 'command', command: m.command as PanelCommand } : undefined;
+    default:
+      return undefined;
+  }
+}

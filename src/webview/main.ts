@@ -1,0 +1,289 @@
+import DOMPurify from 'dompurify';
+import type { AnswerView, HostMessage, PanelCommand, PanelStatus, SourceView, TurnView, WebviewMessage } from '../shared/protocol';
+import { renderMarkdown } from './renderMarkdown';
+
+declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
+const vscode = acquireVsCodeApi();
+const post = (message: WebviewMessage) => vscode.postMessage(message);
+
+const VERDICT_LABELS: Record<AnswerView['verdict'], string> = {
+  grounded: 'Grounded in your docs',
+  'partly-grounded': 'Partly grounded: some statements have no citation',
+  'not-in-docs': 'Not in your docs',
+  'offline-extract': 'Offline extract',
+};
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const log = $<HTMLDivElement>('log');
+const input = $<HTMLTextAreaElement>('question');
+const sendButton = $<HTMLButtonElement>('send');
+const stopButton = $<HTMLButtonElement>('stop');
+const statusLine = $<HTMLDivElement>('status');
+
+let turns: TurnView[] = [];
+let status: PanelStatus | undefined;
+let streamingId: string | undefined;
+let renderQueued = false;
+
+/** Model and doc text is rendered by our Markdown renderer, then sanitized again: two guards, then the CSP. */
+function safeHtml(markdown: string): string {
+  return DOMPurify.sanitize(renderMarkdown(markdown), {
+    ALLOWED_TAGS: [
+      'p',
+      'br',
+      'strong',
+      'em',
+      's',
+      'code',
+      'pre',
+      'blockquote',
+      'ul',
+      'ol',
+      'li',
+      'h1',
+      'h2',
+      'h3',
+      'h4',
+      'h5',
+      'h6',
+      'hr',
+      'table',
+      'thead',
+      'tbody',
+      'tr',
+      'th',
+      'td',
+      'a',
+      'span',
+      'div',
+      'button',
+    ],
+    ALLOWED_ATTR: ['class', 'data-n', 'data-href', 'href', 'title', 'aria-label', 'aria-hidden', 'type'],
+    ALLOW_DATA_ATTR: false,
+  });
+}
+
+function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  if (className) el.className = className;
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+function sourceButton(turn: TurnView, source: SourceView, nearest: boolean): HTMLElement {
+  const li = element('li');
+  const button = element('button', `source${source.stale ? ' stale' : ''}`);
+  button.type = 'button';
+  button.dataset.turn = turn.id;
+  button.dataset.n = String(source.n);
+  if (nearest) button.dataset.nearest = 'true';
+  const location = `${source.folder ? `${source.folder}: ` : ''}${source.path}:${source.startLine}-${source.endLine}`;
+  button.append(
+    element('span', 'source-n', `[${source.n}]`),
+    element('span', 'source-path', location),
+    element('span', 'source-heading', source.heading),
+  );
+  if (source.stale) button.append(element('span', 'stale-badge', 'changed since cited'));
+  button.setAttribute(
+    'aria-label',
+    `Open source ${source.n}: ${location} ${source.heading}${source.stale ? ' (changed since cited)' : ''}`,
+  );
+  li.append(button);
+  return li;
+}
+
+function renderTurn(turn: TurnView): HTMLElement {
+  const article = element('article', 'turn');
+  article.dataset.turn = turn.id;
+  article.setAttribute('aria-label', `Question: ${turn.question}`);
+  article.append(element('div', 'question', turn.question));
+  const answer = element('div', 'answer markdown');
+  answer.innerHTML = safeHtml(turn.answer);
+  article.append(answer);
+  if (streamingId === turn.id && !turn.answer) article.append(element('div', 'thinking', 'Searching your docs…'));
+  if (turn.error) {
+    const error = element('div', 'error');
+    error.setAttribute('role', 'alert');
+    error.append(element('span', 'codicon codicon-error'), document.createTextNode(` ${turn.error}`));
+    article.append(error);
+  }
+  const result = turn.result;
+  if (result) {
+    const meta = element('div', `meta verdict-${result.verdict}`);
+    meta.append(element('span', 'verdict', VERDICT_LABELS[result.verdict]));
+    if (result.usage && result.provider !== 'offline') {
+      const cost =
+        result.usage.estimatedCostUsd === undefined ? 'cost unknown for this model' : `~$${result.usage.estimatedCostUsd.toFixed(4)}`;
+      meta.append(element('span', 'usage', `${result.usage.promptTokens} + ${result.usage.completionTokens} tokens · ${cost}`));
+    }
+    meta.append(
+      element(
+        'span',
+        'model',
+        [result.provider, result.model, result.styleModel && `style: ${result.styleModel}`].filter(Boolean).join(' · '),
+      ),
+    );
+    article.append(meta);
+    for (const note of result.notes) article.append(element('div', 'note', note));
+    if (result.sources.length) {
+      article.append(element('div', 'sources-title', 'Sources'));
+      const list = element('ol', 'sources');
+      for (const source of result.sources) list.append(sourceButton(turn, source, false));
+      article.append(list);
+    } else if (result.verdict === 'not-in-docs') {
+      article.append(element('div', 'sources-title', result.nearest.length ? 'Nearest sections' : 'No sources'));
+      const list = element('ol', 'sources');
+      for (const source of result.nearest) list.append(sourceButton(turn, source, true));
+      article.append(list);
+      const anyway = element('button', 'secondary answer-anyway', 'Answer anyway');
+      anyway.type = 'button';
+      anyway.dataset.question = turn.question;
+      article.append(anyway);
+    }
+  }
+  return article;
+}
+
+function renderEmptyState(): HTMLElement {
+  const empty = element('div', 'empty');
+  empty.append(element('h2', undefined, 'Ask your docs'));
+  const indexed = !status
+    ? 'Loading the index…'
+    : status.indexing
+      ? `Indexing… ${status.files} files so far.`
+      : `${status.files} files indexed (${status.chunks} passages).`;
+  empty.append(element('p', 'indexed', indexed));
+  empty.append(element('p', undefined, 'Answers cite the exact lines they come from. To have a model write answers, connect one:'));
+  const actions = element('div', 'actions');
+  for (const [command, label, icon] of [
+    ['setApiKey', 'Set API Key', 'key'],
+    ['selectModel', "Pick VS Code's models", 'sparkle'],
+  ] as const) {
+    const button = element('button', 'secondary');
+    button.type = 'button';
+    button.dataset.command = command;
+    button.append(element('span', `codicon codicon-${icon}`), document.createTextNode(` ${label}`));
+    actions.append(button);
+  }
+  empty.append(actions);
+  empty.append(element('p', 'hint', 'Or stay offline: you get the most relevant passages, cited, with no key and no network.'));
+  return empty;
+}
+
+function renderAll(): void {
+  log.replaceChildren(...(turns.length ? turns.map(renderTurn) : [renderEmptyState()]));
+  renderStatus();
+  log.scrollTop = log.scrollHeight;
+}
+
+function renderStatus(): void {
+  if (!status) return;
+  const model = status.provider === 'offline' ? 'offline extracts' : `${status.provider}${status.model ? ` · ${status.model}` : ''}`;
+  const index = status.indexError ? `index error: ${status.indexError}` : status.indexing ? 'indexing…' : `${status.files} files`;
+  statusLine.textContent = `${index} · ${model}${status.trusted ? '' : ' · untrusted workspace: nothing is sent'}`;
+  sendButton.hidden = Boolean(streamingId);
+  stopButton.hidden = !streamingId;
+}
+
+function updateTurn(id: string, change: (turn: TurnView) => void): void {
+  const turn = turns.find((t) => t.id === id);
+  if (!turn) return;
+  change(turn);
+  if (renderQueued) return;
+  renderQueued = true;
+  requestAnimationFrame(() => {
+    renderQueued = false;
+    const old = log.querySelector(`article[data-turn="${CSS.escape(id)}"]`);
+    const fresh = renderTurn(turn);
+    if (old) old.replaceWith(fresh);
+    else renderAll();
+    log.scrollTop = log.scrollHeight;
+  });
+}
+
+window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'state':
+      status = message.status;
+      turns = message.turns;
+      renderAll();
+      break;
+    case 'status':
+      status = message.status;
+      if (!turns.length) renderAll();
+      else renderStatus();
+      break;
+    case 'start':
+      streamingId = message.id;
+      turns.push({ id: message.id, question: message.question, answer: '' });
+      renderAll();
+      break;
+    case 'delta':
+      updateTurn(message.id, (t) => (t.answer += message.text));
+      break;
+    case 'replace':
+      updateTurn(message.id, (t) => (t.answer = message.text));
+      break;
+    case 'done':
+      if (streamingId === message.id) streamingId = undefined;
+      updateTurn(message.id, (t) => (t.result = message.result));
+      renderStatus();
+      break;
+    case 'error':
+      if (streamingId === message.id) streamingId = undefined;
+      updateTurn(message.id, (t) => (t.error = message.message));
+      renderStatus();
+      break;
+    case 'stale':
+      updateTurn(message.id, (t) => {
+        for (const s of t.result?.sources ?? []) if (message.staleSources.includes(s.n)) s.stale = true;
+      });
+      break;
+    case 'focusInput':
+      input.focus();
+      break;
+  }
+});
+
+function send(): void {
+  const question = input.value.trim();
+  if (!question || streamingId) return;
+  post({ type: 'ask', question });
+  input.value = '';
+}
+
+input.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    send();
+  }
+});
+sendButton.addEventListener('click', send);
+stopButton.addEventListener('click', () => streamingId && post({ type: 'stop', id: streamingId }));
+$('new-chat').addEventListener('click', () => post({ type: 'newChat' }));
+
+// One delegated handler for everything clickable inside rendered answers.
+log.addEventListener('click', (event) => {
+  const target = (event.target as HTMLElement).closest('button, a') as HTMLElement | null;
+  if (!target) return;
+  const article = target.closest('article') as HTMLElement | null;
+  if (target.classList.contains('citation') && article) {
+    post({ type: 'openSource', turnId: article.dataset.turn!, n: Number(target.dataset.n) });
+  } else if (target.classList.contains('source')) {
+    post({ type: 'openSource', turnId: target.dataset.turn!, n: Number(target.dataset.n), nearest: target.dataset.nearest === 'true' });
+  } else if (target.classList.contains('copy-code')) {
+    const code = target.closest('.code-block')?.querySelector('code')?.textContent ?? '';
+    post({ type: 'copy', text: code });
+    target.setAttribute('aria-label', 'Copied');
+  } else if (target.classList.contains('answer-anyway')) {
+    post({ type: 'ask', question: target.dataset.question!, answerAnyway: true });
+  } else if (target.dataset.command) {
+    post({ type: 'command', command: target.dataset.command as PanelCommand });
+  } else if (target.classList.contains('external-link')) {
+    event.preventDefault();
+    post({ type: 'openLink', url: target.dataset.href ?? '' });
+  }
+});
+
+post({ type: 'ready' });
