@@ -62,6 +62,11 @@ export class AnswerService {
       return { provider: await VscodeLmProvider.select(settings['model.chatModel'] || undefined), notes: [] };
     }
     const apiKey = await this.context.secrets.get(API_KEY_SECRET);
+    if (!apiKey && !settings['model.baseUrl']) {
+      return {
+        notes: ['No API key is set, so no model was asked: offline extracts instead. Run "Groundwork: Set API Key" to connect one.'],
+      };
+    }
     const { OpenAIProvider } = loadAnswers(this.context.extensionPath);
     const endpoint = (model: string) =>
       new OpenAIProvider({

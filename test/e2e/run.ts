@@ -1,0 +1,293 @@
+/**
+ * `npm run test:e2e`: Groundwork in a real VS Code (code-server), driven through Debian's chromium by
+ * playwright-core, step by step as a user would. Screenshots of every step go to test-results/.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { promises as fs } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { LoopbackOpenAI } from '../support/loopbackOpenAI';
+import { createWorkspace } from './workspace';
+
+const ROOT = path.resolve(__dirname, '../..');
+const E2E = path.join(ROOT, '.e2e');
+const RESULTS = path.join(ROOT, 'test-results');
+
+const NODE24 = path.join(E2E, 'node24/node_modules/node/bin/node');
+const CODE_SERVER = path.join(E2E, 'code-server/node_modules/code-server/out/node/entry.js');
+const TIMEOUT = 60_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+const steps: Array<{ name: string; ok: boolean; error?: string }> = [];
+
+async function step(page: Page, name: string, run: () => Promise<void>): Promise<void> {
+  const index = steps.length + 1;
+  process.stdout.write(`step ${index}: ${name} … `);
+  try {
+    await run();
+    steps.push({ name, ok: true });
+    console.log('ok');
+  } catch (error) {
+    steps.push({ name, ok: false, error: (error as Error).message });
+    console.log(`FAILED\n  ${(error as Error).message.split('\n')[0]}`);
+  } finally {
+    await page
+      .screenshot({
+        path: path.join(RESULTS, `step-${String(index).padStart(2, '0')}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}.png`),
+      })
+      .catch(() => {});
+  }
+}
+
+/** The webview's page is one of the page's frames: the one that holds the ask box. */
+async function chatFrame(page: Page): Promise<Frame> {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      if (await frame.$('#question').catch(() => null)) return frame;
+    }
+    await page.waitForTimeout(500);
+  }
+  throw new Error('the Groundwork chat panel did not appear');
+}
+
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible', timeout: TIMEOUT });
+  await input.fill(`>${title}`);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
+  await page.keyboard.press('Enter');
+}
+
+async function ask(frame: Frame, question: string): Promise<number> {
+  const before = await frame.locator('article.turn').count();
+  await frame.locator('#question').fill(question);
+  await frame.locator('#question').press('Enter');
+  await frame.locator('article.turn').nth(before).locator('.meta, .error').first().waitFor({ timeout: TIMEOUT });
+  return before;
+}
+
+async function main(): Promise<void> {
+  await fs.mkdir(RESULTS, { recursive: true });
+  execFileSync('bash', [path.join(ROOT, 'scripts/e2e/provision.sh')], { stdio: 'inherit' });
+  execFileSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'ignore' });
+
+  const model = await new LoopbackOpenAI().start();
+  model.defaultReply = (request) => {
+    const last = String(request.body?.messages?.at(-1)?.content ?? '');
+    if (last.includes('Explain this'))
+      return { chunks: ['This code builds a Widgetron client ', 'that retries failed requests five times [1].'] };
+    if (last.includes('bananas')) return { content: 'The quantum flux regulator needs seven bananas [1].' };
+    return {
+      chunks: ['Set `max_retries` when you create the client ', '[1]. Failed requests are retried ', 'with exponential backoff [1].'],
+    };
+  };
+
+  const port = await freePort();
+  const workspace = path.join(E2E, 'workspace');
+  const userData = path.join(E2E, 'user-data');
+  const extensions = path.join(E2E, 'extensions');
+  await createWorkspace(workspace);
+  await fs.rm(userData, { recursive: true, force: true });
+  await fs.rm(extensions, { recursive: true, force: true });
+  await fs.mkdir(path.join(userData, 'User'), { recursive: true });
+  await fs.writeFile(
+    path.join(userData, 'User', 'settings.json'),
+    JSON.stringify({
+      'groundwork.model.baseUrl': model.baseURL,
+      'groundwork.model.chatModel': 'gpt-4o-mini',
+      'security.workspace.trust.enabled': false,
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.autoUpdate': false,
+    }),
+  );
+  const env = { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` };
+  execFileSync(
+    NODE24,
+    [CODE_SERVER, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', path.join(ROOT, 'groundwork.vsix')],
+    { env, stdio: 'ignore' },
+  );
+
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  try {
+    server = spawn(
+      NODE24,
+      [
+        CODE_SERVER,
+        '--auth',
+        'none',
+        '--bind-addr',
+        `127.0.0.1:${port}`,
+        '--disable-telemetry',
+        '--disable-update-check',
+        '--extensions-dir',
+        extensions,
+        '--user-data-dir',
+        userData,
+        workspace,
+      ],
+      {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    const serverLog: string[] = [];
+    server.stdout?.on('data', (d) => serverLog.push(String(d)));
+    server.stderr?.on('data', (d) => serverLog.push(String(d)));
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
+    let frame!: Frame;
+
+    await step(page, 'the Groundwork panel opens and reports the index built', async () => {
+      await runCommand(page, 'Groundwork: Ask');
+      frame = await chatFrame(page);
+      await frame
+        .locator('#status')
+        .filter({ hasText: /\b[5-9] files\b/ })
+        .waitFor({ timeout: TIMEOUT });
+      await frame
+        .locator('.empty .indexed')
+        .filter({ hasText: /files indexed/ })
+        .waitFor({ timeout: TIMEOUT });
+    });
+
+    await step(page, 'an answer streams from the model with citations and sources', async () => {
+      await runCommand(page, 'Groundwork: Set API Key');
+      await page.locator('.quick-input-widget input[type="password"]').waitFor({ timeout: TIMEOUT });
+      await page.keyboard.type('sk-e2e-test-key');
+      await page.keyboard.press('Enter');
+      frame = await chatFrame(page);
+      const turn = await ask(frame, 'How do I configure max_retries for the Widgetron client?');
+      const article = frame.locator('article.turn').nth(turn);
+      await article.locator('.verdict', { hasText: 'Grounded in your docs' }).waitFor({ timeout: TIMEOUT });
+      if ((await article.locator('button.citation').count()) < 1) throw new Error('no [n] citation in the answer');
+      await article.locator('button.source', { hasText: 'docs/guide/retries.rst' }).first().waitFor({ timeout: TIMEOUT });
+      const sent = model.requests.filter((r) => r.path.endsWith('/chat/completions'));
+      if (!sent.length || sent.at(-1)!.headers.authorization !== 'Bearer sk-e2e-test-key')
+        throw new Error('the request did not carry the key set through the command');
+    });
+
+    await step(page, 'clicking [1] opens the file with the cited lines selected', async () => {
+      await frame.locator('article.turn').last().locator('button.citation').first().click();
+      await page.locator('.tab.active', { hasText: 'retries.rst' }).waitFor({ timeout: TIMEOUT });
+      await page.locator('.statusbar', { hasText: /selected/ }).waitFor({ timeout: TIMEOUT });
+    });
+
+    await step(page, 'Explain Selection on a code file answers in the panel with citations', async () => {
+      await page.keyboard.press('Control+P');
+      await page.locator('.quick-input-widget input').fill('client.py');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'client.py' }).first().waitFor({ timeout: TIMEOUT });
+      await page.keyboard.press('Enter');
+      await page.locator('.tab.active', { hasText: 'client.py' }).waitFor({ timeout: TIMEOUT });
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+A');
+      const before = await frame.locator('article.turn').count();
+      await runCommand(page, 'Groundwork: Explain Selection');
+      const article = frame.locator('article.turn').nth(before);
+      await article.locator('.verdict').waitFor({ timeout: TIMEOUT });
+      await article.locator('.question', { hasText: 'Explain this python from src/client.py' }).waitFor({ timeout: TIMEOUT });
+      if ((await article.locator('button.citation').count()) < 1) throw new Error('the explanation has no citation');
+    });
+
+    await step(page, 'hovering a documented term shows a citation hover whose link opens the doc', async () => {
+      const word = page.locator('.monaco-editor .view-line span', { hasText: 'max_retries' }).first();
+      await word.hover();
+      const hover = page.locator('.monaco-hover', { hasText: 'Groundwork' });
+      await hover.waitFor({ timeout: TIMEOUT });
+      await hover.locator('a', { hasText: 'retries' }).first().click();
+      await page.locator('.tab.active', { hasText: 'retries.rst' }).waitFor({ timeout: TIMEOUT });
+    });
+
+    await step(page, 'editing a doc, then asking about the new text, finds it', async () => {
+      await fs.appendFile(path.join(workspace, 'docs/api/notes.txt'), '\nThe quantum flux regulator needs seven bananas to start.\n');
+      await page.waitForTimeout(2500);
+      const turn = await ask(frame, 'How many bananas does the quantum flux regulator need?');
+      await frame
+        .locator('article.turn')
+        .nth(turn)
+        .locator('button.source', { hasText: 'docs/api/notes.txt' })
+        .first()
+        .waitFor({ timeout: TIMEOUT });
+    });
+
+    await step(page, 'with no key, the answer is the offline extract, labelled as such', async () => {
+      await runCommand(page, 'Groundwork: Clear API Key');
+      await runCommand(page, 'Groundwork: Select Model');
+      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Offline' }).first().click();
+      await page.waitForTimeout(500);
+      const turn = await ask(frame, 'How many gigawatts does the flux capacitor need?');
+      const article = frame.locator('article.turn').nth(turn);
+      await article.locator('.verdict', { hasText: 'Offline extract' }).waitFor({ timeout: TIMEOUT });
+      await article.locator('.answer', { hasText: 'Extracts from your docs' }).waitFor({ timeout: TIMEOUT });
+    });
+
+    await step(page, 'a doc with script and HTML payloads renders as text, and nothing runs', async () => {
+      const turn = await ask(frame, 'What does the pipeline payload test page hold?');
+      const article = frame.locator('article.turn').nth(turn);
+      await article.locator('.answer', { hasText: '<script>window.__pwned = 1</script>' }).waitFor({ timeout: TIMEOUT });
+      const pwned = await frame.evaluate(() => (window as unknown as { __pwned?: number }).__pwned);
+      if (pwned !== undefined) throw new Error(`a payload ran (window.__pwned = ${pwned})`);
+      const live = await frame.evaluate(
+        () => document.querySelectorAll('#log script, #log img, #log iframe, #log [onerror], #log [onclick]').length,
+      );
+      if (live) throw new Error(`${live} live element(s) rendered from the doc`);
+    });
+
+    if (steps.some((s) => !s.ok)) console.log(`\ncode-server log (tail):\n${serverLog.join('').split('\n').slice(-30).join('\n')}`);
+  } finally {
+    await browser?.close();
+    server?.kill();
+    await model.stop();
+  }
+  const failed = steps.filter((s) => !s.ok);
+  console.log(`\n${steps.length - failed.length} of ${steps.length} steps passed; screenshots in test-results/`);
+  for (const f of failed) console.log(`FAILED: ${f.name}: ${f.error}`);
+  if (failed.length || steps.length < 8) process.exitCode = 1;
+}
+
+async function waitForHttp(url: string): Promise<void> {
+  const deadline = Date.now() + TIMEOUT;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`code-server did not start at ${url}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
