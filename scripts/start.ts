@@ -22,16 +22,44 @@ async function main() {
   const extensions = path.join(E2E, 'demo-extensions');
   const userData = path.join(E2E, 'demo-user-data');
   const env = { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` };
-  execFileSync(NODE24, [CODE_SERVER, '--extensions-dir', extensions, '--user-data-dir', userData, '--force', '--install-extension', path.join(ROOT, 'groundwork.vsix')], {
-    env,
-    stdio: 'ignore',
-  });
+  execFileSync(
+    NODE24,
+    [
+      CODE_SERVER,
+      '--extensions-dir',
+      extensions,
+      '--user-data-dir',
+      userData,
+      '--force',
+      '--install-extension',
+      path.join(ROOT, 'groundwork.vsix'),
+    ],
+    {
+      env,
+      stdio: 'ignore',
+    },
+  );
   const server = spawn(
     NODE24,
-    [CODE_SERVER, '--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check', '--extensions-dir', extensions, '--user-data-dir', userData, folder],
+    [
+      CODE_SERVER,
+      '--auth',
+      'none',
+      '--bind-addr',
+      `127.0.0.1:${port}`,
+      '--disable-telemetry',
+      '--disable-update-check',
+      '--extensions-dir',
+      extensions,
+      '--user-data-dir',
+      userData,
+      folder,
+    ],
     { env, stdio: 'ignore' },
   );
-  console.log(`\nGroundwork is running in VS Code (code-server), offline, on ${folder}:\n\n  http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}\n\nOpen the Groundwork icon in the activity bar. Ctrl+C stops.`);
+  console.log(
+    `\nGroundwork is running in VS Code (code-server), offline, on ${folder}:\n\n  http://127.0.0.1:${port}/?folder=${encodeURIComponent(folder)}\n\nOpen the Groundwork icon in the activity bar. Ctrl+C stops.`,
+  );
   const stop = () => server.kill();
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

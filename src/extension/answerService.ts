@@ -23,7 +23,7 @@ export class AnswerService {
   async answer(
     question: string,
     history: ChatTurn[],
-    options: { answerAnyway?: boolean; searchQuery?: string; signal: AbortSignal } & AnswerCallbacks,
+    options: { answerAnyway?: boolean; searchQuery?: string; abstainThreshold?: number; signal: AbortSignal } & AnswerCallbacks,
   ): Promise<Answer> {
     const settings = readSettings();
     const { answerQuestion } = loadAnswers(this.context.extensionPath);
@@ -39,7 +39,7 @@ export class AnswerService {
       style,
       contextWindow: settings['model.contextWindowTokens'],
       maxSourceTokens: settings['answer.sourceBudgetTokens'],
-      abstainThreshold: settings['answer.abstainThreshold'],
+      abstainThreshold: Math.min(options.abstainThreshold ?? 1, settings['answer.abstainThreshold']),
       answerAnyway: options.answerAnyway,
       signal: options.signal,
       onDelta: options.onDelta,

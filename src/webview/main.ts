@@ -111,7 +111,7 @@ function renderTurn(turn: TurnView): HTMLElement {
   if (result) {
     const meta = element('div', `meta verdict-${result.verdict}`);
     meta.append(element('span', 'verdict', VERDICT_LABELS[result.verdict]));
-    if (result.usage && result.provider !== 'offline') {
+    if (result.usage && result.usage.promptTokens > 0) {
       const cost =
         result.usage.estimatedCostUsd === undefined ? 'cost unknown for this model' : `~$${result.usage.estimatedCostUsd.toFixed(4)}`;
       meta.append(element('span', 'usage', `${result.usage.promptTokens} + ${result.usage.completionTokens} tokens · ${cost}`));

@@ -66,8 +66,9 @@ async function runCommand(page: Page, title: string): Promise<void> {
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ state: 'visible', timeout: TIMEOUT });
   await input.fill(`>${title}`);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.press('Enter');
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  await row.waitFor({ timeout: TIMEOUT });
+  await row.click();
 }
 
 async function ask(frame: Frame, question: string): Promise<number> {
@@ -112,6 +113,9 @@ async function main(): Promise<void> {
       'workbench.tips.enabled': false,
       'telemetry.telemetryLevel': 'off',
       'extensions.autoUpdate': false,
+      'git.enabled': false,
+      'git.openRepositoryInParentFolders': 'never',
+      'chat.disableAIFeatures': true,
     }),
   );
   const env = { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` };
@@ -165,6 +169,9 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
+    // The workbench is drawn before extensions register their commands: wait for ours in the status bar.
+    await page.locator('.statusbar-item', { hasText: 'Groundwork' }).first().waitFor({ timeout: TIMEOUT });
+    await page.waitForTimeout(2000);
     let frame!: Frame;
 
     await step(page, 'the Groundwork panel opens and reports the index built', async () => {
@@ -186,6 +193,7 @@ async function main(): Promise<void> {
       await page.keyboard.type('sk-e2e-test-key');
       await page.keyboard.press('Enter');
       frame = await chatFrame(page);
+      await frame.locator('#status', { hasText: 'openai · gpt-4o-mini' }).waitFor({ timeout: TIMEOUT });
       const turn = await ask(frame, 'How do I configure max_retries for the Widgetron client?');
       const article = frame.locator('article.turn').nth(turn);
       await article.locator('.verdict', { hasText: 'Grounded in your docs' }).waitFor({ timeout: TIMEOUT });
@@ -243,7 +251,7 @@ async function main(): Promise<void> {
       await runCommand(page, 'Groundwork: Clear API Key');
       await runCommand(page, 'Groundwork: Select Model');
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Offline' }).first().click();
-      await page.waitForTimeout(500);
+      await frame.locator('#status', { hasText: 'offline extracts' }).waitFor({ timeout: TIMEOUT });
       const turn = await ask(frame, 'How many gigawatts does the flux capacitor need?');
       const article = frame.locator('article.turn').nth(turn);
       await article.locator('.verdict', { hasText: 'Offline extract' }).waitFor({ timeout: TIMEOUT });

@@ -22,6 +22,8 @@ interface StoredTurn extends TurnView {
   nearest?: Source[];
 }
 
+type AskOptions = { searchQuery?: string; answerAnyway?: boolean; abstainThreshold?: number };
+
 const HISTORY_KEY = 'groundwork.chatHistory';
 const MAX_STORED_TURNS = 50;
 
@@ -45,6 +47,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.disposables.push(
       index.onDidUpdate(() => void this.postStatus()),
       citations.onDidGoStale(({ turnId, n }) => this.post({ type: 'stale', id: turnId, staleSources: [n] })),
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        if (event.affectsConfiguration('groundwork')) void this.postStatus();
+      }),
+      context.secrets.onDidChange(() => void this.postStatus()),
     );
   }
 
@@ -69,7 +75,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   /** Shows the panel and asks a question in it (from the Ask and Explain Selection commands). */
-  async ask(question: string, options: { searchQuery?: string; answerAnyway?: boolean } = {}): Promise<void> {
+  async ask(question: string, options: AskOptions = {}): Promise<void> {
     await this.reveal();
     await this.run(question, options);
   }
@@ -123,7 +129,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     }
   }
 
-  private async run(question: string, options: { searchQuery?: string; answerAnyway?: boolean }): Promise<void> {
+  private async run(question: string, options: AskOptions): Promise<void> {
     const id = randomBytes(8).toString('hex');
     const controller = new AbortController();
     this.running.set(id, controller);
