@@ -276,13 +276,15 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 }
 
 function toView(answer: Answer): AnswerView {
+  // The folder name only tells something in a multi-root workspace.
+  const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
   const view = (s: Source): SourceView => ({
     n: s.n,
     path: s.path,
     startLine: s.startLine,
     endLine: s.endLine,
     heading: s.heading,
-    folder: s.folder,
+    folder: multiRoot ? s.folder : undefined,
   });
   return {
     verdict: answer.verdict,
