@@ -214,6 +214,17 @@ async function main() {
     '5',
   ]);
   const noop = runChild(['-e', '0']);
+  const rayOpen = runChild([
+    path.join(ROOT, 'dist/cli.js'),
+    'search',
+    path.join(EVAL, 'ray-docs', 'corpus'),
+    'how do I run TorchTrainer on gpu',
+    '--index',
+    path.join(WORK, 'ray-docs'),
+    '--json',
+    '--k',
+    '5',
+  ]);
 
   // 4. Query latency and edit-to-searchable latency, in process, on the cpp-docs index.
   const index = await DocsIndex.open({ root: corpusCopy, indexDir: cppIndex, embedder: new HashingEmbedder() });
@@ -226,6 +237,14 @@ async function main() {
     const t0 = performance.now();
     await index.search(q, { k: 10 });
     latencies.push(performance.now() - t0);
+  }
+  // Hover: one word, lexical only, as the hover provider asks the worker.
+  const words = [...new Set(questions.join(' ').match(/[A-Za-z_]{4,}/g) ?? [])].slice(0, 300);
+  const hovers: number[] = [];
+  for (const word of words) {
+    const t0 = performance.now();
+    index.searchLexical(word, { k: 9 });
+    hovers.push(performance.now() - t0);
   }
   const edits: number[] = [];
   const targets = [
@@ -253,10 +272,16 @@ async function main() {
   log(row(['---', '---', '---']));
   log(row([`query, ${latencies.length} real questions (ray-docs and scifact dev), k = 10: p50`, ms(percentile(latencies, 0.5)), '']));
   log(row(['query p95', ms(percentile(latencies, 0.95)), '≤ 50 ms']));
+  log(row([`hover lookup (one word, lexical only), ${hovers.length} words: p95`, ms(percentile(hovers, 0.95)), '≤ 50 ms']));
   log(row(['edit one file → found by search (update of the reported path + query), median of 5', ms(percentile(edits, 0.5)), '≤ 300 ms']));
   log(row(['edit one file → found by search, worst of 5', ms(Math.max(...edits)), '']));
   log(row(['fresh process: open the index + first query (`groundwork search`), wall', ms(openRun.wallMs), '≤ 1 s']));
   log(row(['of which Node start-up alone (`node -e 0`)', ms(noop.wallMs), '']));
+  log(row(['the same on the ray-docs index (535 files), wall', ms(rayOpen.wallMs), '≤ 1 s']));
+  log();
+  log(
+    'Opening is where a target is missed at cpp-docs scale: the shards are JSON (the format of Vectra) and the lexical index is rebuilt from the chunk text on open. What would reach ≤ 1 s: a binary snapshot of the in-memory index (postings and vectors as typed arrays) written after each update, with the Vectra shards kept as the source of truth.',
+  );
   log();
 
   // 5. Vectra's own document index, side by side on the first 1,000 files, with the same embedder.
