@@ -2,11 +2,12 @@
  * `npm run test:e2e`: Groundwork in a real VS Code (code-server), driven through Debian's chromium by
  * playwright-core, step by step as a user would. Screenshots of every step go to test-results/.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import { installGroundwork, provision, startCodeServer } from '../../scripts/e2e/codeServer';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { createWorkspace } from './workspace';
 
@@ -14,8 +15,6 @@ const ROOT = path.resolve(__dirname, '../..');
 const E2E = path.join(ROOT, '.e2e');
 const RESULTS = path.join(ROOT, 'test-results');
 
-const NODE24 = path.join(E2E, 'node24/node_modules/node/bin/node');
-const CODE_SERVER = path.join(E2E, 'code-server/node_modules/code-server/out/node/entry.js');
 const TIMEOUT = 60_000;
 
 async function freePort(): Promise<number> {
@@ -81,8 +80,7 @@ async function ask(frame: Frame, question: string): Promise<number> {
 
 async function main(): Promise<void> {
   await fs.mkdir(RESULTS, { recursive: true });
-  execFileSync('bash', [path.join(ROOT, 'scripts/e2e/provision.sh')], { stdio: 'inherit' });
-  execFileSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'ignore' });
+  provision();
 
   const model = await new LoopbackOpenAI().start();
   model.defaultReply = (request) => {
@@ -118,37 +116,12 @@ async function main(): Promise<void> {
       'chat.disableAIFeatures': true,
     }),
   );
-  const env = { ...process.env, PATH: `${path.dirname(NODE24)}:${process.env.PATH}` };
-  execFileSync(
-    NODE24,
-    [CODE_SERVER, '--extensions-dir', extensions, '--user-data-dir', userData, '--install-extension', path.join(ROOT, 'groundwork.vsix')],
-    { env, stdio: 'ignore' },
-  );
+  installGroundwork({ extensions, userData });
 
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
   try {
-    server = spawn(
-      NODE24,
-      [
-        CODE_SERVER,
-        '--auth',
-        'none',
-        '--bind-addr',
-        `127.0.0.1:${port}`,
-        '--disable-telemetry',
-        '--disable-update-check',
-        '--extensions-dir',
-        extensions,
-        '--user-data-dir',
-        userData,
-        workspace,
-      ],
-      {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    server = startCodeServer({ extensions, userData }, port, workspace, ['ignore', 'pipe', 'pipe']);
     const serverLog: string[] = [];
     server.stdout?.on('data', (d) => serverLog.push(String(d)));
     server.stderr?.on('data', (d) => serverLog.push(String(d)));

@@ -5,6 +5,7 @@ import { countTokens } from '../tokens';
 import { CitationStream } from './citations';
 import { estimateCostUsd } from './cost';
 import { offlineExtract } from './offlineExtract';
+import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
 import { checkRestyle } from './restyleCheck';
 import type { Answer, ChatTurn, RetrievedResult, Source } from './types';
@@ -234,14 +235,5 @@ function usageOf(model: string, promptTokens: number, completionTokens: number) 
 }
 
 function toSources(results: RetrievedResult[]): Source[] {
-  return results.map((r, i) => ({
-    n: i + 1,
-    path: r.path,
-    startLine: r.startLine,
-    endLine: r.endLine,
-    heading: r.headingPath.join(' > '),
-    text: r.text,
-    ...(r.root ? { root: r.root } : {}),
-    ...(r.folder ? { folder: r.folder } : {}),
-  }));
+  return results.map((r, i) => toSource(r, i + 1));
 }

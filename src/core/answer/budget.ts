@@ -37,6 +37,20 @@ function escapeAttr(value: string): string {
   return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/\n/g, ' ');
 }
 
+/** A retrieved passage as source number `n`. */
+export function toSource(result: RetrievedResult, n: number): Source {
+  return {
+    n,
+    path: result.path,
+    startLine: result.startLine,
+    endLine: result.endLine,
+    heading: result.headingPath.join(' > '),
+    text: result.text,
+    ...(result.root ? { root: result.root } : {}),
+    ...(result.folder ? { folder: result.folder } : {}),
+  };
+}
+
 /** The best results, numbered from 1, while their rendered form fits in `budget` tokens. Overlapping passages are dropped. */
 export function selectSources(results: RetrievedResult[], budget: number): Source[] {
   const sources: Source[] = [];
@@ -46,16 +60,7 @@ export function selectSources(results: RetrievedResult[], budget: number): Sourc
       (s) => s.path === result.path && s.root === result.root && s.startLine <= result.endLine && result.startLine <= s.endLine,
     );
     if (overlaps) continue;
-    const source: Source = {
-      n: sources.length + 1,
-      path: result.path,
-      startLine: result.startLine,
-      endLine: result.endLine,
-      heading: result.headingPath.join(' > '),
-      text: result.text,
-      ...(result.root ? { root: result.root } : {}),
-      ...(result.folder ? { folder: result.folder } : {}),
-    };
+    const source = toSource(result, sources.length + 1);
     const cost = countTokens(renderSource(source)) + 1;
     if (used + cost > budget) continue;
     sources.push(source);
