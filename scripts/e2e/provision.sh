@@ -5,6 +5,9 @@
 # Idempotent: a second run reuses what is there.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# Run from `npm run`, this shell inherits the outer npm's settings as npm_* variables (its user agent names
+# Node 20, which code-server's install checks): the installs below must see only their own.
+for variable in $(env | grep -o '^npm_[A-Za-z0-9_]*'); do unset "$variable"; done
 E2E=.e2e
 CODE_SERVER_VERSION=4.139.1
 mkdir -p "$E2E"
