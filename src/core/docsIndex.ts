@@ -66,6 +66,8 @@ const DEFAULT_SHARDS = 64;
  * shards it touches, so committing more often would make a large build quadratic.
  */
 const COMMIT_AFTER_MS = 20_000;
+/** Updates of at most this many files are prepared in this thread; larger ones in chunking workers. */
+const INLINE_UP_TO_FILES = 100;
 /** Files read ahead of the one being chunked, so disk reads overlap CPU work. */
 const READ_AHEAD = 16;
 const EMBED_BATCH = 256;
@@ -204,7 +206,9 @@ export class DocsIndex {
     let done = 0;
     const total = discovered.files.length;
 
-    const processor = this.options.chunkWorker ? new WorkerFileProcessor(this.options.chunkWorker) : inlineFileProcessor;
+    // Starting chunking threads costs more than it saves on a few files (a watcher's edit): those go inline.
+    const useWorkers = this.options.chunkWorker && total > INLINE_UP_TO_FILES;
+    const processor = useWorkers ? new WorkerFileProcessor(this.options.chunkWorker!) : inlineFileProcessor;
     const sizing = this.options.chunkSizing;
     const reads = new Map<number, Promise<PreparedFile>>();
     const readAt = (i: number) => {

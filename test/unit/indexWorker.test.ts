@@ -69,3 +69,36 @@ test('a request the worker cannot serve is rejected with its reason', async () =
     await client.dispose();
   }
 });
+
+test('chunking workers give the same index as chunking inline', async () => {
+  const root = await tempDir();
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 150; i++)
+    files[`docs/page-${i}.md`] = `# Page ${i}\n\nTopic ${i} explains widget number ${i}.\n\n## Details\n\nMore about ${i}.\n`;
+  await writeTree(root, files);
+  const cache = await tempDir();
+  const { DocsIndex } = await import('../../src/core/docsIndex');
+  const { HashingEmbedder } = await import('../../src/core/embedding/hashingEmbedder');
+  const chunker = {
+    script: `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, '../../src/core/worker/workerMain.ts'))});`,
+    options: { eval: true, workerData: { role: 'chunker' } },
+  };
+  const inline = await DocsIndex.open({ root, indexDir: path.join(cache, 'inline'), embedder: new HashingEmbedder() });
+  const pooled = await DocsIndex.open({
+    root,
+    indexDir: path.join(cache, 'pooled'),
+    embedder: new HashingEmbedder(),
+    chunkWorker: chunker,
+  });
+  await inline.update();
+  const summary = await pooled.update();
+  assert.equal(summary.added, 150);
+  assert.equal(pooled.chunkCount, inline.chunkCount);
+  const strip = (r: { path: string; startLine: number; endLine: number; score: number }) => [
+    r.path,
+    r.startLine,
+    r.endLine,
+    r.score.toFixed(6),
+  ];
+  assert.deepEqual((await pooled.search('widget number 42')).map(strip), (await inline.search('widget number 42')).map(strip));
+});
