@@ -174,7 +174,9 @@ export class IndexService implements vscode.Disposable {
   }
 
   private reconfigure(): void {
-    this.configured = this.configure().then(() => this.update(false));
+    this.configured = this.configure();
+    // Searches wait only for the new configuration, not for the update that follows it.
+    void this.configured.then(() => this.update(false));
   }
 
   private async workerSettings(): Promise<WorkerSettings> {

@@ -51,7 +51,7 @@ export interface PanelStatus {
 }
 
 export type HostMessage =
-  | { type: 'state'; status: PanelStatus; turns: TurnView[] }
+  | { type: 'state'; status: PanelStatus; turns: TurnView[]; streamingId?: string }
   | { type: 'status'; status: PanelStatus }
   | { type: 'start'; id: string; question: string }
   | { type: 'delta'; id: string; text: string }

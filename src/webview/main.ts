@@ -207,6 +207,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'state':
       status = message.status;
       turns = message.turns;
+      streamingId = message.streamingId;
       renderAll();
       break;
     case 'status':
@@ -216,7 +217,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'start':
       streamingId = message.id;
-      turns.push({ id: message.id, question: message.question, answer: '' });
+      if (!turns.some((t) => t.id === message.id)) turns.push({ id: message.id, question: message.question, answer: '' });
       renderAll();
       break;
     case 'delta':

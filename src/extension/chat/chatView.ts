@@ -32,7 +32,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   static readonly viewId = 'groundwork.chat';
   private view: vscode.WebviewView | undefined;
   private ready = false;
-  private readonly pending: HostMessage[] = [];
+  private focusPending = false;
   private turns: StoredTurn[];
   private readonly running = new Map<string, AbortController>();
   private readonly disposables: vscode.Disposable[] = [];
@@ -100,7 +100,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       case 'ready':
         this.ready = true;
         await this.postState();
-        for (const queued of this.pending.splice(0)) this.post(queued);
+        if (this.focusPending) this.post({ type: 'focusInput' });
+        this.focusPending = false;
         break;
       case 'ask':
         await this.run(message.question, { answerAnyway: message.answerAnyway });
@@ -213,7 +214,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       const sources = t.result.sources.map((s) => ({ ...s, stale: stale(t.id, s.n) }));
       return { id: t.id, question: t.question, answer: t.answer, error: t.error, result: { ...t.result, sources } };
     });
-    this.post({ type: 'state', status: await this.status(), turns });
+    this.post({ type: 'state', status: await this.status(), turns, streamingId: [...this.running.keys()][0] });
   }
 
   private async postStatus(): Promise<void> {
@@ -222,8 +223,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   private post(message: HostMessage): void {
     if (!this.view || !this.ready) {
-      // Before the handshake the page cannot receive; replay in order once it says it is ready.
-      if (message.type !== 'state' && message.type !== 'status') this.pending.push(message);
+      // Before the handshake the page cannot receive. The state it gets once ready carries every turn as it
+      // stands, streamed text included; only a focus request needs remembering.
+      if (message.type === 'focusInput') this.focusPending = true;
       return;
     }
     void this.view.webview.postMessage(message);
