@@ -334,3 +334,21 @@ test('the CLI ask --json prints the answer object', async () => {
   assert.match(offline, /offline-extract · offline/);
   await fs.rm(path.join(__dirname, '../fixtures/docs/.groundwork'), { recursive: true, force: true });
 });
+
+test('Azure OpenAI: the deployment is the model, and the api-version goes with the request', async () => {
+  server.enqueue({ content: 'Set `max_retries` [1].' });
+  const origin = server.baseURL.replace(/\/v1$/, '');
+  const azure = new OpenAIProvider({
+    baseURL: origin,
+    apiKey: 'azure-key',
+    model: 'ignored',
+    azure: { deployment: 'docs-gpt', apiVersion: '2024-10-21' },
+    maxRetries: 0,
+  });
+  const answer = await ask(RETRY_QUESTION, { provider: azure }).promise;
+  const request = server.requests.at(-1)!;
+  assert.equal(request.path, '/openai/deployments/docs-gpt/chat/completions?api-version=2024-10-21');
+  assert.equal(request.headers['api-key'], 'azure-key');
+  assert.equal(answer.provider, 'azure');
+  assert.equal(answer.model, 'docs-gpt');
+});
