@@ -13,6 +13,7 @@ import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
+import { f3, ms, percentile, row } from './benchFormat';
 
 const ROOT = path.resolve(__dirname, '..');
 const EVAL = path.resolve(ROOT, '../shared/eval');
@@ -45,12 +46,6 @@ async function score(index: DocsIndex, queries: EvalQuery[], lexicalWeight = DEF
   for (const q of queries) ranked.set(q.id, await index.search(q.question, { k: 50, lexicalWeight }));
   return scoreRun(queries, ranked);
 }
-
-const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
-const f3 = (x: number) => x.toFixed(3);
-const ms = (x: number) => `${x.toFixed(1)} ms`;
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))];
 
 function runChild(args: string[]): { wallMs: number; maxRssKb: number; stdout: string; stderr: string } {
   const started = performance.now();

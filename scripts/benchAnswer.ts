@@ -7,11 +7,9 @@ import type { EvalQuery } from '../src/core/eval/metrics';
 import { OpenAIProvider } from '../src/core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../src/core/settings';
 import { LoopbackOpenAI } from '../test/support/loopbackOpenAI';
+import { ms, pct, percentile, row } from './benchFormat';
 
 type Log = (line?: string) => void;
-const row = (cells: Array<string | number>) => `| ${cells.join(' | ')} |`;
-const percentile = (values: number[], p: number) =>
-  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(p * values.length))];
 
 async function openIndex(evalDir: string, set: string, indexDir: string): Promise<DocsIndex> {
   const index = await DocsIndex.open({ root: path.join(evalDir, set, 'corpus'), indexDir, embedder: new HashingEmbedder() });
@@ -73,10 +71,6 @@ export async function calibrateAbstain(log: Log, evalDir: string, workDir: strin
   log();
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(1)}%`;
-}
-
 /** Retrieval + prompt assembly until the request is sent, and the first streamed token, over a loopback server. */
 export async function benchAnswerPath(log: Log, evalDir: string, workDir: string, queries: EvalQuery[]): Promise<void> {
   const index = await openIndex(evalDir, 'ray-docs', path.join(workDir, 'ray-docs'));
@@ -126,8 +120,4 @@ export async function benchAnswerPath(log: Log, evalDir: string, workDir: string
     ]),
   );
   log();
-}
-
-function ms(x: number): string {
-  return `${x.toFixed(1)} ms`;
 }

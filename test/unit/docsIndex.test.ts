@@ -21,6 +21,13 @@ class CountingEmbedder implements Embedder {
   }
 }
 
+/** `count` small docs, `many/doc-000.md` on, in the order the indexer visits them. */
+function manyDocs(count: number): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < count; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
+  return files;
+}
+
 async function setup(files: Record<string, string | Uint8Array> = {}) {
   const root = await tempDir();
   await fs.cp(fixtures, root, { recursive: true });
@@ -173,9 +180,7 @@ test('changing the embedder rebuilds the index cleanly instead of mixing vectors
 });
 
 test('a cancelled build keeps what it committed and reports exactly that', async () => {
-  const files: Record<string, string> = {};
-  for (let i = 0; i < 200; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
-  const { options } = await setup(files);
+  const { options } = await setup(manyDocs(200));
   const controller = new AbortController();
   const index = await DocsIndex.open(options);
   const summary = await index.update({
@@ -195,9 +200,7 @@ test('a cancelled build keeps what it committed and reports exactly that', async
 });
 
 test('a file deleted during indexing is reported, not fatal', async () => {
-  const files: Record<string, string> = {};
-  for (let i = 0; i < 60; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
-  const { root, options } = await setup(files);
+  const { root, options } = await setup(manyDocs(60));
   const index = await DocsIndex.open(options);
   const summary = await index.update({
     progress: ({ done }) => {
@@ -212,9 +215,7 @@ test('a file deleted during indexing is reported, not fatal', async () => {
 });
 
 test('a file changed during indexing is indexed as read, and the next update picks up the change', async () => {
-  const files: Record<string, string> = {};
-  for (let i = 0; i < 60; i++) files[`many/doc-${String(i).padStart(3, '0')}.md`] = `# Doc ${i}\n\nTopic number ${i}.\n`;
-  const { root, options } = await setup(files);
+  const { root, options } = await setup(manyDocs(60));
   const index = await DocsIndex.open(options);
   await index.update({
     progress: ({ done }) => {
