@@ -6,11 +6,6 @@ export function countTokens(text: string): number {
   return countBpeTokens(text);
 }
 
-/** Cheap upper-bound estimate used to avoid tokenizing text that is clearly within a limit. */
-export function roughTokenEstimate(text: string): number {
-  return Math.ceil(text.length / 3);
-}
-
 /** The exact token count when it is at most `limit`, otherwise undefined; stops counting past the limit. */
 export function tokensWithin(text: string, limit: number): number | undefined {
   if (text.length === 0) return 0;
