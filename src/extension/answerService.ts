@@ -28,13 +28,13 @@ export class AnswerService {
     const settings = readSettings();
     const { answerQuestion } = loadAnswers(this.context.extensionPath);
     const { provider, style, notes } = await this.providers(settings);
-    const statuses = await this.index.status();
+    const { files } = await this.index.counts();
     const answer = await answerQuestion({
       question,
       searchQuery: options.searchQuery,
       history,
       search: (query, k) => this.index.search(query, { k }),
-      searchedFiles: statuses.reduce((sum, s) => sum + s.files, 0),
+      searchedFiles: files,
       provider,
       style,
       contextWindow: settings['model.contextWindowTokens'],

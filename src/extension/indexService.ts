@@ -5,6 +5,7 @@ import type { FolderResult, FolderStatus, WorkerSettings } from '../core/worker/
 import type { IndexClient } from '../core/worker/indexClient';
 import type { SearchOptions } from '../core/retrieval/searchIndex';
 import { formatBytes } from '../core/discovery/readDocument';
+import { API_KEY_SECRET } from './answerService';
 import { readSettings } from './settings';
 
 const WATCH_DEBOUNCE_MS = 400;
@@ -129,6 +130,12 @@ export class IndexService implements vscode.Disposable {
     return client.request('search', { query, options, lexicalOnly });
   }
 
+  /** Files and chunks over all folders, from memory: no disk access, unlike `status`. */
+  async counts(): Promise<{ files: number; chunks: number }> {
+    const client = await this.ready();
+    return client.request('counts', {});
+  }
+
   async status(): Promise<FolderStatus[]> {
     const client = await this.ready();
     return client.request('status', {});
@@ -185,9 +192,7 @@ export class IndexService implements vscode.Disposable {
       .filter((f) => f.uri.scheme === 'file')
       .map((f) => ({ name: f.name, root: f.uri.fsPath, indexDir: this.indexDirFor(f.uri.fsPath) }));
     const apiKey =
-      settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted
-        ? await this.context.secrets.get('groundwork.apiKey')
-        : undefined;
+      settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted ? await this.context.secrets.get(API_KEY_SECRET) : undefined;
     return {
       folders,
       // Remote embeddings send document text off the machine: only in a trusted workspace.

@@ -47,6 +47,7 @@ test('the worker indexes every folder of a multi-root workspace and merges searc
       ],
     );
     assert.ok(events.includes('progress') && events.includes('updated'));
+    assert.deepEqual(await client.request('counts', {}), { files: 2, chunks: statuses.reduce((n, st) => n + st.chunks, 0) });
 
     await fs.writeFile(path.join(b, 'gamma.md'), '# Gamma\n\nGamma reconciles payments.\n');
     const targeted = await client.request('update', { changedFiles: [path.join(b, 'gamma.md')] });

@@ -49,5 +49,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return workspace.search(request.query, request.options, request.lexicalOnly);
     case 'status':
       return workspace.status();
+    case 'counts':
+      return workspace.counts();
   }
 }

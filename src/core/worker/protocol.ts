@@ -33,7 +33,8 @@ export type WorkerRequest =
   | { id: number; type: 'update'; rebuild?: boolean; changedFiles?: string[] }
   | { id: number; type: 'cancel' }
   | { id: number; type: 'search'; query: string; options?: SearchOptions; lexicalOnly?: boolean }
-  | { id: number; type: 'status' };
+  | { id: number; type: 'status' }
+  | { id: number; type: 'counts' };
 
 export type WorkerReply =
   | { id: number; type: 'result'; value: unknown }
@@ -48,4 +49,5 @@ export interface WorkerResults {
   cancel: void;
   search: FolderResult[];
   status: FolderStatus[];
+  counts: { files: number; chunks: number };
 }

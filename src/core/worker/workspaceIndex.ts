@@ -7,6 +7,8 @@ import type { ProgressReporter } from '../types';
 import { bundledChunkWorker } from './fileProcessor';
 import type { FolderResult, FolderStatus, WorkerSettings } from './protocol';
 
+const PROGRESS_INTERVAL_MS = 100;
+
 /**
  * All folders of a workspace: an index per folder, one search over all of them. Updates are serialized, and a
  * request for an update while one runs is coalesced into one more run after it.
@@ -80,7 +82,13 @@ export class WorkspaceIndex {
         if (!paths.length) continue;
       }
       const index = await this.open(folder.name);
-      const progress: ProgressReporter = ({ done, total }) => this.progress(folder.name, done, total);
+      let reported = 0;
+      // At most ten messages a second reach the extension host, not one per file.
+      const progress: ProgressReporter = ({ done, total }) => {
+        if (done !== total && Date.now() - reported < PROGRESS_INTERVAL_MS) return;
+        reported = Date.now();
+        this.progress(folder.name, done, total);
+      };
       const summary = await index.update({ signal: this.controller.signal, progress, paths });
       summaries.push({ ...summary, folder: folder.name });
       if (summary.cancelled) break;
@@ -115,6 +123,17 @@ export class WorkspaceIndex {
     }
     all.sort((a, b) => b.score - a.score);
     return all.slice(0, options.k ?? 10);
+  }
+
+  async counts(): Promise<{ files: number; chunks: number }> {
+    let files = 0;
+    let chunks = 0;
+    for (const folder of this.settings.folders) {
+      const index = await this.open(folder.name);
+      files += index.fileCount;
+      chunks += index.chunkCount;
+    }
+    return { files, chunks };
   }
 
   async status(): Promise<FolderStatus[]> {

@@ -11,7 +11,7 @@ import {
   type WebviewMessage,
 } from '../../shared/protocol';
 import type { AnswerService } from '../answerService';
-import { sourceUri } from '../answerService';
+import { API_KEY_SECRET, sourceUri } from '../answerService';
 import type { CitationTracker } from '../citationTracker';
 import type { IndexService } from '../indexService';
 import { readSettings } from '../settings';
@@ -185,16 +185,13 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 
   private async status(): Promise<PanelStatus> {
     const settings = readSettings();
-    let files = 0;
-    let chunks = 0;
+    let counts = { files: 0, chunks: 0 };
     try {
-      for (const s of await this.index.status()) {
-        files += s.files;
-        chunks += s.chunks;
-      }
+      counts = await this.index.counts();
     } catch {
       // The index is still opening: report zeros until it answers.
     }
+    const { files, chunks } = counts;
     return {
       files,
       chunks,
@@ -203,7 +200,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       provider: settings['model.provider'],
       model: settings['model.provider'] === 'offline' ? undefined : settings['model.chatModel'],
       trusted: vscode.workspace.isTrusted,
-      hasKey: Boolean(await this.context.secrets.get('groundwork.apiKey')),
+      hasKey: Boolean(await this.context.secrets.get(API_KEY_SECRET)),
     };
   }
 
