@@ -23,6 +23,26 @@ module.exports = new Proxy(fail, { get: (_t, key) => (key === '__esModule' ? fal
   },
 };
 
+/**
+ * Vectra is only needed to read or write shard files, which opening an index with a current search snapshot
+ * does not do; gpt-tokenizer decodes its tables on load, and searching never counts tokens. Each is bundled
+ * once, in its own file, and required from there on first use, so the CLI and the index worker start without
+ * compiling them.
+ */
+const ON_DEMAND = { vectra: './vectra.js', 'gpt-tokenizer': './tokenizer.js' };
+const loadOnDemand = {
+  name: 'load-on-demand',
+  setup(build) {
+    build.onResolve({ filter: /^(vectra|gpt-tokenizer)$/ }, (args) => ({ path: ON_DEMAND[args.path], external: true }));
+  },
+};
+const onDemandBundle = (name, outfile) => ({
+  ...node,
+  plugins: [stubUnusedVectraFeatures],
+  stdin: { contents: `module.exports = require('${name}');`, resolveDir: '.', sourcefile: `${name}-entry.js` },
+  outfile,
+});
+
 const node = {
   bundle: true,
   minify: production,
@@ -32,13 +52,15 @@ const node = {
   platform: 'node',
   format: 'cjs',
   target: 'node20',
-  plugins: [stubUnusedVectraFeatures],
+  plugins: [stubUnusedVectraFeatures, loadOnDemand],
 };
 
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/core/worker/workerMain.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['src/core/answer/answersBundle.ts'], outfile: 'dist/answers.js' },
+  onDemandBundle('vectra', 'dist/vectra.js'),
+  onDemandBundle('gpt-tokenizer', 'dist/tokenizer.js'),
   { ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {
     bundle: true,
@@ -55,7 +77,7 @@ const builds = [
 ];
 
 const selected = builds
-  .filter((b) => existsSync(b.entryPoints[0]))
+  .filter((b) => b.stdin || existsSync(b.entryPoints[0]))
   .filter((b) => !process.argv.includes('--only') || process.argv.includes(b.outfile.replace(/^dist\/|\.js$/g, '')));
 // The webview uses VS Code's icon font, shipped with the extension (a webview cannot load it from VS Code).
 mkdirSync('dist/codicons', { recursive: true });

@@ -118,49 +118,54 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       chunkWorker: bundledChunkWorker(),
     });
 
-    if (command === 'status') {
-      const status = await index.status();
-      if (values.json) io.stdout(`${JSON.stringify(status)}\n`);
-      else io.stdout(formatStatus(status));
-      return 0;
-    }
+    // Closing writes the search snapshot when this run changed the index, so the next run opens fast.
+    try {
+      if (command === 'status') {
+        const status = await index.status();
+        if (values.json) io.stdout(`${JSON.stringify(status)}\n`);
+        else io.stdout(formatStatus(status));
+        return 0;
+      }
 
-    const summary = await index.update({ progress: progressPrinter(io) });
-    if (command === 'index') {
-      if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
-      else io.stdout(formatSummary(summary, index));
-      return 0;
-    }
+      const summary = await index.update({ progress: progressPrinter(io) });
+      if (command === 'index') {
+        if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
+        else io.stdout(formatSummary(summary, index));
+        return 0;
+      }
 
-    const filters = { k, pathGlobs: values.filter };
-    if (command === 'ask') return await ask(index, rest.join(' ').trim(), values, io);
-    if (command === 'search' && !values.queries) {
-      const question = rest.join(' ').trim();
-      if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
-      const results = await index.search(question, filters);
-      if (values.json) io.stdout(`${JSON.stringify({ query: question, results: results.map(toJsonResult) })}\n`);
-      else io.stdout(formatResults(results));
-      return 0;
-    }
+      const filters = { k, pathGlobs: values.filter };
+      if (command === 'ask') return await ask(index, rest.join(' ').trim(), values, io);
+      if (command === 'search' && !values.queries) {
+        const question = rest.join(' ').trim();
+        if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
+        const results = await index.search(question, filters);
+        if (values.json) io.stdout(`${JSON.stringify({ query: question, results: results.map(toJsonResult) })}\n`);
+        else io.stdout(formatResults(results));
+        return 0;
+      }
 
-    if (!values.queries) throw new UsageError('eval needs --queries FILE.jsonl');
-    const queries = await readQueries(values.queries);
-    const ranked = new Map<string, SearchResult[]>();
-    for (const query of queries)
-      ranked.set(query.id, await index.search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
-    if (command === 'search') {
-      for (const query of queries) io.stdout(`${JSON.stringify({ id: query.id, results: ranked.get(query.id)!.map(toJsonResult) })}\n`);
+      if (!values.queries) throw new UsageError('eval needs --queries FILE.jsonl');
+      const queries = await readQueries(values.queries);
+      const ranked = new Map<string, SearchResult[]>();
+      for (const query of queries)
+        ranked.set(query.id, await index.search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
+      if (command === 'search') {
+        for (const query of queries) io.stdout(`${JSON.stringify({ id: query.id, results: ranked.get(query.id)!.map(toJsonResult) })}\n`);
+        return 0;
+      }
+      const scores = scoreRun(queries, ranked);
+      if (values.json) io.stdout(`${JSON.stringify(scores)}\n`);
+      else
+        io.stdout(
+          `${Object.entries(scores)
+            .map(([key, value]) => `${key}=${value}`)
+            .join(' ')}\n`,
+        );
       return 0;
+    } finally {
+      await index.close();
     }
-    const scores = scoreRun(queries, ranked);
-    if (values.json) io.stdout(`${JSON.stringify(scores)}\n`);
-    else
-      io.stdout(
-        `${Object.entries(scores)
-          .map(([key, value]) => `${key}=${value}`)
-          .join(' ')}\n`,
-      );
-    return 0;
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr(`groundwork: ${error.message}\n`);

@@ -1,12 +1,19 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, statSync } from 'node:fs';
 import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
-import { type DiscoveryOptions, type DiscoveryResult, discoverDocuments, filterDocumentPaths } from './discovery/discover';
+import {
+  type DiscoveredFile,
+  type DiscoveryOptions,
+  type DiscoveryResult,
+  discoverDocuments,
+  filterDocumentPaths,
+} from './discovery/discover';
 import type { Embedder } from './embedding/embedder';
 import { type PreparedFile } from './prepareFile';
 import { inlineFileProcessor, type WorkerScript, WorkerFileProcessor } from './worker/fileProcessor';
 import { analyze } from './retrieval/analyzer';
 import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } from './retrieval/searchIndex';
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
+import { readSnapshot, type SnapshotFiles, type SnapshotIdentity, writeSnapshot } from './store/searchSnapshot';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
 import type { Chunk, ProgressReporter, SearchResult, SkippedFile } from './types';
 
@@ -70,7 +77,13 @@ const COMMIT_AFTER_MS = 20_000;
 const INLINE_UP_TO_FILES = 100;
 /** Files read ahead of the one being chunked, so disk reads overlap CPU work. */
 const READ_AHEAD = 16;
+/** Files checked for changes between two returns to the event loop. */
+const STAT_BATCH = 1000;
 const EMBED_BATCH = 256;
+/** The search snapshot is rewritten whole, so after small edits it waits for a quiet half minute ... */
+const SNAPSHOT_QUIET_MS = 30_000;
+/** ... but after a large update or a load from the shards, the next open should not pay for that again. */
+const SNAPSHOT_SOON_MS = 1_000;
 /** Long loops hand the event loop back this often so an editor host hosting them stays responsive. */
 const YIELD_INTERVAL_MS = 15;
 
@@ -88,11 +101,15 @@ interface PendingFile {
  * reports is always on disk; on open, anything else is detected and repaired.
  */
 export class DocsIndex {
+  private snapshotDirty = false;
+  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
+  private snapshotDue = 0;
+
   private constructor(
     private readonly options: DocsIndexOptions,
     private manifest: Manifest,
     private readonly shards: VectraShards,
-    private readonly memory: SearchIndex,
+    private memory: SearchIndex,
   ) {}
 
   static async open(options: DocsIndexOptions): Promise<DocsIndex> {
@@ -130,34 +147,73 @@ export class DocsIndex {
       rebuild = Boolean(mismatch);
     }
     if (rebuild) await clearIndexFiles(options.indexDir);
+    await fs.mkdir(options.indexDir, { recursive: true });
 
-    const shards = await VectraShards.open(options.indexDir, shardCount);
-    const memory = new SearchIndex(embedder.dimensions);
-    const index = new DocsIndex(options, manifest, shards, memory);
-    await index.loadAndRepair(log);
+    const index = new DocsIndex(options, manifest, new VectraShards(options.indexDir, shardCount), new SearchIndex(embedder.dimensions));
+    await index.load(log);
     if (rebuild) await writeManifest(options.indexDir, manifest);
     return index;
   }
 
-  /** Loads every shard into memory and reconciles it with the manifest: the manifest is the truth. */
-  private async loadAndRepair(log: (message: string) => void): Promise<void> {
+  private get snapshotIdentity(): SnapshotIdentity {
+    return { embedderId: this.manifest.embedderId, dimensions: this.manifest.dimensions, chunking: this.manifest.chunking };
+  }
+
+  /**
+   * Fills the search index: from the snapshot for every file whose hash it matches, from the shards for the
+   * rest (all of them when there is no usable snapshot). The manifest is the truth throughout.
+   */
+  private async load(log: (message: string) => void): Promise<void> {
+    const fromShards = new Set(Object.keys(this.manifest.files));
+    const snapshot = fromShards.size ? await readSnapshot(this.options.indexDir, this.snapshotIdentity) : { state: 'missing' as const };
+    if (snapshot.state === 'unusable')
+      log(`The search snapshot could not be used (${snapshot.reason}); loading the index from its shards.`);
+    if (snapshot.state === 'ok') {
+      this.memory = new SearchIndex(this.manifest.dimensions, snapshot.frozen);
+      for (const [path, [hash, count]] of Object.entries(snapshot.files)) {
+        const entry = this.manifest.files[path];
+        if (entry && entry.hash === hash && entry.chunks === count) fromShards.delete(path);
+        else for (const id of chunkIdsOf(path, count)) this.memory.remove(id);
+      }
+    }
+    if (fromShards.size) {
+      await this.loadFromShards(fromShards, log);
+      this.scheduleSnapshot(SNAPSHOT_SOON_MS);
+    }
+  }
+
+  /** Loads the chunks of `paths` from their shards, dropping what the manifest does not list and repairing the rest. */
+  private async loadFromShards(paths: Set<string>, log: (message: string) => void): Promise<void> {
     const expected = new Map<string, string>();
-    for (const [path, entry] of Object.entries(this.manifest.files)) for (const id of entry.chunkIds) expected.set(id, path);
+    const allExpected = new Set<string>();
+    for (const [path, entry] of Object.entries(this.manifest.files)) {
+      for (const id of chunkIdsOf(path, entry.chunks)) {
+        allExpected.add(id);
+        if (paths.has(path)) expected.set(id, path);
+      }
+    }
+    const shardsToRead = new Set([...paths].map((path) => this.shards.shardFor(path)));
     const brokenFiles = new Set<string>();
-    for (let shard = 0; shard < this.shards.count; shard++) {
+    for (const shard of shardsToRead) {
       const loaded = await this.shards.load(shard);
       if (!loaded.ok) {
-        log(`Index shard ${shard} is unreadable (${loaded.reason}); its files will be indexed again.`);
-        await this.shards.recreate(shard);
-        for (const path of Object.keys(this.manifest.files)) if (this.shards.shardFor(path) === shard) brokenFiles.add(path);
+        log(`Index shard ${shard} is unreadable (${loaded.reason}); rewriting it from memory, its other files will be indexed again.`);
+        for (const path of paths) if (this.shards.shardFor(path) === shard) brokenFiles.add(path);
+        await this.shards.recreate(shard, this.storedChunksOfShard(shard, brokenFiles));
         continue;
       }
       const orphans: string[] = [];
       for (const item of loaded.items) {
-        const chunk = toIndexedChunk(item);
-        if (!chunk || expected.get(item.id) !== chunk.path || chunk.vector.length !== this.memory.dimensions) {
+        if (!allExpected.has(item.id)) {
           orphans.push(item.id);
-          if (chunk && expected.get(item.id)) brokenFiles.add(chunk.path);
+          continue;
+        }
+        const path = expected.get(item.id);
+        if (path === undefined) continue; // a file the snapshot already holds
+        const chunk = toIndexedChunk(item);
+        if (!chunk || chunk.path !== path || chunk.vector.length !== this.memory.dimensions) {
+          orphans.push(item.id);
+          brokenFiles.add(path);
           continue;
         }
         this.memory.add(chunk);
@@ -168,11 +224,60 @@ export class DocsIndex {
     if (brokenFiles.size) {
       log(`Repaired the index: ${brokenFiles.size} file(s) did not match what was stored and will be indexed again.`);
       for (const path of brokenFiles) {
-        for (const id of this.manifest.files[path]?.chunkIds ?? []) this.memory.remove(id);
+        for (const id of chunkIdsOf(path, this.manifest.files[path]?.chunks)) this.memory.remove(id);
         delete this.manifest.files[path];
       }
       await writeManifest(this.options.indexDir, this.manifest);
     }
+  }
+
+  /** What memory holds for one shard's files (except `excluded`), in the shard's own format. */
+  private storedChunksOfShard(shard: number, excluded: Set<string>): StoredChunk[] {
+    const items: StoredChunk[] = [];
+    for (const { chunk, vector } of this.memory.allChunksWithVectors()) {
+      if (this.shards.shardFor(chunk.path) === shard && !excluded.has(chunk.path)) items.push(toStoredChunk({ ...chunk, vector }));
+    }
+    return items;
+  }
+
+  /**
+   * Writes the search snapshot after a quiet moment (`delayMs`), not after every edit: each write rewrites the
+   * whole file. An earlier pending write is kept; the timer never keeps a process alive.
+   */
+  private scheduleSnapshot(delayMs: number): void {
+    this.snapshotDirty = true;
+    const due = Date.now() + delayMs;
+    if (this.snapshotTimer && this.snapshotDue <= due) return;
+    clearTimeout(this.snapshotTimer);
+    this.snapshotDue = due;
+    this.snapshotTimer = setTimeout(() => {
+      this.snapshotTimer = undefined;
+      this.saveSnapshot().catch((error) => this.options.log?.(`Could not write the search snapshot: ${(error as Error).message}`));
+    }, delayMs);
+    this.snapshotTimer.unref?.();
+  }
+
+  /** Writes the search snapshot now if memory changed since the last one. */
+  async saveSnapshot(): Promise<void> {
+    clearTimeout(this.snapshotTimer);
+    this.snapshotTimer = undefined;
+    if (!this.snapshotDirty) return;
+    this.snapshotDirty = false;
+    // Frozen and listed in the same synchronous step, so the files listed are exactly the rows written.
+    const frozen = this.memory.freeze();
+    const files: SnapshotFiles = {};
+    for (const [path, entry] of Object.entries(this.manifest.files)) files[path] = [entry.hash, entry.chunks];
+    try {
+      await writeSnapshot(this.options.indexDir, this.snapshotIdentity, frozen, files);
+    } catch (error) {
+      this.snapshotDirty = true;
+      throw error;
+    }
+  }
+
+  /** Flushes a pending snapshot; call before the process exits or the index is dropped. */
+  async close(): Promise<void> {
+    await this.saveSnapshot();
   }
 
   /** Brings the index up to date with the folder: only added, changed and removed files are touched. */
@@ -203,18 +308,22 @@ export class DocsIndex {
     let pendingRemovals: string[] = removals;
     let lastCommit = Date.now();
     let lastYield = Date.now();
-    let done = 0;
     const total = discovered.files.length;
+    // Files whose size and modification time match the manifest are not opened at all.
+    const files = await this.filesThatMayHaveChanged(discovered.files);
+    summary.unchanged = total - files.length;
+    let done = summary.unchanged;
+    if (done) progress?.({ done, total });
 
     // Starting chunking threads costs more than it saves on a few files (a watcher's edit): those go inline.
-    const useWorkers = this.options.chunkWorker && total > INLINE_UP_TO_FILES;
+    const useWorkers = this.options.chunkWorker && files.length > INLINE_UP_TO_FILES;
     const processor = useWorkers ? new WorkerFileProcessor(this.options.chunkWorker!) : inlineFileProcessor;
     const sizing = this.options.chunkSizing;
     const reads = new Map<number, Promise<PreparedFile>>();
     const readAt = (i: number) => {
       let read = reads.get(i);
-      if (!read && i < total) {
-        const file = discovered.files[i];
+      if (!read && i < files.length) {
+        const file = files[i];
         const known = this.manifest.files[file.path];
         read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, maxBytes, sizing, known });
         reads.set(i, read);
@@ -222,7 +331,7 @@ export class DocsIndex {
       return read;
     };
     try {
-      for (let i = 0; i < total; i++) {
+      for (let i = 0; i < files.length; i++) {
         if (signal?.aborted) {
           summary.cancelled = true;
           break;
@@ -231,8 +340,8 @@ export class DocsIndex {
           await new Promise((resolve) => setImmediate(resolve));
           lastYield = Date.now();
         }
-        for (let ahead = i; ahead < Math.min(total, i + READ_AHEAD); ahead++) readAt(ahead);
-        const file = discovered.files[i];
+        for (let ahead = i; ahead < Math.min(files.length, i + READ_AHEAD); ahead++) readAt(ahead);
+        const file = files[i];
         const prepared = await readAt(i)!;
         reads.delete(i);
         done++;
@@ -272,6 +381,24 @@ export class DocsIndex {
     return summary;
   }
 
+  /**
+   * The files that are new, or whose size or modification time differ from what the manifest recorded. Plain
+   * synchronous stat calls, a batch at a time: three times faster than promises over ten thousand files, and
+   * this runs off the editor's thread (in the index worker or the CLI).
+   */
+  private async filesThatMayHaveChanged(files: DiscoveredFile[]): Promise<DiscoveredFile[]> {
+    const changed: DiscoveredFile[] = [];
+    for (let start = 0; start < files.length; start += STAT_BATCH) {
+      if (start) await new Promise((resolve) => setImmediate(resolve));
+      for (const file of files.slice(start, start + STAT_BATCH)) {
+        const known = this.manifest.files[file.path];
+        const stat = known ? statOrUndefined(file.absolutePath) : undefined;
+        if (!stat || stat.size !== known!.size || stat.mtimeMs !== known!.mtimeMs) changed.push(file);
+      }
+    }
+    return changed;
+  }
+
   /** Embeds pending files, writes their shards, then the manifest; memory is updated only after the disk. */
   private async commit(
     pending: PendingFile[],
@@ -284,7 +411,7 @@ export class DocsIndex {
     // Embed in batches, keeping only the compact result of each: peak memory stays near the size of the index.
     const inserted: IndexedChunk[] = [];
     const terms: string[][] = [];
-    const all = pending.flatMap((file) => file.chunks.map((chunk, i) => ({ chunk, id: `${file.path}#${i}` })));
+    const all = pending.flatMap((file) => file.chunks.map((chunk, i) => ({ chunk, id: chunkId(file.path, i) })));
     for (let i = 0; i < all.length; i += EMBED_BATCH) {
       const batch = all.slice(i, i + EMBED_BATCH);
       const texts = batch.map(({ chunk }) => searchableText(chunk));
@@ -303,11 +430,21 @@ export class DocsIndex {
       return work;
     };
     for (const path of [...removals, ...pending.map((f) => f.path)]) {
-      shardWork(path).remove.push(...(this.manifest.files[path]?.chunkIds ?? []));
+      shardWork(path).remove.push(...chunkIdsOf(path, this.manifest.files[path]?.chunks));
     }
     for (const chunk of inserted) shardWork(chunk.path).insert.push(chunk);
     // Vectra's items (plain number arrays) are built one shard at a time, just before that shard is written.
-    for (const [shard, work] of byShard) await this.shards.apply(shard, work.remove, work.insert.map(toStoredChunk));
+    const replaced = new Set([...removals, ...pending.map((f) => f.path)]);
+    for (const [shard, work] of byShard) {
+      try {
+        await this.shards.apply(shard, work.remove, work.insert.map(toStoredChunk));
+      } catch (error) {
+        if (!(error instanceof SyntaxError)) throw error;
+        // An unreadable shard file: memory still holds its other files, so it is written again from there.
+        this.options.log?.(`Index shard ${shard} could not be updated (${(error as Error).message}); rewriting it from memory.`);
+        await this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.insert.map(toStoredChunk)]);
+      }
+    }
 
     for (const work of byShard.values()) for (const id of work.remove) this.memory.remove(id);
     inserted.forEach((chunk, i) => this.memory.add(chunk, terms[i]));
@@ -317,11 +454,12 @@ export class DocsIndex {
         hash: file.hash,
         size: file.size,
         mtimeMs: file.mtimeMs,
-        chunkIds: file.chunks.map((_, i) => `${file.path}#${i}`),
+        chunks: file.chunks.length,
       };
     }
     if (final) this.manifest.skipped = skipped;
     await writeManifest(this.options.indexDir, this.manifest);
+    if (pending.length || removals.length) this.scheduleSnapshot(replaced.size > INLINE_UP_TO_FILES ? SNAPSHOT_SOON_MS : SNAPSHOT_QUIET_MS);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
@@ -357,6 +495,23 @@ export class DocsIndex {
   }
 }
 
+/** Any failure (gone, no permission) counts as changed: preparing the file then records why it cannot be read. */
+function statOrUndefined(absolutePath: string) {
+  try {
+    return statSync(absolutePath, { throwIfNoEntry: false });
+  } catch {
+    return undefined;
+  }
+}
+
+function chunkId(path: string, ordinal: number): string {
+  return `${path}#${ordinal}`;
+}
+
+function chunkIdsOf(path: string, chunks = 0): string[] {
+  return Array.from({ length: chunks }, (_, i) => chunkId(path, i));
+}
+
 async function clearIndexFiles(dir: string): Promise<void> {
   let names: string[];
   try {
@@ -366,7 +521,7 @@ async function clearIndexFiles(dir: string): Promise<void> {
   }
   // Only our own files: the user may have pointed --index at a folder holding other things.
   for (const name of names) {
-    if (/^shard-\d+\.json$|^manifest\.json(\..*\.tmp)?$/.test(name)) await fs.rm(`${dir}/${name}`, { force: true });
+    if (/^shard-\d+\.json$|^(manifest\.json|search-snapshot\.bin)(\..*\.tmp)?$/.test(name)) await fs.rm(`${dir}/${name}`, { force: true });
   }
 }
 

@@ -10,12 +10,14 @@ import { IndexService } from './indexService';
  * Activation stays thin: register contributions and create the status bar. Everything heavy (the index worker,
  * Vectra, the model client) loads on first use, and the first index build starts after activate() returns.
  */
+let indexService: IndexService | undefined;
+
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Groundwork', { log: true });
   context.subscriptions.push(output);
   try {
-    const index = new IndexService(context, output);
+    const index = (indexService = new IndexService(context, output));
     const citations = new CitationTracker();
     const chat = new ChatView(context, index, new AnswerService(context, index), citations);
     context.subscriptions.push(
@@ -38,4 +40,7 @@ export function activate(context: vscode.ExtensionContext): void {
   output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
-export function deactivate(): void {}
+/** VS Code waits (a few seconds at most) for this: the index worker writes its pending search snapshot. */
+export function deactivate(): Promise<void> | undefined {
+  return indexService?.close();
+}

@@ -229,9 +229,17 @@ export class IndexService implements vscode.Disposable {
     this.statusItem.show();
   }
 
-  dispose(): void {
+  /** Stops the index worker after it writes what it has pending; `deactivate` waits for this. */
+  async close(): Promise<void> {
     clearTimeout(this.debounce);
-    void this.client?.dispose();
+    const client = this.client;
+    this.client = undefined;
+    this.configured = undefined;
+    await client?.dispose();
+  }
+
+  dispose(): void {
+    void this.close();
     for (const d of this.disposables) d.dispose();
   }
 }

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { DocsIndex, type DocsIndexOptions } from '../../src/core/docsIndex';
 import type { Embedder } from '../../src/core/embedding/embedder';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
+import { fnv1a } from '../../src/core/hash';
 import { tempDir, writeTree } from '../support/tempDir';
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
@@ -155,7 +156,7 @@ test('shard contents that disagree with the manifest are repaired on open', asyn
   // Simulate a crash between writing a shard and the manifest: the manifest forgets a file the shards hold.
   const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
   delete manifest.files['api/notes.txt'];
-  manifest.files['ghost.md'] = { hash: 'x', size: 1, mtimeMs: 1, chunkIds: ['ghost.md#0'] };
+  manifest.files['ghost.md'] = { hash: 'x', size: 1, mtimeMs: 1, chunks: 1 };
   await fs.writeFile(path.join(indexDir, 'manifest.json'), JSON.stringify(manifest));
   const index = await DocsIndex.open(options);
   assert.match(messages.join('\n'), /Repaired the index: 1 file/);
@@ -261,3 +262,112 @@ test('a targeted update looks only at the paths a watcher reported', async () =>
   assert.equal(removed.removed, 3);
   assert.equal(index.fileCount, 2);
 });
+
+test('a closed index reopens from its search snapshot without reading a single shard', async () => {
+  const { options, indexDir, messages, embedder } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  // With every shard unreadable, only the snapshot can answer.
+  for (const name of await fs.readdir(indexDir))
+    if (name.startsWith('shard-')) await fs.writeFile(path.join(indexDir, name), '{ "version": 1, "items": [');
+  embedder.embedded = [];
+  const index = await DocsIndex.open(options);
+  assert.deepEqual(messages, []);
+  assert.equal(index.fileCount, 4);
+  assert.equal(index.chunkCount, (await index.status()).chunks);
+  const [top] = await index.search('how do I configure max_retries');
+  assert.deepEqual([top.path, top.startLine, top.endLine, top.headingPath], ['guide/retries.rst', 1, 21, ['Retry policy']]);
+  assert.equal((await index.update()).unchanged, 4);
+  assert.deepEqual(embedder.embedded, ['how do I configure max_retries']);
+});
+
+test('a damaged shard behind a good snapshot is rewritten from memory on its next update, losing nothing', async () => {
+  const { root, options, indexDir, messages } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
+  for (const name of shards) await fs.writeFile(path.join(indexDir, name), 'garbage');
+  const index = await DocsIndex.open(options);
+  await fs.appendFile(path.join(root, 'guide/install.md'), '\nThe frobnicator needs a reboot.\n');
+  await index.update();
+  assert.match(messages.join('\n'), /could not be updated .*rewriting it from memory/);
+  // The rewritten shard holds every file of that shard, not just the edited one: reopen from shards alone.
+  await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
+  const reopened = await DocsIndex.open({ ...options, log: () => {} });
+  const loaded = await reopened.search('frobnicator reboot');
+  assert.equal(loaded[0].path, 'guide/install.md');
+  const installShard = shards.find((name) => name.includes(String(shardOf('guide/install.md', 4)).padStart(2, '0')))!;
+  const items = JSON.parse(await fs.readFile(path.join(indexDir, installShard), 'utf8')).items as Array<{ metadata: { path: string } }>;
+  const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
+  const expected = Object.keys(manifest.files).filter((p) => shardOf(p, 4) === shardOf('guide/install.md', 4));
+  assert.deepEqual([...new Set(items.map((i) => i.metadata.path))].sort(), expected.sort());
+});
+
+test('a snapshot older than the manifest serves the files it still matches; the others come from their shards', async () => {
+  const { root, options, messages, embedder } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  // Changed after the snapshot was written, and the process ends before the next snapshot (no close).
+  await fs.writeFile(path.join(root, 'guide/install.md'), '# Install\n\nUse the quokka installer.\n');
+  await (await DocsIndex.open(options)).update();
+  embedder.embedded = [];
+  const index = await DocsIndex.open(options);
+  assert.deepEqual(messages, []);
+  assert.deepEqual(embedder.embedded, []);
+  assert.equal((await index.search('quokka installer'))[0].path, 'guide/install.md');
+  const all = await index.search('install', { k: 50 });
+  assert.equal(all.filter((r) => r.path === 'guide/install.md').length, 1);
+  assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
+});
+
+test('a damaged snapshot is reported and ignored, and the next one written is good', async () => {
+  const { options, indexDir, messages } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  const file = path.join(indexDir, 'search-snapshot.bin');
+  const bytes = await fs.readFile(file);
+  for (const damaged of [
+    bytes.subarray(0, bytes.length - 9),
+    Buffer.concat([bytes, Buffer.from('x')]),
+    Buffer.from('GWSNAP\0\x01garbage'),
+  ]) {
+    await fs.writeFile(file, damaged);
+    messages.length = 0;
+    const index = await DocsIndex.open(options);
+    assert.match(messages.join('\n'), /search snapshot could not be used .*loading the index from its shards/);
+    assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
+    await index.close();
+  }
+  messages.length = 0;
+  const healed = await DocsIndex.open(options);
+  assert.deepEqual(messages, []);
+  assert.equal(healed.fileCount, 4);
+});
+
+test('an index written by schema 1 (chunk id lists) is migrated, not rebuilt', async () => {
+  const { options, indexDir, messages, embedder } = await setup();
+  await (await DocsIndex.open(options)).update();
+  const manifestFile = path.join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+  manifest.schemaVersion = 1;
+  for (const [p, entry] of Object.entries<any>(manifest.files)) {
+    entry.chunkIds = Array.from({ length: entry.chunks }, (_, i) => `${p}#${i}`);
+    delete entry.chunks;
+  }
+  await fs.writeFile(manifestFile, JSON.stringify(manifest));
+  embedder.embedded = [];
+  const index = await DocsIndex.open(options);
+  assert.deepEqual(messages, []);
+  assert.equal((await index.update()).unchanged, 4);
+  assert.deepEqual(embedder.embedded, []);
+  assert.equal(JSON.parse(await fs.readFile(manifestFile, 'utf8')).schemaVersion, 2);
+});
+
+/** The shard a path's chunks live in, as the store assigns them. */
+function shardOf(relativePath: string, shardCount: number): number {
+  return fnv1a(relativePath) % shardCount;
+}

@@ -60,6 +60,8 @@ test('the worker indexes every folder of a multi-root workspace and merges searc
   } finally {
     await client.dispose();
   }
+  // Stopping the worker (as VS Code's deactivate does) first writes each folder's search snapshot.
+  for (const folder of ['a', 'b']) assert.ok((await fs.stat(path.join(cache, folder, 'search-snapshot.bin'))).size > 0, folder);
 });
 
 test('a request the worker cannot serve is rejected with its reason', async () => {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { type IndexedChunk, SearchIndex } from '../../src/core/retrieval/searchIndex';
 
@@ -51,4 +52,59 @@ test('ties are broken by path and line so results are stable', () => {
     index.search('same words', undefined).map((r) => r.path),
     ['a.md', 'z.md'],
   );
+});
+
+const WORDS = ['retry', 'timeout', 'cluster', 'node', 'gpu', 'autoscaler', 'maxRetries', 'logging', 'zebra', 'schema', 'déjà', '日本'];
+
+/** What a user sees of a search: locations, scores and every part of them. */
+function observed(index: SearchIndex, query: string) {
+  return index.search(query, embedder.embedOne(query), { k: 20 }).map((r) => ({ ...r }));
+}
+
+test('freezing (compaction, and the snapshot form) changes no search result, before or after later edits', () => {
+  const operation = fc.oneof(
+    fc.record({ add: fc.integer({ min: 0, max: 40 }), words: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }) }),
+    fc.record({ remove: fc.integer({ min: 0, max: 40 }) }),
+    fc.constant({ freeze: true as const }),
+  );
+  fc.assert(
+    fc.property(fc.array(operation, { maxLength: 60 }), fc.constantFrom(...WORDS), fc.constantFrom(...WORDS), (operations, a, b) => {
+      const index = new SearchIndex(64);
+      const reference = new SearchIndex(64);
+      for (const op of operations) {
+        if ('add' in op) {
+          const added = chunk(`c${op.add}`, op.words.join(' '), [`Section ${op.add % 3}`]);
+          index.add(added);
+          reference.add(added);
+        } else if ('remove' in op) {
+          index.remove(`c${op.remove}`);
+          reference.remove(`c${op.remove}`);
+        } else index.freeze();
+      }
+      const query = `${a} ${b}`;
+      assert.deepEqual(observed(index, query), observed(reference, query));
+      index.freeze();
+      assert.deepEqual(observed(index, query), observed(reference, query));
+      assert.equal(index.size, reference.size);
+      assert.deepEqual([...index.allChunks()].map((c) => c.id).sort(), [...reference.allChunks()].map((c) => c.id).sort());
+    }),
+    { numRuns: 150 },
+  );
+});
+
+test('a frozen index keeps working as an index: rows from the base are found, replaced and removed', () => {
+  const index = new SearchIndex(64);
+  index.add(chunk('a', 'the retry policy backs off exponentially', ['Retries']));
+  index.add(chunk('b', 'colours of the user interface'));
+  const frozen = index.freeze();
+  assert.equal(frozen.rows, 2);
+  const fresh = new SearchIndex(64, frozen);
+  assert.equal(fresh.has('a'), true);
+  assert.deepEqual(fresh.search('retry policy', undefined)[0].headingPath, ['Retries']);
+  fresh.add(chunk('a', 'replaced: the zebra policy'));
+  assert.equal(fresh.search('retry', undefined).length, 0);
+  assert.equal(fresh.search('zebra', undefined)[0].path, 'a.md');
+  fresh.remove('b');
+  assert.equal(fresh.size, 1);
+  assert.equal(fresh.search('colours interface', undefined).length, 0);
 });

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { encode, decode } from 'gpt-tokenizer';
+import { loadTokenizer } from '../tokens';
 import { type Embedder, normalize } from './embedder';
 
 export interface OpenAIEmbedderOptions {
@@ -63,6 +63,7 @@ export function batchByLimits(texts: string[], maxInputs = MAX_INPUTS_PER_REQUES
   let tokens = 0;
   for (const raw of texts) {
     let text = raw.length ? raw : ' ';
+    const { encode, decode } = loadTokenizer();
     let count = encode(text).length;
     if (count > MAX_TOKENS_PER_INPUT) {
       text = decode(encode(text).slice(0, MAX_TOKENS_PER_INPUT));

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze } from './analyzer';
+import { type ChunkRecord, emptyFrozenIndex, FIELDS_PER_ROW, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
 
 export interface IndexedChunk extends Chunk {
   id: string;
@@ -23,72 +24,95 @@ const B = 0.4;
 const CANDIDATES = 200;
 
 /**
- * The in-memory search structure: BM25 postings and a dense vector matrix over the same chunks, updated
- * incrementally. Removed chunks are tombstoned and compacted away once they are a quarter of the rows.
+ * The in-memory search structure: BM25 postings and a dense vector matrix over the same chunks. It is a frozen
+ * base (flat typed arrays, as loaded from a snapshot or produced by compaction) plus the rows added since, kept
+ * in growable arrays. Removed rows are tombstoned; compaction freezes everything live into a new base.
  */
 export class SearchIndex {
-  private chunks: Array<IndexedChunk | undefined> = [];
-  private rowOf = new Map<string, number>();
-  private lengths: number[] = [];
-  private postings = new Map<string, number[]>();
-  private documentFrequency = new Map<string, number>();
+  private base: FrozenIndex;
+  /** Rows added after the base was frozen; row `base.rows + i` is `added[i]`. */
+  private added: ChunkRecord[] = [];
+  private addedLengths: number[] = [];
+  private addedMatrix: Float32Array;
+  private alive: Uint8Array;
+  /** Ids of terms the base does not know, numbered after the base's vocabulary. */
+  private newTermIds = new Map<string, number>();
+  private newTerms: string[] = [];
+  /** By term id: live rows containing the term. */
+  private documentFrequency: Int32Array;
+  /** By term id: postings (row, tf pairs) added after the base was frozen. */
+  private addedPostings: Array<number[] | undefined> = [];
+  /** Built on first use: opening a large index must not decode every id. */
+  private rowOfId: Map<string, number> | undefined;
   private totalLength = 0;
   private live = 0;
   private dead = 0;
-  private matrix: Float32Array;
   /** Reused between queries: one score slot per row, reset after each query. */
   private accumulator = new Float64Array(0);
   private matched = new Float64Array(0);
 
-  constructor(readonly dimensions: number) {
-    this.matrix = new Float32Array(dimensions * 1024);
+  constructor(
+    readonly dimensions: number,
+    base: FrozenIndex = emptyFrozenIndex(dimensions),
+  ) {
+    if (base.dimensions !== dimensions) throw new Error(`a ${base.dimensions}-dimension index cannot hold ${dimensions}-dimension vectors`);
+    this.base = base;
+    this.addedMatrix = new Float32Array(dimensions * 64);
+    this.alive = new Uint8Array(Math.max(64, base.rows)).fill(1, 0, base.rows);
+    this.documentFrequency = Int32Array.from(base.documentFrequency);
+    for (let row = 0; row < base.rows; row++) this.totalLength += base.lengths[row];
+    this.live = base.rows;
   }
 
   get size(): number {
     return this.live;
   }
 
+  private get rowCount(): number {
+    return this.base.rows + this.added.length;
+  }
+
   has(id: string): boolean {
-    return this.rowOf.has(id);
+    return this.ids().has(id);
   }
 
   /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
   add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
-    if (this.rowOf.has(chunk.id)) this.remove(chunk.id);
-    const row = this.chunks.length;
-    this.chunks.push(chunk);
-    this.rowOf.set(chunk.id, row);
+    if (chunk.vector.length !== this.dimensions) throw new Error(`chunk ${chunk.id} has a ${chunk.vector.length}-dimension vector`);
+    const ids = this.ids();
+    if (ids.has(chunk.id)) this.remove(chunk.id);
+    const row = this.rowCount;
+    const { vector, ...record } = chunk;
+    const slot = this.added.length;
+    this.added.push(record);
+    this.addedLengths.push(terms.length);
+    ids.set(chunk.id, row);
     const frequencies = new Map<string, number>();
     for (const term of terms) frequencies.set(term, (frequencies.get(term) ?? 0) + 1);
     for (const [term, tf] of frequencies) {
-      let list = this.postings.get(term);
-      if (!list) this.postings.set(term, (list = []));
-      list.push(row, tf);
-      this.documentFrequency.set(term, (this.documentFrequency.get(term) ?? 0) + 1);
+      const id = this.termId(term, true);
+      (this.addedPostings[id] ??= []).push(row, tf);
+      this.documentFrequency[id]++;
     }
-    this.lengths[row] = terms.length;
     this.totalLength += terms.length;
     this.live++;
-    if ((row + 1) * this.dimensions > this.matrix.length) {
-      const grown = new Float32Array(this.matrix.length * 2);
-      grown.set(this.matrix);
-      this.matrix = grown;
-    }
-    this.matrix.set(chunk.vector, row * this.dimensions);
+    if (row >= this.alive.length) this.alive = grown(this.alive, row + 1);
+    this.alive[row] = 1;
+    if ((slot + 1) * this.dimensions > this.addedMatrix.length) this.addedMatrix = grown(this.addedMatrix, (slot + 1) * this.dimensions);
+    this.addedMatrix.set(vector, slot * this.dimensions);
   }
 
   remove(id: string): void {
-    const row = this.rowOf.get(id);
+    const ids = this.ids();
+    const row = ids.get(id);
     if (row === undefined) return;
-    const chunk = this.chunks[row]!;
-    for (const term of new Set(analyze(searchableText(chunk)))) {
-      const df = (this.documentFrequency.get(term) ?? 1) - 1;
-      if (df > 0) this.documentFrequency.set(term, df);
-      else this.documentFrequency.delete(term);
+    for (const term of new Set(analyze(searchableText(this.chunkAt(row))))) {
+      const termId = this.termId(term, false);
+      if (termId >= 0) this.documentFrequency[termId]--;
     }
-    this.totalLength -= this.lengths[row];
-    this.chunks[row] = undefined;
-    this.rowOf.delete(id);
+    this.totalLength -= this.lengthOf(row);
+    this.alive[row] = 0;
+    ids.delete(id);
     this.live--;
     this.dead++;
     if (this.dead > 1000 && this.dead > this.live / 3) this.compact();
@@ -106,25 +130,21 @@ export class SearchIndex {
       if (similarities) for (const row of topRows(undefined, similarities, CANDIDATES)) candidates.add(row);
       let maxLexical = 0;
       for (const row of candidates) maxLexical = Math.max(maxLexical, lexical.scores[row]);
-      const results: SearchResult[] = [];
+      const scored: Array<{ row: number; score: number; lexicalScore: number; vectorScore: number }> = [];
       for (const row of candidates) {
-        const chunk = this.chunks[row]!;
         const lexicalScore = maxLexical > 0 ? lexical.scores[row] / maxLexical : 0;
         const vectorScore = similarities ? similarities[row] : 0;
         const score = similarities ? lexicalWeight * lexicalScore + (1 - lexicalWeight) * vectorScore : lexicalScore;
-        results.push({
-          path: chunk.path,
-          startLine: chunk.startLine,
-          endLine: chunk.endLine,
-          headingPath: chunk.headingPath,
-          anchor: chunk.anchor,
-          text: chunk.text,
-          score,
-          lexicalScore,
-          vectorScore,
-          coverage: lexical.coverage[row],
-        });
+        scored.push({ row, score, lexicalScore, vectorScore });
       }
+      // Only the rows that are returned are decoded; a tie is broken by location, so those are decoded too.
+      const results = scored
+        .sort((a, b) => b.score - a.score)
+        .filter((entry, i, all) => i < k || entry.score === all[k - 1].score)
+        .map(({ row, score, lexicalScore, vectorScore }): SearchResult => {
+          const { path, startLine, endLine, headingPath, anchor, text } = this.chunkAt(row);
+          return { path, startLine, endLine, headingPath, anchor, text, score, lexicalScore, vectorScore, coverage: lexical.coverage[row] };
+        });
       results.sort((a, b) => b.score - a.score || compareLocation(a, b));
       return results.slice(0, k);
     } finally {
@@ -132,8 +152,186 @@ export class SearchIndex {
     }
   }
 
-  *allChunks(): Iterable<IndexedChunk> {
-    for (const chunk of this.chunks) if (chunk) yield chunk;
+  *allChunks(): Iterable<ChunkRecord> {
+    for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) yield this.chunkAt(row);
+  }
+
+  *allChunksWithVectors(): Iterable<{ chunk: ChunkRecord; vector: Float32Array }> {
+    for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) yield { chunk: this.chunkAt(row), vector: this.vectorAt(row) };
+  }
+
+  private vectorAt(row: number): Float32Array {
+    const dims = this.dimensions;
+    const [matrix, slot] = row < this.base.rows ? [this.base.matrix, row] : [this.addedMatrix, row - this.base.rows];
+    return matrix.slice(slot * dims, (slot + 1) * dims);
+  }
+
+  /**
+   * Everything live, frozen into flat arrays that become the new base: the form a snapshot is written in, and
+   * the compaction that drops tombstoned rows. Postings are copied with rows renumbered; no text is analyzed.
+   */
+  freeze(): FrozenIndex {
+    if (!this.added.length && !this.dead) return this.base;
+    const { base, dimensions } = this;
+    const rows = this.rowCount;
+    const newRow = new Int32Array(rows).fill(-1);
+    let liveRows = 0;
+    for (let row = 0; row < rows; row++) if (this.alive[row]) newRow[row] = liveRows++;
+
+    const lengths = new Int32Array(liveRows);
+    const lines = new Int32Array(liveRows * 3);
+    const pathIndex = new Uint32Array(liveRows);
+    const paths: string[] = [];
+    const pathNumbers = new Map<string, number>();
+    const matrix = new Float32Array(liveRows * dimensions);
+    const fieldOffsets = new Uint32Array(liveRows * FIELDS_PER_ROW + 1);
+    // Strings are measured first, then written once into one buffer.
+    const addedFields: string[][] = [];
+    let stringBytes = 0;
+    for (let row = 0; row < rows; row++) {
+      const to = newRow[row];
+      if (to < 0) continue;
+      const chunk = row < base.rows ? undefined : this.added[row - base.rows];
+      let pathNumber = pathNumbers.get(chunk ? chunk.path : base.paths[base.pathIndex[row]]);
+      if (pathNumber === undefined) {
+        pathNumber = paths.push(chunk ? chunk.path : base.paths[base.pathIndex[row]]) - 1;
+        pathNumbers.set(paths[pathNumber], pathNumber);
+      }
+      pathIndex[to] = pathNumber;
+      lengths[to] = this.lengthOf(row);
+      if (chunk) {
+        lines.set([chunk.startLine, chunk.endLine, chunk.tokens], to * 3);
+        matrix.set(this.addedMatrix.subarray((row - base.rows) * dimensions, (row - base.rows + 1) * dimensions), to * dimensions);
+        const fields = [chunk.id, JSON.stringify(chunk.headingPath), chunk.anchor, chunk.text];
+        addedFields[row - base.rows] = fields;
+        for (const value of fields) stringBytes += Buffer.byteLength(value);
+      } else {
+        lines.set(base.lines.subarray(row * 3, row * 3 + 3), to * 3);
+        matrix.set(base.matrix.subarray(row * dimensions, (row + 1) * dimensions), to * dimensions);
+        stringBytes += base.fieldOffsets[(row + 1) * FIELDS_PER_ROW] - base.fieldOffsets[row * FIELDS_PER_ROW];
+      }
+    }
+    const strings = Buffer.allocUnsafe(stringBytes);
+    let written = 0;
+    for (let row = 0; row < rows; row++) {
+      const to = newRow[row];
+      if (to < 0) continue;
+      if (row < base.rows) {
+        const start = base.fieldOffsets[row * FIELDS_PER_ROW];
+        for (let f = 0; f < FIELDS_PER_ROW; f++)
+          fieldOffsets[to * FIELDS_PER_ROW + f] = written + base.fieldOffsets[row * FIELDS_PER_ROW + f] - start;
+        written += base.strings.copy(strings, written, start, base.fieldOffsets[(row + 1) * FIELDS_PER_ROW]);
+      } else {
+        addedFields[row - base.rows].forEach((value, f) => {
+          fieldOffsets[to * FIELDS_PER_ROW + f] = written;
+          written += strings.write(value, written);
+        });
+      }
+    }
+    fieldOffsets[liveRows * FIELDS_PER_ROW] = written;
+
+    const termCount = base.vocabulary.length + this.newTerms.length;
+    const keptTerms: number[] = [];
+    for (let id = 0; id < termCount; id++) if (this.documentFrequency[id] > 0) keptTerms.push(id);
+    const termText = (id: number) => (id < base.vocabulary.length ? base.vocabulary[id] : this.newTerms[id - base.vocabulary.length]);
+    keptTerms.sort((a, b) => (termText(a) < termText(b) ? -1 : 1));
+    const vocabulary = keptTerms.map(termText);
+    const documentFrequency = Int32Array.from(keptTerms, (id) => this.documentFrequency[id]);
+    const termOffsets = new Uint32Array(keptTerms.length + 1);
+    let postingCount = 0;
+    keptTerms.forEach((_, i) => {
+      postingCount += documentFrequency[i] * 2;
+      termOffsets[i + 1] = postingCount;
+    });
+    const postings = new Int32Array(postingCount);
+    keptTerms.forEach((id, i) => {
+      let at = termOffsets[i];
+      const copy = (list: ArrayLike<number>, from: number, to: number) => {
+        for (let j = from; j < to; j += 2) {
+          const row = newRow[list[j]];
+          if (row < 0) continue;
+          postings[at++] = row;
+          postings[at++] = list[j + 1];
+        }
+      };
+      if (id < base.vocabulary.length) copy(base.postings, base.termOffsets[id], base.termOffsets[id + 1]);
+      const extra = this.addedPostings[id];
+      if (extra) copy(extra, 0, extra.length);
+    });
+
+    const frozen: FrozenIndex = {
+      dimensions,
+      rows: liveRows,
+      lengths,
+      lines,
+      pathIndex,
+      paths,
+      fieldOffsets,
+      strings,
+      matrix,
+      vocabulary,
+      termOffsets,
+      postings,
+      documentFrequency,
+    };
+    this.reset(frozen);
+    return frozen;
+  }
+
+  private compact(): void {
+    this.freeze();
+  }
+
+  private reset(base: FrozenIndex): void {
+    this.base = base;
+    this.added = [];
+    this.addedLengths = [];
+    this.addedMatrix = new Float32Array(this.dimensions * 64);
+    this.alive = new Uint8Array(Math.max(64, base.rows)).fill(1, 0, base.rows);
+    this.newTermIds.clear();
+    this.newTerms = [];
+    this.documentFrequency = Int32Array.from(base.documentFrequency);
+    this.addedPostings = [];
+    this.rowOfId = undefined;
+    this.live = base.rows;
+    this.dead = 0;
+  }
+
+  private chunkAt(row: number): ChunkRecord {
+    return row < this.base.rows ? frozenChunk(this.base, row) : this.added[row - this.base.rows];
+  }
+
+  private pathAt(row: number): string {
+    return row < this.base.rows ? this.base.paths[this.base.pathIndex[row]] : this.added[row - this.base.rows].path;
+  }
+
+  private lengthOf(row: number): number {
+    return row < this.base.rows ? this.base.lengths[row] : this.addedLengths[row - this.base.rows];
+  }
+
+  private ids(): Map<string, number> {
+    if (!this.rowOfId) {
+      this.rowOfId = new Map();
+      for (let row = 0; row < this.base.rows; row++) if (this.alive[row]) this.rowOfId.set(frozenId(this.base, row), row);
+      this.added.forEach((chunk, i) => {
+        if (this.alive[this.base.rows + i]) this.rowOfId!.set(chunk.id, this.base.rows + i);
+      });
+    }
+    return this.rowOfId;
+  }
+
+  /** A term's id: its place in the base vocabulary, or a number after it; -1 for an unknown term unless `create`. */
+  private termId(term: string, create: boolean): number {
+    const known = findTerm(this.base.vocabulary, term);
+    if (known >= 0) return known;
+    let id = this.newTermIds.get(term);
+    if (id === undefined) {
+      if (!create) return -1;
+      id = this.base.vocabulary.length + this.newTerms.push(term) - 1;
+      this.newTermIds.set(term, id);
+      if (id >= this.documentFrequency.length) this.documentFrequency = grown(this.documentFrequency, id + 1);
+    }
+    return id;
   }
 
   /**
@@ -143,29 +341,34 @@ export class SearchIndex {
    * never mention has low coverage.
    */
   private scoreLexically(query: string, allowed: ((row: number) => boolean) | undefined) {
-    if (this.accumulator.length < this.chunks.length) {
-      this.accumulator = new Float64Array(Math.max(1024, this.chunks.length * 2));
+    const rowCount = this.rowCount;
+    if (this.accumulator.length < rowCount) {
+      this.accumulator = new Float64Array(Math.max(1024, rowCount * 2));
       this.matched = new Float64Array(this.accumulator.length);
     }
-    const { accumulator, matched } = this;
+    const { accumulator, matched, alive, base } = this;
     const rows: number[] = [];
     const averageLength = this.totalLength / Math.max(1, this.live);
-    const queryTerms = new Set(analyze(query));
     let queryWeight = 0;
-    for (const term of queryTerms) {
-      const df = this.documentFrequency.get(term) ?? 0;
-      const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
-      queryWeight += idf;
-      const list = this.postings.get(term);
-      if (!list || !df) continue;
-      for (let i = 0; i < list.length; i += 2) {
+    const visit = (list: ArrayLike<number>, from: number, to: number, idf: number) => {
+      for (let i = from; i < to; i += 2) {
         const row = list[i];
-        if (!this.chunks[row] || (allowed && !allowed(row))) continue;
+        if (!alive[row] || (allowed && !allowed(row))) continue;
         const tf = list[i + 1];
         if (accumulator[row] === 0) rows.push(row);
-        accumulator[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengths[row]) / averageLength));
+        accumulator[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengthOf(row)) / averageLength));
         matched[row] += idf;
       }
+    };
+    for (const term of new Set(analyze(query))) {
+      const id = this.termId(term, false);
+      const df = id >= 0 ? this.documentFrequency[id] : 0;
+      const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
+      queryWeight += idf;
+      if (!df) continue;
+      if (id < base.vocabulary.length) visit(base.postings, base.termOffsets[id], base.termOffsets[id + 1], idf);
+      const extra = this.addedPostings[id];
+      if (extra) visit(extra, 0, extra.length, idf);
     }
     // Coverage is stored in `matched` once the query's total weight is known.
     if (queryWeight > 0) for (const row of rows) matched[row] /= queryWeight;
@@ -185,21 +388,21 @@ export class SearchIndex {
    * vectors is a fraction of them; the result is the same as the full dot product.
    */
   private scoreByVector(vector: Float32Array, allowed: ((row: number) => boolean) | undefined): Float32Array {
-    const matrix = this.matrix;
     const dims = this.dimensions;
-    const rows = this.chunks.length;
     const nonZero: number[] = [];
     for (let i = 0; i < dims; i++) if (vector[i] !== 0) nonZero.push(i);
     const index = Int32Array.from(nonZero);
     const weight = Float32Array.from(nonZero, (i) => vector[i]);
     const count = index.length;
-    const scores = new Float32Array(rows);
-    for (let row = 0; row < rows; row++) {
-      if (!this.chunks[row] || (allowed && !allowed(row))) {
+    const scores = new Float32Array(this.rowCount);
+    const baseRows = this.base.rows;
+    for (let row = 0; row < scores.length; row++) {
+      if (!this.alive[row] || (allowed && !allowed(row))) {
         scores[row] = -Infinity;
         continue;
       }
-      const offset = row * dims;
+      const matrix = row < baseRows ? this.base.matrix : this.addedMatrix;
+      const offset = (row < baseRows ? row : row - baseRows) * dims;
       let sum = 0;
       for (let j = 0; j < count; j++) sum += weight[j] * matrix[offset + index[j]];
       scores[row] = sum;
@@ -212,25 +415,19 @@ export class SearchIndex {
     const matches = picomatch(globs, { dot: true });
     const byPath = new Map<string, boolean>();
     return (row) => {
-      const path = this.chunks[row]!.path;
+      const path = this.pathAt(row);
       let ok = byPath.get(path);
       if (ok === undefined) byPath.set(path, (ok = matches(path)));
       return ok;
     };
   }
+}
 
-  private compact(): void {
-    const keep = [...this.allChunks()];
-    this.chunks = [];
-    this.rowOf.clear();
-    this.lengths = [];
-    this.postings.clear();
-    this.documentFrequency.clear();
-    this.totalLength = 0;
-    this.live = 0;
-    this.dead = 0;
-    for (const chunk of keep) this.add(chunk);
-  }
+/** A copy of `array` with room for at least `needed` elements, growing by half so repeated adds stay linear. */
+function grown<T extends Float32Array | Int32Array | Uint8Array>(array: T, needed: number): T {
+  const copy = new (array.constructor as new (length: number) => T)(Math.max(needed, Math.ceil(array.length * 1.5)));
+  copy.set(array);
+  return copy;
 }
 
 /** What the lexical index sees: the heading path gives each passage the context its section title carries. */

@@ -2,15 +2,20 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { SkippedFile } from '../types';
 
-/** Bumped whenever the on-disk layout or the chunking changes meaning; an index of another version is rebuilt. */
-export const SCHEMA_VERSION = 1;
+/**
+ * Bumped whenever the on-disk layout or the chunking changes meaning; an index of another version is rebuilt,
+ * except from a version `readManifest` can migrate. 2: chunk counts instead of chunk id lists (a third of the
+ * size, parsed on every open).
+ */
+export const SCHEMA_VERSION = 2;
 export const MANIFEST_FILE = 'manifest.json';
 
 export interface IndexedFileEntry {
   hash: string;
   size: number;
   mtimeMs: number;
-  chunkIds: string[];
+  /** The file's chunks have the ids `path#0` to `path#(chunks - 1)`. */
+  chunks: number;
 }
 
 /** The index's record of what it holds. It is written last, atomically: it is the commit point of every update. */
@@ -54,10 +59,20 @@ export async function readManifest(dir: string): Promise<ManifestRead> {
     if (typeof manifest !== 'object' || manifest === null || typeof manifest.files !== 'object' || !Array.isArray(manifest.skipped)) {
       return { state: 'corrupt', reason: 'manifest has an unexpected shape' };
     }
+    if (manifest.schemaVersion === 1) migrateFromVersion1(manifest);
     return { state: 'ok', manifest };
   } catch {
     return { state: 'corrupt', reason: 'manifest is not valid JSON (half-written?)' };
   }
+}
+
+/** Version 1 listed each file's chunk ids, which were always `path#0` .. `path#(n-1)`; only their number is kept. */
+function migrateFromVersion1(manifest: Manifest): void {
+  for (const entry of Object.values(manifest.files) as Array<IndexedFileEntry & { chunkIds?: string[] }>) {
+    entry.chunks = entry.chunkIds?.length ?? 0;
+    delete entry.chunkIds;
+  }
+  manifest.schemaVersion = SCHEMA_VERSION;
 }
 
 /** Write-then-rename, so a crash leaves either the old manifest or the new one, never a torn file. */

@@ -18,30 +18,27 @@ export interface StoredChunk {
 }
 
 type VectraModule = typeof import('vectra');
-let vectraModule: Promise<VectraModule> | undefined;
+let vectraModule: VectraModule | undefined;
 
-/** Vectra, with its NLP model, is a large module: it is loaded the first time an index is opened. */
-function loadVectra(): Promise<VectraModule> {
-  vectraModule ??= import('vectra');
+/** Vectra is a large module, needed only to read or write shard files: it is loaded on the first such use. */
+function loadVectra(): VectraModule {
+  vectraModule ??= require('vectra') as VectraModule; // eslint-disable-line @typescript-eslint/no-require-imports
   return vectraModule;
 }
 
 /**
  * The vectors and chunk metadata on disk, as Vectra indexes in one folder, one file per shard. Vectra
  * rewrites a whole index file on every update, so chunks are spread over shards by path: updating a file
- * rewrites only its shard.
+ * rewrites only its shard. Vectra itself is loaded only when a shard is first read or written.
  */
 export class VectraShards {
-  private constructor(
-    private readonly shards: LocalIndex[],
-    readonly dir: string,
-  ) {}
+  private readonly shards: Array<LocalIndex | undefined>;
 
-  static async open(dir: string, shardCount: number): Promise<VectraShards> {
-    const { LocalIndex } = await loadVectra();
-    await fs.mkdir(dir, { recursive: true });
-    const shards = Array.from({ length: shardCount }, (_, i) => new LocalIndex(dir, shardFileName(i)));
-    return new VectraShards(shards, dir);
+  constructor(
+    readonly dir: string,
+    shardCount: number,
+  ) {
+    this.shards = new Array<LocalIndex | undefined>(shardCount);
   }
 
   get count(): number {
@@ -52,9 +49,18 @@ export class VectraShards {
     return fnv1a(filePath) % this.shards.length;
   }
 
+  private async shard(shard: number): Promise<LocalIndex> {
+    const existing = this.shards[shard];
+    if (existing) return existing;
+    const { LocalIndex } = loadVectra();
+    await fs.mkdir(this.dir, { recursive: true });
+    return (this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard)));
+  }
+
   /** Reads one shard; a missing shard is created empty, an unreadable one reported so the caller can rebuild it. */
   async load(shard: number): Promise<{ ok: true; items: StoredChunk[] } | { ok: false; reason: string }> {
-    const index = this.shards[shard];
+    // Failing to load Vectra is not a damaged shard: that error propagates, so nothing is rebuilt for it.
+    const index = await this.shard(shard);
     try {
       if (!(await index.isIndexCreated())) {
         await index.createIndex({ version: 1 });
@@ -62,33 +68,40 @@ export class VectraShards {
       }
       const items = (await index.listItems()) as unknown as StoredChunk[];
       if (!Array.isArray(items)) return { ok: false, reason: 'shard has no item list' };
-      await this.forget(shard);
       return { ok: true, items };
     } catch (error) {
       return { ok: false, reason: (error as Error).message };
+    } finally {
+      this.forget(shard);
     }
   }
 
-  async recreate(shard: number): Promise<void> {
-    const { LocalIndex } = await loadVectra();
+  /** Replaces a shard with one holding exactly `items` (an unreadable shard is rewritten from memory). */
+  async recreate(shard: number, items: StoredChunk[] = []): Promise<void> {
     await fs.rm(`${this.dir}/${shardFileName(shard)}`, { force: true });
-    this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard));
-    await this.shards[shard].createIndex({ version: 1 });
+    this.forget(shard);
+    const index = await this.shard(shard);
+    await index.createIndex({ version: 1 });
+    this.forget(shard);
+    if (items.length) await this.apply(shard, [], items);
   }
 
   /** Applies removals and insertions to one shard and writes it once. */
   async apply(shard: number, removeIds: string[], insert: StoredChunk[]): Promise<void> {
-    const index = this.shards[shard];
-    await index.beginUpdate();
+    const index = await this.shard(shard);
     try {
-      if (removeIds.length) await index.deleteItems(removeIds);
-      for (const item of insert) await index.upsertItem(item);
-      await index.endUpdate();
-    } catch (error) {
-      index.cancelUpdate();
-      throw error;
+      if (!(await index.isIndexCreated())) await index.createIndex({ version: 1 });
+      await index.beginUpdate();
+      try {
+        if (removeIds.length) await index.deleteItems(removeIds);
+        for (const item of insert) await index.upsertItem(item);
+        await index.endUpdate();
+      } catch (error) {
+        index.cancelUpdate();
+        throw error;
+      }
     } finally {
-      await this.forget(shard);
+      this.forget(shard);
     }
   }
 
@@ -96,14 +109,19 @@ export class VectraShards {
    * Vectra keeps a loaded index file in memory for good; the search index already holds every chunk, so the
    * copy is dropped and the shard file is read again on its next update.
    */
-  private async forget(shard: number): Promise<void> {
-    const { LocalIndex } = await loadVectra();
-    this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard));
+  private forget(shard: number): void {
+    this.shards[shard] = undefined;
   }
 
   async sizeOnDisk(): Promise<number> {
     let total = 0;
-    for (const name of await fs.readdir(this.dir)) {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.dir);
+    } catch {
+      return 0;
+    }
+    for (const name of names) {
       try {
         total += (await fs.stat(`${this.dir}/${name}`)).size;
       } catch {
@@ -114,6 +132,6 @@ export class VectraShards {
   }
 }
 
-function shardFileName(shard: number): string {
+export function shardFileName(shard: number): string {
   return `shard-${String(shard).padStart(2, '0')}.json`;
 }

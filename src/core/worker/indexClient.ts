@@ -36,7 +36,12 @@ export class IndexClient {
     });
   }
 
-  async dispose(): Promise<void> {
+  /** Lets the worker write what it has pending (the search snapshot), for at most `graceMs`, then stops it. */
+  async dispose(graceMs = 3000): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([this.request('close', {}).catch(() => undefined), grace]);
+    clearTimeout(timer);
     await this.worker.terminate();
   }
 

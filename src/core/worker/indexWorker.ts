@@ -51,5 +51,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return workspace.status();
     case 'counts':
       return workspace.counts();
+    case 'close':
+      return workspace.close();
   }
 }

@@ -34,7 +34,8 @@ export type WorkerRequest =
   | { id: number; type: 'cancel' }
   | { id: number; type: 'search'; query: string; options?: SearchOptions; lexicalOnly?: boolean }
   | { id: number; type: 'status' }
-  | { id: number; type: 'counts' };
+  | { id: number; type: 'counts' }
+  | { id: number; type: 'close' };
 
 export type WorkerReply =
   | { id: number; type: 'result'; value: unknown }
@@ -50,4 +51,5 @@ export interface WorkerResults {
   search: FolderResult[];
   status: FolderStatus[];
   counts: { files: number; chunks: number };
+  close: void;
 }

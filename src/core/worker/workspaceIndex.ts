@@ -14,7 +14,8 @@ const PROGRESS_INTERVAL_MS = 100;
  * request for an update while one runs is coalesced into one more run after it.
  */
 export class WorkspaceIndex {
-  private indexes = new Map<string, { root: string; index: DocsIndex }>();
+  /** Opening is shared: a search arriving while the first update opens a folder's index waits for that one. */
+  private indexes = new Map<string, Promise<DocsIndex>>();
   private running: Promise<Array<UpdateSummary & { folder: string }>> | undefined;
   /** What the next run must look at: undefined for nothing queued, 'all' for a full walk, or changed files. */
   private queued: 'all' | Set<string> | undefined;
@@ -29,8 +30,15 @@ export class WorkspaceIndex {
   async reconfigure(settings: WorkerSettings): Promise<void> {
     this.cancel();
     await this.running?.catch(() => undefined);
+    await this.close();
     this.settings = settings;
+  }
+
+  /** Writes any pending search snapshots and forgets the open indexes. */
+  async close(): Promise<void> {
+    const open = [...this.indexes.values()];
     this.indexes.clear();
+    for (const index of open) await (await index.catch(() => undefined))?.close();
   }
 
   cancel(): void {
@@ -72,6 +80,7 @@ export class WorkspaceIndex {
     const summaries: Array<UpdateSummary & { folder: string }> = [];
     for (const folder of this.settings.folders) {
       if (rebuild) {
+        await (await this.indexes.get(folder.name)?.catch(() => undefined))?.close();
         this.indexes.delete(folder.name);
         await fs.rm(folder.indexDir, { recursive: true, force: true });
       }
@@ -96,11 +105,11 @@ export class WorkspaceIndex {
     return summaries;
   }
 
-  private async open(name: string): Promise<DocsIndex> {
+  private open(name: string): Promise<DocsIndex> {
     const existing = this.indexes.get(name);
-    if (existing) return existing.index;
+    if (existing) return existing;
     const folder = this.settings.folders.find((f) => f.name === name)!;
-    const index = await DocsIndex.open({
+    const opening = DocsIndex.open({
       root: folder.root,
       indexDir: folder.indexDir,
       embedder: createEmbedder(this.settings.embedder),
@@ -109,8 +118,10 @@ export class WorkspaceIndex {
       log: (message) => this.log(`${folder.name}: ${message}`),
       chunkWorker: bundledChunkWorker(),
     });
-    this.indexes.set(name, { root: folder.root, index });
-    return index;
+    this.indexes.set(name, opening);
+    // A failed open is not cached: the next request tries again.
+    opening.catch(() => this.indexes.get(name) === opening && this.indexes.delete(name));
+    return opening;
   }
 
   /** Merged results of every folder, best first. */

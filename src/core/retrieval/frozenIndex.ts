@@ -1,0 +1,123 @@
+import type { Chunk } from '../types';
+
+/** A chunk as the search index keeps it: the chunk and its id, without its vector (that lives in the matrix). */
+export interface ChunkRecord extends Chunk {
+  id: string;
+}
+
+/**
+ * The search index in flat, typed arrays: what a snapshot on disk holds and what compaction produces. It can be
+ * used straight from a file's bytes, with no parsing per chunk or per term, which is what makes opening a large
+ * index fast. Chunk text is decoded only for the rows a query returns.
+ */
+export interface FrozenIndex {
+  dimensions: number;
+  rows: number;
+  /** Per row: the number of analyzed terms (BM25's document length). */
+  lengths: Int32Array;
+  /** Per row: first line, last line, token count. */
+  lines: Int32Array;
+  /** Per row: index into `paths`. */
+  pathIndex: Uint32Array;
+  paths: string[];
+  /** Per row, four UTF-8 ranges in `strings`: id, heading path (JSON), anchor, text; `rows * 4 + 1` offsets. */
+  fieldOffsets: Uint32Array;
+  strings: Buffer;
+  /** Row-major vectors, `rows * dimensions`. */
+  matrix: Float32Array;
+  /** Sorted (by UTF-16 code units), so a term is found by binary search without building a map. */
+  vocabulary: string[];
+  /** Per term: the start of its postings; `vocabulary.length + 1` offsets into `postings`. */
+  termOffsets: Uint32Array;
+  /** Pairs of (row, term frequency). */
+  postings: Int32Array;
+  documentFrequency: Int32Array;
+}
+
+export const FIELDS_PER_ROW = 4;
+
+export function emptyFrozenIndex(dimensions: number): FrozenIndex {
+  return {
+    dimensions,
+    rows: 0,
+    lengths: new Int32Array(0),
+    lines: new Int32Array(0),
+    pathIndex: new Uint32Array(0),
+    paths: [],
+    fieldOffsets: new Uint32Array(1),
+    strings: Buffer.alloc(0),
+    matrix: new Float32Array(0),
+    vocabulary: [],
+    termOffsets: new Uint32Array(1),
+    postings: new Int32Array(0),
+    documentFrequency: new Int32Array(0),
+  };
+}
+
+/** The position of `term` in the sorted vocabulary, or -1. */
+export function findTerm(vocabulary: string[], term: string): number {
+  let low = 0;
+  let high = vocabulary.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >> 1;
+    const found = vocabulary[middle];
+    if (found === term) return middle;
+    if (found < term) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
+}
+
+function field(frozen: FrozenIndex, row: number, which: number): string {
+  const at = row * FIELDS_PER_ROW + which;
+  return frozen.strings.toString('utf8', frozen.fieldOffsets[at], frozen.fieldOffsets[at + 1]);
+}
+
+export function frozenId(frozen: FrozenIndex, row: number): string {
+  return field(frozen, row, 0);
+}
+
+export function frozenChunk(frozen: FrozenIndex, row: number): ChunkRecord {
+  return {
+    id: field(frozen, row, 0),
+    path: frozen.paths[frozen.pathIndex[row]],
+    headingPath: JSON.parse(field(frozen, row, 1)) as string[],
+    anchor: field(frozen, row, 2),
+    text: field(frozen, row, 3),
+    startLine: frozen.lines[row * 3],
+    endLine: frozen.lines[row * 3 + 1],
+    tokens: frozen.lines[row * 3 + 2],
+  };
+}
+
+/**
+ * Checks that a frozen index read from disk is internally consistent, so a damaged file is rejected on open
+ * instead of failing (or returning garbage) in the middle of a query. Returns the problem, or undefined.
+ */
+export function frozenIndexProblem(frozen: FrozenIndex): string | undefined {
+  const { rows, dimensions } = frozen;
+  if (frozen.lengths.length !== rows || frozen.lines.length !== rows * 3 || frozen.pathIndex.length !== rows) return 'row columns disagree';
+  if (frozen.matrix.length !== rows * dimensions) return 'vector matrix has the wrong size';
+  if (frozen.fieldOffsets.length !== rows * FIELDS_PER_ROW + 1) return 'string offsets have the wrong size';
+  if (!isMonotonic(frozen.fieldOffsets, frozen.strings.length)) return 'string offsets are out of order';
+  for (let row = 0; row < rows; row++) if (frozen.pathIndex[row] >= frozen.paths.length) return 'a row names an unknown path';
+  const terms = frozen.vocabulary.length;
+  if (frozen.termOffsets.length !== terms + 1 || frozen.documentFrequency.length !== terms) return 'term columns disagree';
+  if (!isMonotonic(frozen.termOffsets, frozen.postings.length)) return 'postings offsets are out of order';
+  for (let i = 0; i < terms; i++) {
+    if (frozen.termOffsets[i + 1] - frozen.termOffsets[i] !== frozen.documentFrequency[i] * 2)
+      return 'document frequencies disagree with postings';
+  }
+  for (let i = 0; i < frozen.postings.length; i += 2) {
+    const row = frozen.postings[i];
+    if (row < 0 || row >= rows) return 'a posting names an unknown row';
+  }
+  for (let i = 1; i < terms; i++) if (!(frozen.vocabulary[i - 1] < frozen.vocabulary[i])) return 'vocabulary is not sorted';
+  return undefined;
+}
+
+function isMonotonic(offsets: Uint32Array, end: number): boolean {
+  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== end) return false;
+  for (let i = 1; i < offsets.length; i++) if (offsets[i] < offsets[i - 1]) return false;
+  return true;
+}
