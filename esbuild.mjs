@@ -36,10 +36,10 @@ const loadOnDemand = {
     build.onResolve({ filter: /^(vectra|gpt-tokenizer)$/ }, (args) => ({ path: ON_DEMAND[args.path], external: true }));
   },
 };
-const onDemandBundle = (name, outfile) => ({
+const onDemandBundle = (module, outfile) => ({
   ...node,
   plugins: [stubUnusedVectraFeatures],
-  stdin: { contents: `module.exports = require('${name}');`, resolveDir: '.', sourcefile: `${name}-entry.js` },
+  stdin: { contents: `module.exports = require('${module}');`, resolveDir: '.', sourcefile: 'on-demand-entry.js' },
   outfile,
 });
 
@@ -59,7 +59,9 @@ const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/core/worker/workerMain.ts'], outfile: 'dist/worker.js' },
   { ...node, entryPoints: ['src/core/answer/answersBundle.ts'], outfile: 'dist/answers.js' },
-  onDemandBundle('vectra', 'dist/vectra.js'),
+  // Only Vectra's LocalIndex (all Groundwork uses), not its entry point's document index, embeddings and
+  // server: its own module, by path, since the package's exports name only the entry point.
+  onDemandBundle('./node_modules/vectra/lib/LocalIndex.js', 'dist/vectra.js'),
   onDemandBundle('gpt-tokenizer', 'dist/tokenizer.js'),
   { ...node, entryPoints: ['src/cli/index.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   {

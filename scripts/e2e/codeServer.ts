@@ -1,5 +1,7 @@
 import { type ChildProcess, execFileSync, spawn, type StdioOptions } from 'node:child_process';
+import net from 'node:net';
 import path from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
 
 /** The code-server provisioned by scripts/e2e/provision.sh, shared by `npm start` and `npm run test:e2e`. */
 const ROOT = path.resolve(__dirname, '../..');
@@ -46,5 +48,57 @@ export function startCodeServer(dirs: CodeServerDirs, port: number, folder: stri
   return spawn(NODE24, [CODE_SERVER, ...args, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, folder], {
     env: env(),
     stdio,
+  });
+}
+
+/** Settings for a quiet test profile: no trust prompt, no welcome page, nothing that calls out. */
+export const QUIET_SETTINGS = {
+  'security.workspace.trust.enabled': false,
+  'workbench.startupEditor': 'none',
+  'workbench.tips.enabled': false,
+  'telemetry.telemetryLevel': 'off',
+  'extensions.autoUpdate': false,
+  'git.enabled': false,
+  'git.openRepositoryInParentFolders': 'never',
+  'chat.disableAIFeatures': true,
+};
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function waitForHttp(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  throw new Error(`code-server did not start at ${url}`);
+}
+
+/** Debian's chromium, headless, with everything that would reach the network turned off. */
+export function launchChromium(extraArgs: string[] = []): Promise<Browser> {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      ...extraArgs,
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }

@@ -4,10 +4,17 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
-import { installGroundwork, provision, startCodeServer } from '../../scripts/e2e/codeServer';
+import type { Browser, Frame, Page } from 'playwright-core';
+import {
+  freePort,
+  installGroundwork,
+  launchChromium,
+  provision,
+  QUIET_SETTINGS,
+  startCodeServer,
+  waitForHttp,
+} from '../../scripts/e2e/codeServer';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { createWorkspace } from './workspace';
 
@@ -16,16 +23,6 @@ const E2E = path.join(ROOT, '.e2e');
 const RESULTS = path.join(ROOT, 'test-results');
 
 const TIMEOUT = 60_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const steps: Array<{ name: string; ok: boolean; error?: string }> = [];
 
@@ -106,14 +103,7 @@ async function main(): Promise<void> {
     JSON.stringify({
       'groundwork.model.baseUrl': model.baseURL,
       'groundwork.model.chatModel': 'gpt-4o-mini',
-      'security.workspace.trust.enabled': false,
-      'workbench.startupEditor': 'none',
-      'workbench.tips.enabled': false,
-      'telemetry.telemetryLevel': 'off',
-      'extensions.autoUpdate': false,
-      'git.enabled': false,
-      'git.openRepositoryInParentFolders': 'never',
-      'chat.disableAIFeatures': true,
+      ...QUIET_SETTINGS,
     }),
   );
   installGroundwork({ extensions, userData });
@@ -127,18 +117,7 @@ async function main(): Promise<void> {
     server.stderr?.on('data', (d) => serverLog.push(String(d)));
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
 
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
@@ -253,19 +232,6 @@ async function main(): Promise<void> {
   console.log(`\n${steps.length - failed.length} of ${steps.length} steps passed; screenshots in test-results/`);
   for (const f of failed) console.log(`FAILED: ${f.name}: ${f.error}`);
   if (failed.length || steps.length < 8) process.exitCode = 1;
-}
-
-async function waitForHttp(url: string): Promise<void> {
-  const deadline = Date.now() + TIMEOUT;
-  while (Date.now() < deadline) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  throw new Error(`code-server did not start at ${url}`);
 }
 
 main().catch((error) => {

@@ -1,18 +1,162 @@
-/** Extension-host tests: run inside a real VS Code by test/extension/runDesktop.ts (@vscode/test-electron). */
+/**
+ * The extension-host suite: mocha tests that run inside a real VS Code's extension host, against the installed
+ * extension and a fixture workspace (test/e2e/workspace.ts). One suite, two hosts: code-server's
+ * (test/extension/runCodeServer.ts, run here and in CI) and desktop VS Code's (test/extension/runDesktop.ts,
+ * @vscode/test-electron, where VS Code can be downloaded). Results are also written as JSON next to the bundle,
+ * because a remote extension host's console is not the runner's.
+ */
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import Mocha from 'mocha';
 import * as vscode from 'vscode';
+import { RESULTS_FILE, type SuiteResult } from './results';
+
+const INDEX_TIMEOUT_MS = 60_000;
+
+const tests: Array<[string, () => Promise<void>]> = [
+  [
+    'activates on its contributions and registers every command',
+    async () => {
+      const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'groundwork');
+      assert.ok(extension, 'Groundwork is installed');
+      await extension.activate();
+      const commands = await vscode.commands.getCommands(true);
+      for (const id of [
+        'ask',
+        'explainSelection',
+        'rebuildIndex',
+        'showIndexStatus',
+        'setApiKey',
+        'clearApiKey',
+        'selectModel',
+        'newChat',
+      ]) {
+        assert.ok(commands.includes(`groundwork.${id}`), `groundwork.${id} is registered`);
+      }
+    },
+  ],
+  [
+    'settings are declared with the offline defaults: no key, no network',
+    async () => {
+      const config = vscode.workspace.getConfiguration('groundwork');
+      assert.equal(config.get('index.embedder'), 'offline');
+      assert.equal(config.get('model.provider'), 'offline');
+      assert.equal(config.get('model.baseUrl'), '');
+      assert.equal(config.inspect('index.embedder')?.defaultValue, 'offline');
+    },
+  ],
+  [
+    'builds the index in the background and reports it in Show Index Status',
+    async () => {
+      const text = await until(async () => {
+        await vscode.commands.executeCommand('groundwork.showIndexStatus');
+        const shown = vscode.window.activeTextEditor?.document.getText() ?? '';
+        return /files indexed: [1-9]\d*/.test(shown) ? shown : undefined;
+      }, 'the index status to list indexed files');
+      assert.match(text, /# Groundwork index/);
+      assert.match(text, /embedder: hashing-v2-256/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    },
+  ],
+  [
+    'a hover on a documented identifier in code lists doc passages whose link opens the cited lines',
+    async () => {
+      const code = await openWorkspaceFile('src/client.py');
+      const position = positionOf(code.document, 'max_retries');
+      const link = await until(
+        async () => groundworkLink(await hoversAt(code.document.uri, position)),
+        'a Groundwork hover on max_retries',
+      );
+      const [location] = JSON.parse(decodeURIComponent(link.slice(link.indexOf('?') + 1))) as Array<{
+        path: string;
+        startLine: number;
+        endLine: number;
+      }>;
+      assert.equal(location.path, 'docs/guide/retries.rst');
+      await vscode.commands.executeCommand('groundwork.openLocation', location);
+      const editor = vscode.window.activeTextEditor!;
+      assert.equal(vscode.workspace.asRelativePath(editor.document.uri, false), location.path);
+      assert.equal(editor.selection.start.line, location.startLine - 1);
+      assert.equal(editor.selection.end.line, location.endLine - 1);
+    },
+  ],
+  [
+    'a doc written while VS Code runs is indexed by the watcher and found by the hover',
+    async () => {
+      const folder = vscode.workspace.workspaceFolders![0].uri;
+      const term = `quibblefrost${Date.now() % 100000}`;
+      await vscode.workspace.fs.writeFile(
+        vscode.Uri.joinPath(folder, 'docs/watched.md'),
+        Buffer.from(`# Watched\n\nThe ${term} option turns the frost on.\n`),
+      );
+      await vscode.workspace.fs.writeFile(vscode.Uri.joinPath(folder, 'src/watched.py'), Buffer.from(`${term} = True\n`));
+      const code = await openWorkspaceFile('src/watched.py');
+      const link = await until(
+        async () => groundworkLink(await hoversAt(code.document.uri, new vscode.Position(0, 2))),
+        `a hover for ${term}`,
+      );
+      assert.match(decodeURIComponent(link), /docs\/watched\.md/);
+    },
+  ],
+  [
+    'a plain word the docs do not cover shows no Groundwork hover',
+    async () => {
+      const code = await openWorkspaceFile('src/client.py');
+      const hovers = await hoversAt(code.document.uri, positionOf(code.document, 'make_client'));
+      assert.equal(groundworkLink(hovers), undefined);
+    },
+  ],
+];
 
 export async function run(): Promise<void> {
-  const extension = vscode.extensions.getExtension('groundwork-dev.groundwork');
-  assert.ok(extension, 'Groundwork is installed');
-  await extension.activate();
-  const commands = await vscode.commands.getCommands(true);
-  for (const id of ['ask', 'explainSelection', 'rebuildIndex', 'showIndexStatus', 'setApiKey', 'clearApiKey', 'selectModel', 'newChat']) {
-    assert.ok(commands.includes(`groundwork.${id}`), `groundwork.${id} is registered`);
+  const mocha = new Mocha({ timeout: INDEX_TIMEOUT_MS * 2, color: false });
+  const suite = Mocha.Suite.create(mocha.suite, 'Groundwork in the extension host');
+  for (const [title, body] of tests) suite.addTest(new Mocha.Test(title, body));
+  const results: SuiteResult[] = [];
+  const failures = await new Promise<number>((resolve) => {
+    const runner = mocha.run(resolve);
+    runner.on('pass', (t: Mocha.Test) => results.push({ title: t.title, ok: true }));
+    runner.on('fail', (t: Mocha.Test, error: Error) => results.push({ title: t.title, ok: false, error: error.message }));
+  });
+  writeFileSync(path.join(__dirname, RESULTS_FILE), JSON.stringify(results, null, 2));
+  if (failures) throw new Error(`${failures} extension-host test(s) failed`);
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
+  const deadline = Date.now() + INDEX_TIMEOUT_MS;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  await vscode.commands.executeCommand('groundwork.showIndexStatus');
-  const text = vscode.window.activeTextEditor?.document.getText() ?? '';
-  assert.match(text, /# Groundwork index/);
-  assert.match(text, /files indexed: \d+/);
-  console.log('extension-host suite: 3 checks passed');
+}
+
+async function openWorkspaceFile(relative: string): Promise<vscode.TextEditor> {
+  const uri = vscode.Uri.joinPath(vscode.workspace.workspaceFolders![0].uri, relative);
+  return vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+}
+
+function positionOf(document: vscode.TextDocument, word: string): vscode.Position {
+  const offset = document.getText().indexOf(word);
+  assert.ok(offset >= 0, `${word} is in ${document.uri.path}`);
+  return document.positionAt(offset + 1);
+}
+
+async function hoversAt(uri: vscode.Uri, position: vscode.Position): Promise<vscode.Hover[]> {
+  return (await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', uri, position)) ?? [];
+}
+
+/** The first `groundwork.openLocation` link in Groundwork's hover, if there is one. */
+function groundworkLink(hovers: vscode.Hover[]): string | undefined {
+  for (const hover of hovers) {
+    for (const content of hover.contents) {
+      const value = typeof content === 'string' ? content : content.value;
+      if (!value.includes('**Groundwork**')) continue;
+      const match = /\(command:groundwork\.openLocation\?([^ )]+)/.exec(value);
+      if (match) return `groundwork.openLocation?${match[1]}`;
+    }
+  }
+  return undefined;
 }

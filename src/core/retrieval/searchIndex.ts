@@ -72,6 +72,11 @@ export class SearchIndex {
     return this.base.rows + this.added.length;
   }
 
+  /** Builds the id lookup now (it is built on first use otherwise, which opening a snapshot defers). */
+  prepareIdLookup(): void {
+    this.ids();
+  }
+
   has(id: string): boolean {
     return this.ids().has(id);
   }
@@ -211,6 +216,9 @@ export class SearchIndex {
         stringBytes += base.fieldOffsets[(row + 1) * FIELDS_PER_ROW] - base.fieldOffsets[row * FIELDS_PER_ROW];
       }
     }
+    // Nothing reads the old rows' vectors or postings again before `reset`: they are released as soon as they
+    // are copied, which keeps the peak memory of freezing a large build near the size of the index.
+    this.addedMatrix = new Float32Array(0);
     const strings = Buffer.allocUnsafe(stringBytes);
     let written = 0;
     for (let row = 0; row < rows; row++) {
@@ -257,6 +265,7 @@ export class SearchIndex {
       if (id < base.vocabulary.length) copy(base.postings, base.termOffsets[id], base.termOffsets[id + 1]);
       const extra = this.addedPostings[id];
       if (extra) copy(extra, 0, extra.length);
+      this.addedPostings[id] = undefined;
     });
 
     const frozen: FrozenIndex = {

@@ -45,6 +45,11 @@ export class VectraShards {
     return this.shards.length;
   }
 
+  /** Loads Vectra now, so that the first write after opening does not wait for it. */
+  preload(): void {
+    loadVectra();
+  }
+
   shardFor(filePath: string): number {
     return fnv1a(filePath) % this.shards.length;
   }

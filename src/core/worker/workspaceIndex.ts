@@ -100,6 +100,8 @@ export class WorkspaceIndex {
       };
       const summary = await index.update({ signal: this.controller.signal, progress, paths });
       summaries.push({ ...summary, folder: folder.name });
+      // The watcher's first edit will need what a search never does; load it now, after the first update.
+      if (!paths) setImmediate(() => index.prepareForWrites());
       if (summary.cancelled) break;
     }
     return summaries;
