@@ -11,6 +11,7 @@ import { DocsIndex } from '../src/core/docsIndex';
 import { DEFAULT_CHUNK_SIZING } from '../src/core/chunking/chunkDocument';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics';
+import { HOVER_MAX_TERM_SHARE } from '../src/core/retrieval/hover';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
 import { f3, ms, percentile, row } from './benchFormat';
@@ -267,7 +268,7 @@ async function main() {
   const hovers: number[] = [];
   for (const word of words) {
     const t0 = performance.now();
-    index.searchLexical(word, { k: 9 });
+    index.searchLexical(word, { k: 9, maxTermShare: HOVER_MAX_TERM_SHARE });
     hovers.push(performance.now() - t0);
   }
   const edits: number[] = [];

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { HOVER_MAX_TERM_SHARE } from '../core/retrieval/hover';
 import type { FolderResult } from '../core/worker/protocol';
 import type { IndexService } from './indexService';
 import { readSettings } from './settings';
@@ -7,6 +8,7 @@ const MAX_PASSAGES = 3;
 const EXCERPT_LINES = 3;
 /** A passage is shown only when it contains every term of the hovered word. */
 const MIN_COVERAGE = 0.99;
+
 const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:[.:-][A-Za-z_][A-Za-z0-9_]*)*/;
 
 /**
@@ -28,7 +30,7 @@ export class DocsHover implements vscode.HoverProvider {
     if (word.length < 3 || word.length > 80) return undefined;
     let results: FolderResult[];
     try {
-      results = await this.index.search(word, { k: MAX_PASSAGES * 3 }, true);
+      results = await this.index.search(word, { k: MAX_PASSAGES * 3, maxTermShare: HOVER_MAX_TERM_SHARE }, true);
     } catch {
       return undefined;
     }

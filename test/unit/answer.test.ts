@@ -4,6 +4,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
 import { answerQuestion, type AnswerRequest } from '../../src/core/answer/answerQuestion';
+import { offlineExtract, proseParagraphs } from '../../src/core/answer/offlineExtract';
 import { buildPrompt, PromptTooLongError } from '../../src/core/answer/prompt';
 import type { RetrievedResult } from '../../src/core/answer/types';
 import { DocsIndex } from '../../src/core/docsIndex';
@@ -115,6 +116,45 @@ test('offline, the answer is cited extracts, labelled as such', async () => {
   assert.match(answer.answer, /1\.21 gigawatts of power\. \[1\]/);
   assert.equal(answer.citations[0], 1);
   assert.equal(answer.sources[0].path, 'api/notes.txt');
+});
+
+test('an offline extract quotes whole sentences of prose, never a heading, code or a table run into one', () => {
+  const text = [
+    '.. _retry-policy:',
+    '',
+    'Retry policy',
+    '============',
+    '',
+    'Widgetron retries failed requests with exponential backoff.',
+    '',
+    'Set ``max_retries`` in the client::',
+    '',
+    '    client = Widgetron(max_retries=5)',
+    '',
+    '## Backoff limits',
+    '',
+    '| retries | backoff |',
+    '| --- | --- |',
+    '| 3 | 8 s |',
+    '',
+    '```python',
+    'retries = 3  # Retries are capped.',
+    '```',
+    '',
+    '- Retries stop after the cap is reached.',
+    '- Each retry doubles the wait.',
+  ].join('\n');
+  assert.deepEqual(proseParagraphs(text), [
+    'Widgetron retries failed requests with exponential backoff.',
+    'Set ``max_retries`` in the client:',
+    'Retries stop after the cap is reached.',
+    'Each retry doubles the wait.',
+  ]);
+  const extract = offlineExtract('how are retries capped?', [
+    { n: 1, path: 'guide/retries.rst', startLine: 1, endLine: 23, heading: 'Retry policy', text },
+  ]);
+  assert.match(extract, /^- \*\*Retry policy\*\*: (?!.*(Backoff limits|====|client =|\| 3))/m);
+  assert.match(extract, /Retries stop after the cap is reached\. .*\[1\]$/m);
 });
 
 test('cancellation mid-stream stops the request', async () => {

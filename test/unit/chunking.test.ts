@@ -57,6 +57,18 @@ test('front matter joins the first section, and its title heads the path when th
   );
 });
 
+test('inline HTML in a heading is not part of its title; an HTML anchor in it is its anchor; code spans keep their brackets', () => {
+  const text = '# <a name="begin"></a> The beginthread functions\n\nText.\n\n## Using `vector<int>` <sup>new</sup>\n\nMore.\n';
+  const chunks = chunkDocument('a.md', text, BY_SECTION);
+  assert.deepEqual(
+    chunks.map((c) => [c.headingPath, c.anchor]),
+    [
+      [['The beginthread functions'], 'begin'],
+      [['The beginthread functions', 'Using vector<int> new'], 'using-vectorint-new'],
+    ],
+  );
+});
+
 test('small consecutive sections are packed into one chunk headed by the headings they share', () => {
   const text = read('guide/install.md');
   const [only] = chunkDocument('guide/install.md', text, { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 200 });

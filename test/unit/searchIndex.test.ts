@@ -108,3 +108,20 @@ test('a frozen index keeps working as an index: rows from the base are found, re
   assert.equal(fresh.size, 1);
   assert.equal(fresh.search('colours interface', undefined).length, 0);
 });
+
+test('maxTermShare ignores words found in too many passages, but only once they are in more than a handful', () => {
+  const index = new SearchIndex(64);
+  for (let i = 0; i < 100; i++) index.add(chunk(`c${i}`, i < 40 ? `return the value ${i}` : `other text ${i}`));
+  index.add(chunk('rare', 'return the zebra value'));
+  // `return` is in 41 of 101 passages: ignored at a 5% limit, so `return` alone finds nothing and `return zebra` finds the zebra.
+  assert.equal(index.search('return', undefined, { maxTermShare: 0.05 }).length, 0);
+  assert.deepEqual(
+    index.search('return zebra', undefined, { maxTermShare: 0.05 }).map((r) => [r.path, r.coverage]),
+    [['rare.md', 1]],
+  );
+  assert.ok(index.search('return', undefined).length > 0);
+  // In a small index every word counts, however common.
+  const small = new SearchIndex(64);
+  for (let i = 0; i < 10; i++) small.add(chunk(`s${i}`, `return ${i}`));
+  assert.equal(small.search('return', undefined, { maxTermShare: 0.05 }).length, 10);
+});

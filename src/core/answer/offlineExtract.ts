@@ -22,13 +22,8 @@ export function offlineExtract(question: string, sources: Source[]): string {
 }
 
 function bestSentences(text: string, queryTerms: Set<string>, count: number): string[] {
-  const prose = text
-    .replace(/^---\n[\s\S]*?\n---\n/, '')
-    .replace(/```[\s\S]*?```|~~~[\s\S]*?~~~/g, ' ')
-    .replace(/^\s*(#{1,6}\s.*|[=\-~^"'`*+#:.]{3,}\s*|\.\. .*)$/gm, ' ');
-  const sentences = prose
-    .replace(/\s+/g, ' ')
-    .split(/(?<=[.!?])\s+(?=[A-Z`*(])/)
+  const sentences = proseParagraphs(text)
+    .flatMap((paragraph) => paragraph.split(/(?<=[.!?])\s+(?=[A-Z`*(])/))
     .map((s) => s.trim())
     .filter((s) => s.length >= 20 && s.length <= 400);
   const scored = sentences.map((sentence, index) => {
@@ -43,6 +38,44 @@ function bestSentences(text: string, queryTerms: Set<string>, count: number): st
     .slice(0, count)
     .sort((a, b) => a.index - b.index)
     .map((s) => s.sentence);
+}
+
+const UNDERLINE = /^\s*[=\-~^"'`*+#:.]{3,}\s*$/;
+const MARKDOWN_HEADING = /^\s{0,3}#{1,6}(\s|$)/;
+const TABLE_ROW = /^\s*(\||\+[-=+]+\+)/;
+const LIST_ITEM = /^\s*([-*+]|\d+[.)])\s+/;
+
+/**
+ * The prose of a passage, one string per paragraph, so that a quoted sentence never runs across a heading, a
+ * code block or a table into the next paragraph. Markdown and reStructuredText are both recognised.
+ */
+export function proseParagraphs(text: string): string[] {
+  const withoutCode = text.replace(/^---\n[\s\S]*?\n---\n/, '').replace(/^\s*(```|~~~)[\s\S]*?^\s*\1.*$/gm, '\n');
+  const blocks = withoutCode.split(/\n\s*\n/);
+  const paragraphs: string[] = [];
+  for (const block of blocks) {
+    const lines = block.split('\n').filter((line) => line.trim());
+    if (!lines.length) continue;
+    // Directives and indented blocks (reST literal blocks, Markdown indented code) are not prose.
+    if (/^\s*\.\. /.test(lines[0]) || lines.every((line) => /^( {4}|\t)/.test(line))) continue;
+    const kept = lines.filter(
+      (line, i) => !UNDERLINE.test(line) && !UNDERLINE.test(lines[i + 1] ?? '') && !MARKDOWN_HEADING.test(line) && !TABLE_ROW.test(line),
+    );
+    // Each list item is a paragraph of its own.
+    let current: string[] = [];
+    const flush = () => {
+      const paragraph = current.join(' ').replace(/::$/, ':');
+      if (paragraph) paragraphs.push(paragraph);
+      current = [];
+    };
+    for (const line of kept) {
+      const item = LIST_ITEM.exec(line);
+      if (item) flush();
+      current.push((item ? line.slice(item[0].length) : line).trim());
+    }
+    flush();
+  }
+  return paragraphs;
 }
 
 /** Headings go inside `**…**`; stray asterisks must not end the bold early. */

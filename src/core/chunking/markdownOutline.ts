@@ -49,7 +49,7 @@ export function outlineMarkdown(lines: SourceLine[]): Outline {
 }
 
 function headingAnchor(raw: string, title: string, texts: string[], index: number): string {
-  const explicit = /\{#([^}\s]+)\}\s*$/.exec(raw);
+  const explicit = /\{#([^}\s]+)\}\s*$/.exec(raw) ?? /<a\s+(?:name|id)=["']([^"']+)["'][^>]*>/i.exec(raw);
   if (explicit) return explicit[1];
   // MyST puts a `(target)=` line right above the heading it names.
   for (let i = index - 1; i >= 0 && i >= index - 3; i--) {

@@ -40,12 +40,20 @@ export function slugify(heading: string): string {
 
 /** Removes inline Markdown markup from a heading so the heading path reads as plain text. */
 export function plainHeading(raw: string): string {
-  return raw
+  return withoutHtmlTags(raw)
     .replace(/\s*\{#[^}]*\}\s*$/, '')
     .replace(/!?\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(/[`*_]/g, '')
     .replace(/\s+#+\s*$/, '')
     .trim();
+}
+
+/** Inline HTML tags (`<a name="x"></a>`, `<sup>`) removed, except inside code spans, where `<int>` is code. */
+function withoutHtmlTags(text: string): string {
+  return text
+    .split(/(`+[^`]*`+)/)
+    .map((part, i) => (i % 2 ? part : part.replace(/<\/?[A-Za-z][\w:-]*(\s[^<>]*)?\/?>/g, '')))
+    .join('');
 }
 
 /**

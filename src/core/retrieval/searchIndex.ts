@@ -14,6 +14,11 @@ export interface SearchOptions {
   pathGlobs?: string[];
   /** Weight of the lexical score in the fused score; the vector score gets the rest. */
   lexicalWeight?: number;
+  /**
+   * Query terms found in more than this share of passages are ignored (when they are in more than a handful):
+   * a word that common says little about any one passage. A query of only such words finds nothing.
+   */
+  maxTermShare?: number;
 }
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
@@ -22,6 +27,8 @@ export const DEFAULT_LEXICAL_WEIGHT = 0.7;
 const K1 = 0.9;
 const B = 0.4;
 const CANDIDATES = 200;
+/** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
+const COMMON_TERM_MIN_PASSAGES = 20;
 
 /**
  * The in-memory search structure: BM25 postings and a dense vector matrix over the same chunks. It is a frozen
@@ -128,7 +135,7 @@ export class SearchIndex {
     const k = options.k ?? 10;
     const lexicalWeight = options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
     const allowed = this.allowedRows(options.pathGlobs);
-    const lexical = this.scoreLexically(query, allowed);
+    const lexical = this.scoreLexically(query, allowed, options.maxTermShare);
     try {
       const similarities = queryVector ? this.scoreByVector(queryVector, allowed) : undefined;
       const candidates = new Set<number>(topRows(lexical.rows, lexical.scores, CANDIDATES));
@@ -349,7 +356,7 @@ export class SearchIndex {
    * contains; terms unknown to the index count with the highest idf, so a question about something the docs
    * never mention has low coverage.
    */
-  private scoreLexically(query: string, allowed: ((row: number) => boolean) | undefined) {
+  private scoreLexically(query: string, allowed: ((row: number) => boolean) | undefined, maxTermShare = 1) {
     const rowCount = this.rowCount;
     if (this.accumulator.length < rowCount) {
       this.accumulator = new Float64Array(Math.max(1024, rowCount * 2));
@@ -372,6 +379,7 @@ export class SearchIndex {
     for (const term of new Set(analyze(query))) {
       const id = this.termId(term, false);
       const df = id >= 0 ? this.documentFrequency[id] : 0;
+      if (df > COMMON_TERM_MIN_PASSAGES && df > maxTermShare * this.live) continue;
       const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
       queryWeight += idf;
       if (!df) continue;
