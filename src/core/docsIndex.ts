@@ -15,6 +15,7 @@ import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } fr
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
 import { readSnapshot, type SnapshotFiles, type SnapshotIdentity, writeSnapshot } from './store/searchSnapshot';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
+import { loadTokenizer } from './tokens';
 import type { Chunk, ProgressReporter, SearchResult, SkippedFile } from './types';
 
 export interface DocsIndexOptions {
@@ -104,6 +105,7 @@ export class DocsIndex {
   private snapshotDirty = false;
   private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
   private snapshotDue = 0;
+  private snapshotWrite: Promise<void> | undefined;
 
   private constructor(
     private readonly options: DocsIndexOptions,
@@ -257,31 +259,37 @@ export class DocsIndex {
     this.snapshotTimer.unref?.();
   }
 
-  /** Writes the search snapshot now if memory changed since the last one. */
+  /** Writes the search snapshot now if memory changed since the last one; returns once it is on disk. */
   async saveSnapshot(): Promise<void> {
     clearTimeout(this.snapshotTimer);
     this.snapshotTimer = undefined;
+    // One write at a time (they share a temporary file); a caller arriving during one waits for it.
+    while (this.snapshotWrite) await this.snapshotWrite.catch(() => undefined);
     if (!this.snapshotDirty) return;
     this.snapshotDirty = false;
     // Frozen and listed in the same synchronous step, so the files listed are exactly the rows written.
     const frozen = this.memory.freeze();
     const files: SnapshotFiles = {};
     for (const [path, entry] of Object.entries(this.manifest.files)) files[path] = [entry.hash, entry.chunks];
+    this.snapshotWrite = writeSnapshot(this.options.indexDir, this.snapshotIdentity, frozen, files);
     try {
-      await writeSnapshot(this.options.indexDir, this.snapshotIdentity, frozen, files);
+      await this.snapshotWrite;
     } catch (error) {
       this.snapshotDirty = true;
       throw error;
+    } finally {
+      this.snapshotWrite = undefined;
     }
   }
 
   /**
-   * Gets ready for the first edit while nothing waits: loads the shard store's module and the id lookup of the
-   * snapshot's rows, which opening skips to answer the first query sooner.
+   * Gets ready for the first edit while nothing waits: loads the shard store and the tokenizer, and builds the
+   * lookups of the snapshot's ids and terms, all of which opening skips to answer the first query sooner.
    */
   prepareForWrites(): void {
     this.shards.preload();
-    this.memory.prepareIdLookup();
+    loadTokenizer();
+    this.memory.prepareForWrites();
   }
 
   /** Flushes a pending snapshot; call before the process exits or the index is dropped. */

@@ -371,3 +371,20 @@ test('an index written by schema 1 (chunk id lists) is migrated, not rebuilt', a
 function shardOf(relativePath: string, shardCount: number): number {
   return fnv1a(relativePath) % shardCount;
 }
+
+test('snapshot writes asked for at once are one write at a time, and each caller returns once it is on disk', async () => {
+  const { root, options, messages, indexDir } = await setup();
+  const index = await DocsIndex.open(options);
+  await index.update();
+  const first = index.saveSnapshot();
+  // A process about to exit closes the index while a timer's write is under way: close must wait for it.
+  await index.close();
+  assert.ok((await fs.stat(path.join(indexDir, 'search-snapshot.bin'))).size > 0);
+  await Promise.all([first, index.saveSnapshot()]);
+  await fs.appendFile(path.join(root, 'api/notes.txt'), '\nThe capacitor also hums in B flat.\n');
+  await index.update();
+  await Promise.all([index.close(), index.close()]);
+  const reopened = await DocsIndex.open(options);
+  assert.deepEqual(messages, []);
+  assert.equal((await reopened.search('hums in B flat'))[0].path, 'api/notes.txt');
+});

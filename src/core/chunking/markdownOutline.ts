@@ -2,6 +2,9 @@ import MarkdownIt from 'markdown-it';
 import { type Outline, type SourceLine, plainHeading, sectionsFromHeadings, slugify } from './outline';
 
 const parser = new MarkdownIt({ html: true });
+// The outline needs block structure only (headings, fences, tables, HTML blocks) and a heading's raw text, which
+// the block pass already records: skipping the inline pass halves the parse of a large file.
+parser.core.ruler.disable(['inline', 'linkify', 'replacements', 'smartquotes', 'text_join'], true);
 
 /** Outlines CommonMark with front matter, tolerating MyST `(label)=` targets and DocFX/kramdown `{#id}` anchors. */
 export function outlineMarkdown(lines: SourceLine[]): Outline {

@@ -51,6 +51,8 @@ export class SearchIndex {
   private addedPostings: Array<number[] | undefined> = [];
   /** Built on first use: opening a large index must not decode every id. */
   private rowOfId: Map<string, number> | undefined;
+  /** The base vocabulary as a map, built on the first write. */
+  private baseTermIds: Map<string, number> | undefined;
   private totalLength = 0;
   private live = 0;
   private dead = 0;
@@ -79,9 +81,16 @@ export class SearchIndex {
     return this.base.rows + this.added.length;
   }
 
-  /** Builds the id lookup now (it is built on first use otherwise, which opening a snapshot defers). */
-  prepareIdLookup(): void {
+  /** Builds the lookups writes need now (otherwise built on the first write; opening a snapshot defers them). */
+  prepareForWrites(): void {
     this.ids();
+    this.termIdsForWrites();
+  }
+
+  private termIdsForWrites(): void {
+    if (this.baseTermIds) return;
+    this.baseTermIds = new Map();
+    this.base.vocabulary.forEach((term, id) => this.baseTermIds!.set(term, id));
   }
 
   has(id: string): boolean {
@@ -91,6 +100,7 @@ export class SearchIndex {
   /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
   add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
     if (chunk.vector.length !== this.dimensions) throw new Error(`chunk ${chunk.id} has a ${chunk.vector.length}-dimension vector`);
+    this.termIdsForWrites();
     const ids = this.ids();
     if (ids.has(chunk.id)) this.remove(chunk.id);
     const row = this.rowCount;
@@ -115,6 +125,7 @@ export class SearchIndex {
   }
 
   remove(id: string): void {
+    this.termIdsForWrites();
     const ids = this.ids();
     const row = ids.get(id);
     if (row === undefined) return;
@@ -309,6 +320,7 @@ export class SearchIndex {
     this.documentFrequency = Int32Array.from(base.documentFrequency);
     this.addedPostings = [];
     this.rowOfId = undefined;
+    this.baseTermIds = undefined;
     this.live = base.rows;
     this.dead = 0;
   }
@@ -336,9 +348,12 @@ export class SearchIndex {
     return this.rowOfId;
   }
 
-  /** A term's id: its place in the base vocabulary, or a number after it; -1 for an unknown term unless `create`. */
+  /**
+   * A term's id: its place in the base vocabulary, or a number after it; -1 for an unknown term unless `create`.
+   * Queries look up a few terms by binary search; writes look up hundreds, through a map built on the first.
+   */
   private termId(term: string, create: boolean): number {
-    const known = findTerm(this.base.vocabulary, term);
+    const known = this.baseTermIds ? (this.baseTermIds.get(term) ?? -1) : findTerm(this.base.vocabulary, term);
     if (known >= 0) return known;
     let id = this.newTermIds.get(term);
     if (id === undefined) {
