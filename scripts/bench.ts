@@ -136,7 +136,7 @@ async function main() {
   log();
 
   if (!quick) {
-    log('### Chunk size and fusion weight (ray-docs dev)');
+    log('### Chunk size, overlap and fusion weight (ray-docs dev)');
     log();
     log('How the defaults were chosen. Differences under about 0.01 are within the noise of 164 questions.');
     log();
@@ -153,6 +153,18 @@ async function main() {
         const s = await score(index, queries);
         log(row([maxTokens, mergeSectionsUpTo, index.chunkCount, f3(s.ndcg10), f3(s.sec5)]));
       }
+    }
+    log();
+    log('Overlap: lines of the previous piece repeated at the start of the next when a long section is split.');
+    log();
+    log(row(['overlap lines', 'chunks', 'nDCG@10', 'sec5']));
+    log(row(['---', '---', '---', '---']));
+    for (const overlapLines of [0, 2, 5]) {
+      const sizing = { ...DEFAULT_CHUNK_SIZING, overlapLines };
+      const index = await buildIndex('ray-docs', `overlap-${overlapLines}`, sizing);
+      const s = await score(index, queries);
+      const label = overlapLines === DEFAULT_CHUNK_SIZING.overlapLines ? `${overlapLines} (default)` : overlapLines;
+      log(row([label, index.chunkCount, f3(s.ndcg10), f3(s.sec5)]));
     }
     log();
     log('The weight is chosen across both sets: it trades a little on one for the other.');

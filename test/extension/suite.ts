@@ -100,6 +100,17 @@ const tests: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'Rebuild Index builds the index again from nothing, and hovers and the status work after it',
+    async () => {
+      await vscode.commands.executeCommand('groundwork.rebuildIndex');
+      await vscode.commands.executeCommand('groundwork.showIndexStatus');
+      assert.match(vscode.window.activeTextEditor?.document.getText() ?? '', /files indexed: [1-9]\d*/);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      const code = await openWorkspaceFile('src/client.py');
+      assert.ok(groundworkLink(await hoversAt(code.document.uri, positionOf(code.document, 'max_retries'))));
+    },
+  ],
+  [
     'a plain word the docs do not cover shows no Groundwork hover',
     async () => {
       const code = await openWorkspaceFile('src/client.py');

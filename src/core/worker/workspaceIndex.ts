@@ -30,8 +30,9 @@ export class WorkspaceIndex {
   async reconfigure(settings: WorkerSettings): Promise<void> {
     this.cancel();
     await this.running?.catch(() => undefined);
-    await this.close();
+    // The settings change first: a search arriving while the old indexes are closed opens a new one.
     this.settings = settings;
+    await this.close();
   }
 
   /** Writes any pending search snapshots and forgets the open indexes. */
