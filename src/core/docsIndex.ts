@@ -233,6 +233,10 @@ export class DocsIndex {
     }
   }
 
+  private holdsOtherFilesOf(shard: number, excluded: Set<string>): boolean {
+    return Object.keys(this.manifest.files).some((path) => !excluded.has(path) && this.shards.shardFor(path) === shard);
+  }
+
   /** What memory holds for one shard's files (except `excluded`), in the shard's own format. */
   private storedChunksOfShard(shard: number, excluded: Set<string>): StoredChunk[] {
     const items: StoredChunk[] = [];
@@ -453,13 +457,21 @@ export class DocsIndex {
     // Vectra's items (plain number arrays) are built one shard at a time, just before that shard is written.
     const replaced = new Set([...removals, ...pending.map((f) => f.path)]);
     for (const [shard, work] of byShard) {
+      // A shard file that is gone or unreadable while memory (from the snapshot) still holds its other files is
+      // written again from memory, so the disk does not silently lose them.
+      const rewrite = (problem: string) => {
+        this.options.log?.(`Index shard ${shard} ${problem}; rewriting it from memory.`);
+        return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.insert.map(toStoredChunk)]);
+      };
+      if (!(await this.shards.exists(shard)) && this.holdsOtherFilesOf(shard, replaced)) {
+        await rewrite('is missing');
+        continue;
+      }
       try {
         await this.shards.apply(shard, work.remove, work.insert.map(toStoredChunk));
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
-        // An unreadable shard file: memory still holds its other files, so it is written again from there.
-        this.options.log?.(`Index shard ${shard} could not be updated (${(error as Error).message}); rewriting it from memory.`);
-        await this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.insert.map(toStoredChunk)]);
+        await rewrite(`could not be updated (${error.message})`);
       }
     }
 

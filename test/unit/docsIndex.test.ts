@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import { DocsIndex, type DocsIndexOptions } from '../../src/core/docsIndex';
 import type { Embedder } from '../../src/core/embedding/embedder';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
-import { fnv1a } from '../../src/core/hash';
 import { tempDir, writeTree } from '../support/tempDir';
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
@@ -282,28 +281,38 @@ test('a closed index reopens from its search snapshot without reading a single s
   assert.deepEqual(embedder.embedded, ['how do I configure max_retries']);
 });
 
-test('a damaged shard behind a good snapshot is rewritten from memory on its next update, losing nothing', async () => {
-  const { root, options, indexDir, messages } = await setup();
-  const built = await DocsIndex.open(options);
-  await built.update();
-  await built.close();
-  const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
-  for (const name of shards) await fs.writeFile(path.join(indexDir, name), 'garbage');
-  const index = await DocsIndex.open(options);
-  await fs.appendFile(path.join(root, 'guide/install.md'), '\nThe frobnicator needs a reboot.\n');
-  await index.update();
-  assert.match(messages.join('\n'), /could not be updated .*rewriting it from memory/);
-  // The rewritten shard holds every file of that shard, not just the edited one: reopen from shards alone.
-  await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
-  const reopened = await DocsIndex.open({ ...options, log: () => {} });
-  const loaded = await reopened.search('frobnicator reboot');
-  assert.equal(loaded[0].path, 'guide/install.md');
-  const installShard = shards.find((name) => name.includes(String(shardOf('guide/install.md', 4)).padStart(2, '0')))!;
-  const items = JSON.parse(await fs.readFile(path.join(indexDir, installShard), 'utf8')).items as Array<{ metadata: { path: string } }>;
-  const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
-  const expected = Object.keys(manifest.files).filter((p) => shardOf(p, 4) === shardOf('guide/install.md', 4));
-  assert.deepEqual([...new Set(items.map((i) => i.metadata.path))].sort(), expected.sort());
-});
+for (const damage of ['unreadable', 'deleted'] as const) {
+  test(`a shard ${damage} behind a good snapshot is rewritten from memory on its next update, losing nothing`, async () => {
+    const { root, options: fourShards, indexDir, messages } = await setup();
+    // One shard, so the edited file shares it with the others.
+    const options = { ...fourShards, shardCount: 1 };
+    const built = await DocsIndex.open(options);
+    await built.update();
+    await built.close();
+    const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
+    for (const name of shards) {
+      if (damage === 'unreadable') await fs.writeFile(path.join(indexDir, name), 'garbage');
+      else await fs.rm(path.join(indexDir, name));
+    }
+    const index = await DocsIndex.open(options);
+    await fs.appendFile(path.join(root, 'guide/install.md'), '\nThe frobnicator needs a reboot.\n');
+    await index.update();
+    assert.match(
+      messages.join('\n'),
+      damage === 'unreadable' ? /could not be updated .*rewriting it from memory/ : /is missing; rewriting it from memory/,
+    );
+    // The rewritten shard holds every file of that shard, not just the edited one: reopen from shards alone.
+    await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
+    const reopened = await DocsIndex.open({ ...options, log: () => {} });
+    const loaded = await reopened.search('frobnicator reboot');
+    assert.equal(loaded[0].path, 'guide/install.md');
+    const installShard = 'shard-00.json';
+    const items = JSON.parse(await fs.readFile(path.join(indexDir, installShard), 'utf8')).items as Array<{ metadata: { path: string } }>;
+    const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
+    const expected = Object.keys(manifest.files);
+    assert.deepEqual([...new Set(items.map((i) => i.metadata.path))].sort(), expected.sort());
+  });
+}
 
 test('a snapshot older than the manifest serves the files it still matches; the others come from their shards', async () => {
   const { root, options, messages, embedder } = await setup();
@@ -366,11 +375,6 @@ test('an index written by schema 1 (chunk id lists) is migrated, not rebuilt', a
   assert.deepEqual(embedder.embedded, []);
   assert.equal(JSON.parse(await fs.readFile(manifestFile, 'utf8')).schemaVersion, 2);
 });
-
-/** The shard a path's chunks live in, as the store assigns them. */
-function shardOf(relativePath: string, shardCount: number): number {
-  return fnv1a(relativePath) % shardCount;
-}
 
 test('snapshot writes asked for at once are one write at a time, and each caller returns once it is on disk', async () => {
   const { root, options, messages, indexDir } = await setup();

@@ -81,6 +81,13 @@ export class VectraShards {
     }
   }
 
+  async exists(shard: number): Promise<boolean> {
+    return fs
+      .access(`${this.dir}/${shardFileName(shard)}`)
+      .then(() => true)
+      .catch(() => false);
+  }
+
   /** Replaces a shard with one holding exactly `items` (an unreadable shard is rewritten from memory). */
   async recreate(shard: number, items: StoredChunk[] = []): Promise<void> {
     await fs.rm(`${this.dir}/${shardFileName(shard)}`, { force: true });
