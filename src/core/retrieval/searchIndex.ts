@@ -100,9 +100,10 @@ export class SearchIndex {
   /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
   add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
     if (chunk.vector.length !== this.dimensions) throw new Error(`chunk ${chunk.id} has a ${chunk.vector.length}-dimension vector`);
+    // Removing first: a removal may compact, which renumbers rows and rebuilds the lookups used below.
+    if (this.ids().has(chunk.id)) this.remove(chunk.id);
     this.termIdsForWrites();
     const ids = this.ids();
-    if (ids.has(chunk.id)) this.remove(chunk.id);
     const row = this.rowCount;
     const { vector, ...record } = chunk;
     const slot = this.added.length;
