@@ -7,6 +7,7 @@ import { type EvalQuery, scoreRun } from '../core/eval/metrics';
 import { defaultIndexDir } from '../core/indexLocation';
 import { bundledChunkWorker } from '../core/worker/fileProcessor';
 import { formatBytes } from '../core/discovery/readDocument';
+import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
 import { OpenAIProvider } from '../core/providers/openaiProvider';
@@ -348,6 +349,7 @@ function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string 
     `embedder:  ${status.embedder} (${status.dimensions} dimensions)`,
     `size:      ${formatBytes(status.sizeOnDiskBytes)}`,
     `updated:   ${status.updatedAt}`,
+    `snapshot:  ${describeSnapshot(status.snapshot)}`,
     `skipped:   ${status.skipped.length}`,
     ...status.skipped.map((s) => `  ${s.path}: ${s.reason}`),
   ];

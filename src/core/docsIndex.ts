@@ -1,4 +1,5 @@
 import { promises as fs, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
 import {
   type DiscoveredFile,
@@ -13,7 +14,8 @@ import { inlineFileProcessor, type WorkerScript, WorkerFileProcessor } from './w
 import { analyze } from './retrieval/analyzer';
 import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } from './retrieval/searchIndex';
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
-import { readSnapshot, type SnapshotFiles, type SnapshotIdentity, writeSnapshot } from './store/searchSnapshot';
+import type { SnapshotStatus } from './store/describeSnapshot';
+import { readSnapshot, SNAPSHOT_FILE, type SnapshotFiles, type SnapshotIdentity, writeSnapshot } from './store/searchSnapshot';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
 import { loadTokenizer } from './tokens';
 import type { Chunk, ProgressReporter, SearchResult, SkippedFile } from './types';
@@ -65,6 +67,8 @@ export interface IndexStatus {
   dimensions: number;
   sizeOnDiskBytes: number;
   updatedAt: string;
+  /** The search snapshot that makes opening fast. */
+  snapshot: SnapshotStatus;
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -512,7 +516,17 @@ export class DocsIndex {
       dimensions: this.manifest.dimensions,
       sizeOnDiskBytes: await this.shards.sizeOnDisk(),
       updatedAt: this.manifest.updatedAt,
+      snapshot: await this.snapshotStatus(),
     };
+  }
+
+  private async snapshotStatus(): Promise<SnapshotStatus> {
+    const bytes = await fs
+      .stat(join(this.options.indexDir, SNAPSHOT_FILE))
+      .then((stat) => stat.size)
+      .catch(() => 0);
+    const state = this.snapshotDirty || this.snapshotWrite ? 'pending' : bytes ? 'current' : 'none';
+    return { state, bytes };
   }
 
   get fileCount(): number {

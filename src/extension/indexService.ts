@@ -5,6 +5,7 @@ import type { FolderResult, FolderStatus, WorkerSettings } from '../core/worker/
 import type { IndexClient } from '../core/worker/indexClient';
 import type { SearchOptions } from '../core/retrieval/searchIndex';
 import { formatBytes } from '../core/discovery/readDocument';
+import { describeSnapshot } from '../core/store/describeSnapshot';
 import { API_KEY_SECRET } from './answerService';
 import { readSettings } from './settings';
 
@@ -152,6 +153,7 @@ export class IndexService implements vscode.Disposable {
         `- embedder: ${s.embedder} (${s.dimensions} dimensions)`,
         `- size on disk: ${formatBytes(s.sizeOnDiskBytes)} at ${s.indexDir}`,
         `- updated: ${s.updatedAt}`,
+        `- search snapshot: ${describeSnapshot(s.snapshot)}`,
         `- skipped files: ${s.skipped.length}`,
         ...s.skipped.map((f) => `  - ${f.path}: ${f.reason}`),
         '',

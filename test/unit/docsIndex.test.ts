@@ -265,8 +265,13 @@ test('a targeted update looks only at the paths a watcher reported', async () =>
 test('a closed index reopens from its search snapshot without reading a single shard', async () => {
   const { options, indexDir, messages, embedder } = await setup();
   const built = await DocsIndex.open(options);
+  assert.equal((await built.status()).snapshot.state, 'none');
   await built.update();
+  assert.equal((await built.status()).snapshot.state, 'pending');
   await built.close();
+  const { snapshot } = await built.status();
+  assert.equal(snapshot.state, 'current');
+  assert.equal(snapshot.bytes, (await fs.stat(path.join(indexDir, 'search-snapshot.bin'))).size);
   // With every shard unreadable, only the snapshot can answer.
   for (const name of await fs.readdir(indexDir))
     if (name.startsWith('shard-')) await fs.writeFile(path.join(indexDir, name), '{ "version": 1, "items": [');
