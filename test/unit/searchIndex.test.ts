@@ -125,3 +125,22 @@ test('maxTermShare ignores words found in too many passages, but only once they 
   for (let i = 0; i < 10; i++) small.add(chunk(`s${i}`, `return ${i}`));
   assert.equal(small.search('return', undefined, { maxTermShare: 0.05 }).length, 10);
 });
+
+test('replacing a chunk when that removal compacts the index keeps every lookup right', () => {
+  const index = new SearchIndex(64);
+  for (let i = 0; i < 2000; i++) index.add(chunk(`c${i}`, `passage ${i} about topic${i % 5}`));
+  index.freeze();
+  for (let i = 0; i < 1000; i++) index.remove(`c${i}`);
+  // The next removal (inside this add) is the 1001st: it compacts before the replacement is added.
+  index.add(chunk('c1500', 'replaced: the quokka passage'));
+  assert.equal(index.size, 1000);
+  assert.equal(index.search('quokka', undefined)[0].path, 'c1500.md');
+  // The old text is gone: c1500 is found only with its new text.
+  assert.ok(index.search('passage 1500 topic0', undefined, { k: 1000 }).every((r) => r.path !== 'c1500.md' || r.text.includes('quokka')));
+  // c1000 to c1999 with i % 5 = 0, less the replaced c1500.
+  assert.equal(index.search('topic0', undefined, { k: 1000 }).length, 199);
+  index.remove('c1500');
+  assert.equal(index.has('c1500'), false);
+  assert.equal(index.search('quokka', undefined).length, 0);
+  assert.equal(index.size, 999);
+});
