@@ -1,5 +1,4 @@
 import { promises as fs, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
 import {
   type DiscoveredFile,
@@ -15,7 +14,8 @@ import { analyze } from './retrieval/analyzer';
 import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } from './retrieval/searchIndex';
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
 import type { SnapshotStatus } from './store/describeSnapshot';
-import { readSnapshot, SNAPSHOT_FILE, type SnapshotFiles, type SnapshotIdentity, writeSnapshot } from './store/searchSnapshot';
+import { readSnapshot, type SnapshotFiles, type SnapshotIdentity } from './store/searchSnapshot';
+import { SnapshotSchedule } from './store/snapshotSchedule';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
 import { loadTokenizer } from './tokens';
 import type { Chunk, ProgressReporter, SearchResult, SkippedFile } from './types';
@@ -106,17 +106,16 @@ interface PendingFile {
  * reports is always on disk; on open, anything else is detected and repaired.
  */
 export class DocsIndex {
-  private snapshotDirty = false;
-  private snapshotTimer: ReturnType<typeof setTimeout> | undefined;
-  private snapshotDue = 0;
-  private snapshotWrite: Promise<void> | undefined;
+  private readonly snapshots: SnapshotSchedule;
 
   private constructor(
     private readonly options: DocsIndexOptions,
     private manifest: Manifest,
     private readonly shards: VectraShards,
     private memory: SearchIndex,
-  ) {}
+  ) {
+    this.snapshots = new SnapshotSchedule(options.indexDir, () => this.captureSnapshot(), options.log ?? (() => {}));
+  }
 
   static async open(options: DocsIndexOptions): Promise<DocsIndex> {
     const log = options.log ?? (() => {});
@@ -184,7 +183,7 @@ export class DocsIndex {
     }
     if (fromShards.size) {
       await this.loadFromShards(fromShards, log);
-      this.scheduleSnapshot(SNAPSHOT_SOON_MS);
+      this.snapshots.changed(SNAPSHOT_SOON_MS);
     }
   }
 
@@ -250,44 +249,15 @@ export class DocsIndex {
     return items;
   }
 
-  /**
-   * Writes the search snapshot after a quiet moment (`delayMs`), not after every edit: each write rewrites the
-   * whole file. An earlier pending write is kept; the timer never keeps a process alive.
-   */
-  private scheduleSnapshot(delayMs: number): void {
-    this.snapshotDirty = true;
-    const due = Date.now() + delayMs;
-    if (this.snapshotTimer && this.snapshotDue <= due) return;
-    clearTimeout(this.snapshotTimer);
-    this.snapshotDue = due;
-    this.snapshotTimer = setTimeout(() => {
-      this.snapshotTimer = undefined;
-      this.saveSnapshot().catch((error) => this.options.log?.(`Could not write the search snapshot: ${(error as Error).message}`));
-    }, delayMs);
-    this.snapshotTimer.unref?.();
+  private captureSnapshot() {
+    const files: SnapshotFiles = {};
+    for (const [path, entry] of Object.entries(this.manifest.files)) files[path] = [entry.hash, entry.chunks];
+    return { identity: this.snapshotIdentity, frozen: this.memory.freeze(), files };
   }
 
   /** Writes the search snapshot now if memory changed since the last one; returns once it is on disk. */
-  async saveSnapshot(): Promise<void> {
-    clearTimeout(this.snapshotTimer);
-    this.snapshotTimer = undefined;
-    // One write at a time (they share a temporary file); a caller arriving during one waits for it.
-    while (this.snapshotWrite) await this.snapshotWrite.catch(() => undefined);
-    if (!this.snapshotDirty) return;
-    this.snapshotDirty = false;
-    // Frozen and listed in the same synchronous step, so the files listed are exactly the rows written.
-    const frozen = this.memory.freeze();
-    const files: SnapshotFiles = {};
-    for (const [path, entry] of Object.entries(this.manifest.files)) files[path] = [entry.hash, entry.chunks];
-    this.snapshotWrite = writeSnapshot(this.options.indexDir, this.snapshotIdentity, frozen, files);
-    try {
-      await this.snapshotWrite;
-    } catch (error) {
-      this.snapshotDirty = true;
-      throw error;
-    } finally {
-      this.snapshotWrite = undefined;
-    }
+  saveSnapshot(): Promise<void> {
+    return this.snapshots.save();
   }
 
   /**
@@ -492,7 +462,8 @@ export class DocsIndex {
     }
     if (final) this.manifest.skipped = skipped;
     await writeManifest(this.options.indexDir, this.manifest);
-    if (pending.length || removals.length) this.scheduleSnapshot(replaced.size > INLINE_UP_TO_FILES ? SNAPSHOT_SOON_MS : SNAPSHOT_QUIET_MS);
+    if (pending.length || removals.length)
+      this.snapshots.changed(replaced.size > INLINE_UP_TO_FILES ? SNAPSHOT_SOON_MS : SNAPSHOT_QUIET_MS);
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
@@ -516,17 +487,8 @@ export class DocsIndex {
       dimensions: this.manifest.dimensions,
       sizeOnDiskBytes: await this.shards.sizeOnDisk(),
       updatedAt: this.manifest.updatedAt,
-      snapshot: await this.snapshotStatus(),
+      snapshot: await this.snapshots.status(),
     };
-  }
-
-  private async snapshotStatus(): Promise<SnapshotStatus> {
-    const bytes = await fs
-      .stat(join(this.options.indexDir, SNAPSHOT_FILE))
-      .then((stat) => stat.size)
-      .catch(() => 0);
-    const state = this.snapshotDirty || this.snapshotWrite ? 'pending' : bytes ? 'current' : 'none';
-    return { state, bytes };
   }
 
   get fileCount(): number {

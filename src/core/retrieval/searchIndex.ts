@@ -1,7 +1,8 @@
 import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze } from './analyzer';
-import { type ChunkRecord, emptyFrozenIndex, FIELDS_PER_ROW, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
+import { freezeIndex } from './freeze';
+import { type ChunkRecord, emptyFrozenIndex, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
 
 export interface IndexedChunk extends Chunk {
   id: string;
@@ -192,157 +193,28 @@ export class SearchIndex {
 
   /**
    * Everything live, frozen into flat arrays that become the new base: the form a snapshot is written in, and
-   * the compaction that drops tombstoned rows. Nothing is analyzed again: the base's live rows are copied in
-   * runs, its postings with rows renumbered, and only the added rows and new terms are laid out one by one.
+   * the compaction that drops tombstoned rows (see `freezeIndex`).
    */
   freeze(): FrozenIndex {
     if (!this.added.length && !this.dead) return this.base;
-    const { base, dimensions: dims } = this;
-    const total = this.rowCount;
-    const newRow = new Int32Array(total).fill(-1);
-    let liveRows = 0;
-    for (let row = 0; row < total; row++) if (this.alive[row]) newRow[row] = liveRows++;
-    const runs = liveRuns(this.alive, base.rows);
-    const liveBaseRows = runs.reduce((sum, [from, to]) => sum + to - from, 0);
-
-    // Paths: the base's table without the paths no live row uses, then the added rows' paths.
-    const pathRemap = new Int32Array(base.paths.length).fill(-1);
-    for (const [from, to] of runs) for (let row = from; row < to; row++) pathRemap[base.pathIndex[row]] = 0;
-    const paths: string[] = [];
-    base.paths.forEach((path, i) => {
-      if (pathRemap[i] === 0) pathRemap[i] = paths.push(path) - 1;
-    });
-    const pathNumbers = new Map(paths.map((path, i) => [path, i]));
-    const pathNumber = (path: string) => pathNumbers.get(path) ?? pathNumbers.set(path, paths.push(path) - 1).get(path)!;
-
-    const lengths = new Int32Array(liveRows);
-    const lines = new Int32Array(liveRows * 3);
-    const pathIndex = new Uint32Array(liveRows);
-    const matrix = new Float32Array(liveRows * dims);
-    let at = 0;
-    for (const [from, to] of runs) {
-      lengths.set(base.lengths.subarray(from, to), at);
-      lines.set(base.lines.subarray(from * 3, to * 3), at * 3);
-      matrix.set(base.matrix.subarray(from * dims, to * dims), at * dims);
-      for (let row = from; row < to; row++) pathIndex[at + row - from] = pathRemap[base.pathIndex[row]];
-      at += to - from;
-    }
-    const addedFields: string[][] = [];
-    let stringBytes = runs.reduce(
-      (sum, [from, to]) => sum + base.fieldOffsets[to * FIELDS_PER_ROW] - base.fieldOffsets[from * FIELDS_PER_ROW],
-      0,
+    const frozen = freezeIndex(
+      {
+        base: this.base,
+        dimensions: this.dimensions,
+        alive: this.alive,
+        added: this.added,
+        addedLengths: this.addedLengths,
+        addedMatrix: this.addedMatrix,
+        newTerms: this.newTerms,
+        documentFrequency: this.documentFrequency,
+        addedPostings: this.addedPostings,
+      },
+      // Nothing reads the added rows' vectors again before `reset`: released as soon as they are copied, which
+      // keeps the peak memory of freezing a large build near the size of the index.
+      () => (this.addedMatrix = new Float32Array(0)),
     );
-    this.added.forEach((chunk, slot) => {
-      if (!this.alive[base.rows + slot]) return;
-      lengths[at] = this.addedLengths[slot];
-      lines.set([chunk.startLine, chunk.endLine, chunk.tokens], at * 3);
-      matrix.set(this.addedMatrix.subarray(slot * dims, (slot + 1) * dims), at * dims);
-      pathIndex[at] = pathNumber(chunk.path);
-      const fields = [chunk.id, JSON.stringify(chunk.headingPath), chunk.anchor, chunk.text];
-      for (const value of fields) stringBytes += Buffer.byteLength(value);
-      addedFields.push(fields);
-      at++;
-    });
-    // Nothing reads the added rows' vectors or postings again before `reset`: they are released as soon as they
-    // are copied, which keeps the peak memory of freezing a large build near the size of the index.
-    this.addedMatrix = new Float32Array(0);
-
-    const strings = Buffer.allocUnsafe(stringBytes);
-    const fieldOffsets = new Uint32Array(liveRows * FIELDS_PER_ROW + 1);
-    let written = 0;
-    at = 0;
-    for (const [from, to] of runs) {
-      const start = base.fieldOffsets[from * FIELDS_PER_ROW];
-      const end = base.fieldOffsets[to * FIELDS_PER_ROW];
-      base.strings.copy(strings, written, start, end);
-      for (let f = from * FIELDS_PER_ROW; f < to * FIELDS_PER_ROW; f++) {
-        fieldOffsets[at * FIELDS_PER_ROW + f - from * FIELDS_PER_ROW] = base.fieldOffsets[f] - start + written;
-      }
-      written += end - start;
-      at += to - from;
-    }
-    for (const fields of addedFields) {
-      fields.forEach((value, f) => {
-        fieldOffsets[at * FIELDS_PER_ROW + f] = written;
-        written += strings.write(value, written);
-      });
-      at++;
-    }
-    fieldOffsets[liveRows * FIELDS_PER_ROW] = written;
-
-    const kept = this.keptTermsInOrder();
-    const baseTerms = base.vocabulary.length;
-    const vocabulary = kept.map((id) => (id < baseTerms ? base.vocabulary[id] : this.newTerms[id - baseTerms]));
-    const documentFrequency = Int32Array.from(kept, (id) => this.documentFrequency[id]);
-    const termOffsets = new Uint32Array(kept.length + 1);
-    for (let i = 0; i < kept.length; i++) termOffsets[i + 1] = termOffsets[i] + documentFrequency[i] * 2;
-    const postings = new Int32Array(termOffsets[kept.length]);
-    // With every base row live, base rows keep their numbers and their postings are copied as they are.
-    const baseUnchanged = liveBaseRows === base.rows;
-    kept.forEach((id, i) => {
-      let next = termOffsets[i];
-      if (id < baseTerms) {
-        const from = base.termOffsets[id];
-        const to = base.termOffsets[id + 1];
-        if (baseUnchanged) {
-          postings.set(base.postings.subarray(from, to), next);
-          next += to - from;
-        } else {
-          for (let j = from; j < to; j += 2) {
-            const row = newRow[base.postings[j]];
-            if (row < 0) continue;
-            postings[next++] = row;
-            postings[next++] = base.postings[j + 1];
-          }
-        }
-      }
-      const extra = this.addedPostings[id];
-      if (extra) {
-        for (let j = 0; j < extra.length; j += 2) {
-          const row = newRow[extra[j]];
-          if (row < 0) continue;
-          postings[next++] = row;
-          postings[next++] = extra[j + 1];
-        }
-        this.addedPostings[id] = undefined;
-      }
-    });
-
-    const frozen: FrozenIndex = {
-      dimensions: dims,
-      rows: liveRows,
-      lengths,
-      lines,
-      pathIndex,
-      paths,
-      fieldOffsets,
-      strings,
-      matrix,
-      vocabulary,
-      termOffsets,
-      postings,
-      documentFrequency,
-    };
     this.reset(frozen);
     return frozen;
-  }
-
-  /** Ids of the terms still in use, sorted by text: the base's are sorted already, the new ones are merged in. */
-  private keptTermsInOrder(): number[] {
-    const baseTerms = this.base.vocabulary.length;
-    const text = (id: number) => (id < baseTerms ? this.base.vocabulary[id] : this.newTerms[id - baseTerms]);
-    const added: number[] = [];
-    for (let i = 0; i < this.newTerms.length; i++) if (this.documentFrequency[baseTerms + i] > 0) added.push(baseTerms + i);
-    added.sort((a, b) => (text(a) < text(b) ? -1 : 1));
-    const kept: number[] = [];
-    let next = 0;
-    for (let id = 0; id < baseTerms; id++) {
-      if (this.documentFrequency[id] <= 0) continue;
-      while (next < added.length && text(added[next]) < this.base.vocabulary[id]) kept.push(added[next++]);
-      kept.push(id);
-    }
-    while (next < added.length) kept.push(added[next++]);
-    return kept;
   }
 
   private compact(): void {
@@ -493,18 +365,6 @@ export class SearchIndex {
       return ok;
     };
   }
-}
-
-/** The runs `[from, to)` of consecutive live rows among the first `rows`. */
-function liveRuns(alive: Uint8Array, rows: number): Array<[number, number]> {
-  const runs: Array<[number, number]> = [];
-  for (let row = 0; row < rows; row++) {
-    if (!alive[row]) continue;
-    const from = row;
-    while (row < rows && alive[row]) row++;
-    runs.push([from, row]);
-  }
-  return runs;
 }
 
 /** A copy of `array` with room for at least `needed` elements, growing by half so repeated adds stay linear. */
