@@ -437,8 +437,10 @@ export class DocsIndex {
         this.options.log?.(`Index shard ${shard} ${problem}; rewriting it from memory.`);
         return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.insert.map(toStoredChunk)]);
       };
-      if (!(await this.shards.exists(shard)) && this.holdsOtherFilesOf(shard, replaced)) {
-        await rewrite('is missing');
+      // The one existence check of a write: a new shard is created with its items, a lost one rewritten.
+      if (!(await this.shards.exists(shard))) {
+        if (this.holdsOtherFilesOf(shard, replaced)) await rewrite('is missing');
+        else await this.shards.recreate(shard, work.insert.map(toStoredChunk));
         continue;
       }
       try {

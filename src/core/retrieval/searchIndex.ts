@@ -177,10 +177,6 @@ export class SearchIndex {
     }
   }
 
-  *allChunks(): Iterable<ChunkRecord> {
-    for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) yield this.chunkAt(row);
-  }
-
   *allChunksWithVectors(): Iterable<{ chunk: ChunkRecord; vector: Float32Array }> {
     for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) yield { chunk: this.chunkAt(row), vector: this.vectorAt(row) };
   }

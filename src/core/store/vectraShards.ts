@@ -41,10 +41,6 @@ export class VectraShards {
     this.shards = new Array<LocalIndex | undefined>(shardCount);
   }
 
-  get count(): number {
-    return this.shards.length;
-  }
-
   /** Loads Vectra now, so that the first write after opening does not wait for it. */
   preload(): void {
     loadVectra();
@@ -98,11 +94,10 @@ export class VectraShards {
     if (items.length) await this.apply(shard, [], items);
   }
 
-  /** Applies removals and insertions to one shard and writes it once. */
+  /** Applies removals and insertions to one existing shard (see `recreate` for a new one) and writes it once. */
   async apply(shard: number, removeIds: string[], insert: StoredChunk[]): Promise<void> {
     const index = await this.shard(shard);
     try {
-      if (!(await index.isIndexCreated())) await index.createIndex({ version: 1 });
       await index.beginUpdate();
       try {
         if (removeIds.length) await index.deleteItems(removeIds);
