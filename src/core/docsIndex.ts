@@ -100,6 +100,12 @@ interface PendingFile {
   chunks: Chunk[];
 }
 
+/** A pending file once its chunks are embedded and analyzed: ready to be written. */
+interface EmbeddedFile extends Omit<PendingFile, 'chunks'> {
+  chunks: IndexedChunk[];
+  terms: string[][];
+}
+
 /**
  * One folder's index: discovery, chunking, embedding and storage, kept current incrementally by content hash,
  * and searched in memory. Every update commits shard files first and the manifest last, so what the manifest
@@ -299,8 +305,25 @@ export class DocsIndex {
     }
     const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
-    let pending: PendingFile[] = [];
+    // Chunks are embedded as soon as a batch is ready, while the chunking workers go on with the next files;
+    // they are written (shards, then manifest) in far fewer, larger commits.
+    let toEmbed: PendingFile[] = [];
+    let toEmbedChunks = 0;
+    let pending: EmbeddedFile[] = [];
     let pendingRemovals: string[] = removals;
+    const embedQueued = async () => {
+      if (!toEmbed.length) return;
+      try {
+        pending.push(...(await this.embedFiles(toEmbed, summary.cancelled ? undefined : signal)));
+      } catch (error) {
+        if (!signal?.aborted || summary.cancelled) throw error;
+        // Cancelled mid-batch: what was already read is still stored, as for a cancel between batches.
+        summary.cancelled = true;
+        pending.push(...(await this.embedFiles(toEmbed, undefined)));
+      }
+      toEmbed = [];
+      toEmbedChunks = 0;
+    };
     let lastCommit = Date.now();
     let lastYield = Date.now();
     const total = discovered.files.length;
@@ -311,6 +334,10 @@ export class DocsIndex {
     if (done) progress?.({ done, total });
 
     // Starting chunking threads costs more than it saves on a few files (a watcher's edit): those go inline.
+    // A commit close to the end would only rewrite the same shards again moments later.
+    const startedAt = Date.now();
+    const finishingSoon = (processed: number) => ((Date.now() - startedAt) / processed) * (files.length - processed) < COMMIT_AFTER_MS / 2;
+
     const useWorkers = this.options.chunkWorker && files.length > INLINE_UP_TO_FILES;
     const processor = useWorkers ? new WorkerFileProcessor(this.options.chunkWorker!) : inlineFileProcessor;
     const sizing = this.options.chunkSizing;
@@ -352,12 +379,17 @@ export class DocsIndex {
           skipped.push({ path: file.path, reason: prepared.reason });
           if (known) pendingRemovals.push(file.path);
         } else {
-          pending.push({ path: file.path, hash: prepared.hash, size: prepared.size, mtimeMs: prepared.mtimeMs, chunks: prepared.chunks });
+          toEmbed.push({ path: file.path, hash: prepared.hash, size: prepared.size, mtimeMs: prepared.mtimeMs, chunks: prepared.chunks });
+          toEmbedChunks += prepared.chunks.length;
           if (known) summary.changed++;
           else summary.added++;
         }
-        if (pending.length && Date.now() - lastCommit > COMMIT_AFTER_MS) {
-          await this.commit(pending, pendingRemovals, skipped, signal, false);
+        if (toEmbedChunks >= EMBED_BATCH) {
+          await embedQueued();
+          if (summary.cancelled) break;
+        }
+        if (pending.length && Date.now() - lastCommit > COMMIT_AFTER_MS && !finishingSoon(i + 1)) {
+          await this.commit(pending, pendingRemovals, skipped, false);
           pending = [];
           pendingRemovals = [];
           lastCommit = Date.now();
@@ -368,7 +400,8 @@ export class DocsIndex {
     }
     // Reads started ahead of a cancel still settle; nothing waits on them.
     for (const read of reads.values()) void read.catch(() => undefined);
-    await this.commit(pending, pendingRemovals, skipped, summary.cancelled ? undefined : signal, true);
+    await embedQueued();
+    await this.commit(pending, pendingRemovals, skipped, true);
     summary.removed = removals.length;
     summary.skipped = skipped.length;
     summary.chunks = this.memory.size;
@@ -394,28 +427,34 @@ export class DocsIndex {
     return changed;
   }
 
-  /** Embeds pending files, writes their shards, then the manifest; memory is updated only after the disk. */
-  private async commit(
-    pending: PendingFile[],
-    removals: string[],
-    skipped: SkippedFile[],
-    signal: AbortSignal | undefined,
-    final: boolean,
-  ): Promise<void> {
-    if (!pending.length && !removals.length && !final) return;
-    // Embed in batches, keeping only the compact result of each: peak memory stays near the size of the index.
+  /** Embeds the chunks of these files in batches and analyzes their terms; nothing is written. */
+  private async embedFiles(files: PendingFile[], signal: AbortSignal | undefined): Promise<EmbeddedFile[]> {
+    const all = files.flatMap((file) => file.chunks.map((chunk, i) => ({ chunk, id: chunkId(file.path, i) })));
     const inserted: IndexedChunk[] = [];
     const terms: string[][] = [];
-    const all = pending.flatMap((file) => file.chunks.map((chunk, i) => ({ chunk, id: chunkId(file.path, i) })));
     for (let i = 0; i < all.length; i += EMBED_BATCH) {
       const batch = all.slice(i, i + EMBED_BATCH);
       const texts = batch.map(({ chunk }) => searchableText(chunk));
       const vectors = await this.options.embedder.embed(texts, signal);
+      // Only the compact result is kept: peak memory stays near the size of the index.
       batch.forEach(({ chunk, id }, j) => inserted.push({ ...chunk, id, vector: roundVector(vectors[j]) }));
       // Analyzed now, while the embedder's analysis of the same texts is still cached.
       for (const text of texts) terms.push(analyze(text));
       await new Promise((resolve) => setImmediate(resolve));
     }
+    let next = 0;
+    return files.map(({ chunks, ...file }) => {
+      const range = [next, next + chunks.length] as const;
+      next += chunks.length;
+      return { ...file, chunks: inserted.slice(...range), terms: terms.slice(...range) };
+    });
+  }
+
+  /** Writes embedded files' shards, then the manifest; memory is updated only after the disk. */
+  private async commit(pending: EmbeddedFile[], removals: string[], skipped: SkippedFile[], final: boolean): Promise<void> {
+    if (!pending.length && !removals.length && !final) return;
+    const inserted = pending.flatMap((file) => file.chunks);
+    const terms = pending.flatMap((file) => file.terms);
 
     const byShard = new Map<number, { remove: string[]; insert: IndexedChunk[] }>();
     const shardWork = (path: string) => {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { chunkDocument } from '../../src/core/chunking/chunkDocument';
 import { splitLines } from '../../src/core/discovery/readDocument';
+import { countTokens } from '../../src/core/tokens';
 import type { Chunk } from '../../src/core/types';
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
@@ -190,7 +191,7 @@ const markdownLine = fc.oneof(
 );
 
 for (const extension of ['md', 'rst', 'txt', 'adoc']) {
-  test(`property: ${extension} chunks cover every non-blank line, stay in range and are deterministic`, () => {
+  test(`property: ${extension} chunks cover every non-blank line, stay in range, count their tokens exactly and are deterministic`, () => {
     fc.assert(
       fc.property(
         fc.array(markdownLine, { maxLength: 120 }),
@@ -205,6 +206,8 @@ for (const extension of ['md', 'rst', 'txt', 'adoc']) {
           for (const c of chunks) {
             assert.ok(c.startLine >= 1 && c.startLine <= c.endLine && c.endLine <= lineCount);
             assert.ok(c.text.trim().length > 0);
+            // Counts are reused from the units a chunk was packed from; they must still be this text's.
+            assert.equal(c.tokens, countTokens(c.text));
           }
           assert.deepEqual(chunkDocument(`doc.${extension}`, text, sizing), chunks);
         },

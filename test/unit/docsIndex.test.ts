@@ -199,6 +199,32 @@ test('a cancelled build keeps what it committed and reports exactly that', async
   assert.equal(reopened.fileCount, 204);
 });
 
+test('a cancel that interrupts embedding still stores what was read, consistently with what is reported', async () => {
+  const { options } = await setup(manyDocs(200));
+  const controller = new AbortController();
+  const hashing = new HashingEmbedder();
+  let calls = 0;
+  // Cancelled while a batch is being embedded, as a user's Cancel lands during a slow remote request.
+  const interrupted: Embedder = {
+    id: hashing.id,
+    dimensions: hashing.dimensions,
+    async embed(texts, signal) {
+      if (calls++ === 0) controller.abort();
+      signal?.throwIfAborted();
+      return hashing.embed(texts);
+    },
+  };
+  const index = await DocsIndex.open({ ...options, embedder: interrupted });
+  const summary = await index.update({ signal: controller.signal });
+  assert.equal(summary.cancelled, true);
+  assert.equal(index.fileCount, summary.added);
+  assert.ok(index.fileCount > 0);
+  const reopened = await DocsIndex.open({ ...options, embedder: hashing });
+  assert.equal(reopened.fileCount, index.fileCount);
+  assert.equal(reopened.chunkCount, index.chunkCount);
+  assert.equal((await reopened.search('doc 7', { k: 1 })).length, 1);
+});
+
 test('a file deleted during indexing is reported, not fatal', async () => {
   const { root, options } = await setup(manyDocs(60));
   const index = await DocsIndex.open(options);

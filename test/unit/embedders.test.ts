@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import fc from 'fast-check';
 import { dot } from '../../src/core/embedding/embedder';
+import { FeatureCounts } from '../../src/core/embedding/featureCounts';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { batchByLimits, OpenAIEmbedder } from '../../src/core/embedding/openaiEmbedder';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
@@ -21,6 +24,42 @@ test('the offline embedder gives unit vectors that rank related text above unrel
   assert.ok(Math.abs(dot(query, query) - 1) < 1e-5);
   assert.ok(dot(query, related) > dot(query, unrelated) + 0.1);
   assert.deepEqual(await embedder.embed(['same text']), await embedder.embed(['same text']));
+});
+
+test("the offline embedder's vectors do not change under its id, or indexes built by it would mix two kinds", () => {
+  // The digest of this vector as hashing-v2-256 has produced it since that id was introduced.
+  const text =
+    'Configure `maxRetries` for the CWnd::OnCreate handler; the autoscaler scales clusters. Retries, retrying, retried! 42 times 0xFFFF émigré naïve';
+  const embedder = new HashingEmbedder();
+  assert.equal(embedder.id, 'hashing-v2-256');
+  const digest = createHash('sha256')
+    .update(Buffer.from(embedder.embedOne(text).buffer))
+    .digest('hex');
+  assert.equal(digest, '271acfd1c424e4bdcaaa9beeb53db0ff7529c06e259aa7ab8bce5aa84ab13e0e');
+});
+
+test('property: feature counts sum weights per key in first-insertion order, as a Map does, across reuse and growth', () => {
+  const counts = new FeatureCounts();
+  // Few distinct keys force repeats; signed and unsigned forms of the same bits must stay two keys.
+  const key = fc.oneof(fc.integer({ min: -3, max: 3 }), fc.constantFrom(0xffffffff, 0xfffffffe, 0x80000000, -0x80000000), fc.integer());
+  fc.assert(
+    fc.property(fc.array(fc.array(fc.tuple(key, fc.constantFrom(0.25, 0.5, 1)), { maxLength: 6000 }), { maxLength: 4 }), (texts) => {
+      for (const additions of texts) {
+        counts.clear();
+        const expected = new Map<number, number>();
+        for (const [hash, weight] of additions) {
+          counts.add(hash, weight);
+          expected.set(hash, (expected.get(hash) ?? 0) + weight);
+        }
+        const actual = Array.from({ length: counts.size }, (_, i) => [counts.hashAt(i), counts.weightAt(i)]);
+        assert.deepEqual(
+          actual,
+          [...expected].map(([hash, weight]) => [hash | 0, weight]),
+        );
+      }
+    }),
+    { numRuns: 60 },
+  );
 });
 
 test('the OpenAI-compatible embedder sends model and dimensions and keeps input order', async () => {

@@ -1,6 +1,7 @@
 import { fnv1a } from '../hash';
 import { analysis } from '../retrieval/analyzer';
 import { type Embedder, normalize } from './embedder';
+import { FeatureCounts } from './featureCounts';
 
 export interface HashingEmbedderOptions {
   dimensions?: number;
@@ -15,6 +16,7 @@ export interface HashingEmbedderOptions {
 export class HashingEmbedder implements Embedder {
   readonly dimensions: number;
   readonly id: string;
+  private readonly counts = new FeatureCounts();
 
   constructor(options: HashingEmbedderOptions = {}) {
     this.dimensions = options.dimensions ?? 256;
@@ -28,13 +30,13 @@ export class HashingEmbedder implements Embedder {
 
   embedOne(text: string): Float32Array {
     // Features are keyed by their hash (a number), not by a string, to keep indexing free of garbage.
-    const counts = new Map<number, number>();
-    const add = (hash: number, weight: number) => counts.set(hash, (counts.get(hash) ?? 0) + weight);
+    const counts = this.counts;
+    counts.clear();
     const { terms, words } = analysis(text);
     const termHashes = terms.map((term) => fnv1a(term, TERM_SEED));
     for (let i = 0; i < termHashes.length; i++) {
-      add(termHashes[i], 1);
-      if (i + 1 < termHashes.length) add(Math.imul(termHashes[i] ^ BIGRAM_SEED, 0x01000193) ^ termHashes[i + 1], 0.5);
+      counts.add(termHashes[i], 1);
+      if (i + 1 < termHashes.length) counts.add(Math.imul(termHashes[i] ^ BIGRAM_SEED, 0x01000193) ^ termHashes[i + 1], 0.5);
     }
     for (const word of words) {
       if (word.length < 4 || word.length > 30) continue;
@@ -43,11 +45,13 @@ export class HashingEmbedder implements Embedder {
       for (let i = 0; i + 4 <= padded.length; i++) {
         let hash = GRAM_SEED;
         for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ padded.charCodeAt(j), 0x01000193);
-        add(hash >>> 0, 0.25);
+        counts.add(hash >>> 0, 0.25);
       }
     }
     const vector = new Float32Array(this.dimensions);
-    for (const [hash, count] of counts) {
+    for (let i = 0; i < counts.size; i++) {
+      const hash = counts.hashAt(i);
+      const count = counts.weightAt(i);
       const sign = hash & 0x80000000 ? -1 : 1;
       // Sublinear term frequency: a term repeated ten times is not ten times as telling.
       vector[(hash & 0x7fffffff) % this.dimensions] += sign * (count > 1 ? 1 + Math.log(count) : count);
