@@ -572,16 +572,23 @@ async function clearIndexFiles(dir: string): Promise<void> {
 }
 
 // Four decimals keep ranking unchanged for unit vectors and roughly halve the index size on disk.
+/**
+ * Vectors keep four decimals, in memory as on disk, where each component is stored as an integer count of
+ * 1/VECTOR_SCALE: JSON writes and parses integers about three times faster than decimals and in fewer bytes,
+ * and a Vectra query still ranks them right, cosine similarity being blind to scale.
+ */
+const VECTOR_SCALE = 1e4;
+
 function roundVector(vector: Float32Array): Float32Array {
   const out = new Float32Array(vector.length);
-  for (let i = 0; i < vector.length; i++) out[i] = Math.round(vector[i] * 1e4) / 1e4;
+  for (let i = 0; i < vector.length; i++) out[i] = Math.round(vector[i] * VECTOR_SCALE) / VECTOR_SCALE;
   return out;
 }
 
 function toStoredChunk(chunk: IndexedChunk): StoredChunk {
   return {
     id: chunk.id,
-    vector: Array.from(chunk.vector, (x) => Math.round(x * 1e4) / 1e4),
+    vector: Array.from(chunk.vector, (x) => Math.round(x * VECTOR_SCALE)),
     metadata: {
       path: chunk.path,
       startLine: chunk.startLine,
@@ -592,6 +599,16 @@ function toStoredChunk(chunk: IndexedChunk): StoredChunk {
       tokens: chunk.tokens,
     },
   };
+}
+
+/**
+ * The stored vector as memory holds it. Shards written before vectors were scaled hold the decimals
+ * themselves; a unit vector's largest component is at least 1/sqrt(dimensions), so scaled it is above 1 and
+ * unscaled it never is: each item tells which it is.
+ */
+function storedVector(stored: number[]): Float32Array {
+  const scaled = stored.some((x) => Math.abs(x) > 1);
+  return scaled ? Float32Array.from(stored, (x) => x / VECTOR_SCALE) : Float32Array.from(stored);
 }
 
 function toIndexedChunk(item: StoredChunk): IndexedChunk | undefined {
@@ -612,6 +629,6 @@ function toIndexedChunk(item: StoredChunk): IndexedChunk | undefined {
     anchor: m.anchor ?? '',
     text: m.text,
     tokens: m.tokens ?? 0,
-    vector: Float32Array.from(item.vector),
+    vector: storedVector(item.vector),
   };
 }

@@ -131,6 +131,27 @@ test('a corrupt manifest is detected on open and the index rebuilt, with a messa
   assert.equal((await index.search('flux capacitor'))[0].path, 'api/notes.txt');
 });
 
+test('shards store vectors as integers, and shards from before that (decimals) load into the same vectors', async () => {
+  const { options, indexDir } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  const expected = await built.search('flux capacitor gigawatts', { k: 4 });
+  const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
+  for (const name of shards) {
+    const file = path.join(indexDir, name);
+    const data = JSON.parse(await fs.readFile(file, 'utf8'));
+    for (const item of data.items) {
+      assert.ok(item.vector.every(Number.isInteger));
+      item.vector = item.vector.map((x: number) => x / 1e4);
+    }
+    await fs.writeFile(file, JSON.stringify(data));
+  }
+  // No snapshot: every vector comes from the rewritten shards.
+  const reopened = await DocsIndex.open(options);
+  assert.equal(reopened.fileCount, 4);
+  assert.deepEqual(await reopened.search('flux capacitor gigawatts', { k: 4 }), expected);
+});
+
 test('a half-written shard is detected, and only its files are indexed again', async () => {
   const { options, indexDir, messages, embedder } = await setup();
   await (await DocsIndex.open(options)).update();

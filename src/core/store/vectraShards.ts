@@ -4,6 +4,7 @@ import { fnv1a } from '../hash';
 
 export interface StoredChunk {
   id: string;
+  /** Components in units of 1/10,000 (integers), or, in shards written before that, the decimals themselves. */
   vector: number[];
   metadata: {
     path: string;
