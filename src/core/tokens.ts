@@ -10,15 +10,30 @@ export function loadTokenizer(): Tokenizer {
   return tokenizer;
 }
 
+/**
+ * Docs and questions are text: a special token's spelling in them (`<|endoftext|>`, in any page about LLMs) is
+ * counted as the characters it is, as the API does with message content, instead of gpt-tokenizer's default of
+ * throwing, which would skip the page and fail the answer.
+ */
+const PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
+
 /** Tokens as the OpenAI models count them (o200k_base), the unit of every budget in Groundwork. */
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  return loadTokenizer().countTokens(text);
+  return loadTokenizer().countTokens(text, PLAIN_TEXT);
 }
 
 /** The exact token count when it is at most `limit`, otherwise undefined; stops counting past the limit. */
 export function tokensWithin(text: string, limit: number): number | undefined {
   if (text.length === 0) return 0;
-  const count = loadTokenizer().isWithinTokenLimit(text, limit);
+  const count = loadTokenizer().isWithinTokenLimit(text, limit, PLAIN_TEXT);
   return count === false ? undefined : count;
+}
+
+export function encodeTokens(text: string): number[] {
+  return loadTokenizer().encode(text, PLAIN_TEXT);
+}
+
+export function decodeTokens(tokens: number[]): string {
+  return loadTokenizer().decode(tokens);
 }

@@ -168,6 +168,15 @@ test('plain text and AsciiDoc are chunked too', () => {
   );
 });
 
+test('a page that spells out special tokens (an LLM prompt format) is chunked and counted as plain text', () => {
+  const text = '# Prompt format\n\nEnd each sample with `<|endoftext|>`; chat turns open with <|im_start|>user.\n';
+  const chunks = chunkDocument('llm.md', text);
+  assert.equal(chunks.length, 1);
+  assert.match(chunks[0].text, /<\|endoftext\|>/);
+  assert.equal(chunks[0].tokens, countTokens(chunks[0].text));
+  assert.ok(chunks[0].tokens > 20);
+});
+
 test('empty and blank files give no chunks', () => {
   assert.deepEqual(chunkDocument('e.md', ''), []);
   assert.deepEqual(chunkDocument('e.rst', '\n\n   \n'), []);

@@ -123,4 +123,6 @@ test('batches respect the input count and token limits and truncate an over-long
     batchByLimits(['a b c', 'd e f', 'g h i'], 100, 4).map((b) => b.length),
     [1, 1, 1],
   );
+  // A page quoting a special token is embedded as the text it is.
+  assert.deepEqual(batchByLimits(['ends with <|endoftext|>']), [['ends with <|endoftext|>']]);
 });

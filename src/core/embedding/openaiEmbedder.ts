@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { loadTokenizer } from '../tokens';
+import { decodeTokens, encodeTokens } from '../tokens';
 import { type Embedder, normalize } from './embedder';
 
 export interface OpenAIEmbedderOptions {
@@ -63,10 +63,10 @@ export function batchByLimits(texts: string[], maxInputs = MAX_INPUTS_PER_REQUES
   let tokens = 0;
   for (const raw of texts) {
     let text = raw.length ? raw : ' ';
-    const { encode, decode } = loadTokenizer();
-    let count = encode(text).length;
+    const encoded = encodeTokens(text);
+    let count = encoded.length;
     if (count > MAX_TOKENS_PER_INPUT) {
-      text = decode(encode(text).slice(0, MAX_TOKENS_PER_INPUT));
+      text = decodeTokens(encoded.slice(0, MAX_TOKENS_PER_INPUT));
       count = MAX_TOKENS_PER_INPUT;
     }
     if (current.length && (current.length >= maxInputs || tokens + count > maxTokens)) {
