@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { chunkDocument } from '../../src/core/chunking/chunkDocument';
+import { type CountedPart, joinedTokens } from '../../src/core/chunking/joinedTokens';
 import { splitLines } from '../../src/core/discovery/readDocument';
 import { countTokens } from '../../src/core/tokens';
 import type { Chunk } from '../../src/core/types';
@@ -225,3 +226,51 @@ for (const extension of ['md', 'rst', 'txt', 'adoc']) {
     );
   });
 }
+
+// Line endings and starts where o200k's pre-tokenizer behaves specially: punctuation that carries line breaks and
+// slashes, contractions, digits, combining marks, astral letters, indentation and whitespace-only lines.
+const tokenizerEdgeLine = fc.oneof(
+  fc.constantFrom(
+    '',
+    '   ',
+    '\t',
+    '//',
+    '/**/',
+    ';',
+    '// comment',
+    '/path/to',
+    'ends with a dot.',
+    "the users'",
+    "it's",
+    'x = 1;',
+    '1234567',
+  ),
+  fc.constantFrom('cafe\u0301', '!\u0301.', '\u0301start', '𝑥 + 𝑦 = 𝑧', '日本語のテキスト。', '  indented code', '    ', '*/', '```'),
+  fc.string({ maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+  fc.lorem({ maxCount: 6 }),
+);
+
+test("property: a joined text's token count put together from its parts' counts is the count of the joined text", () => {
+  fc.assert(
+    fc.property(fc.array(tokenizerEdgeLine, { minLength: 1, maxLength: 14 }), fc.array(fc.boolean(), { maxLength: 14 }), (texts, cuts) => {
+      const outline = { lines: texts.map((text) => ({ text })) };
+      // Parts are runs of lines whose first and last lines are not blank, cut where the booleans say.
+      const parts: CountedPart[] = [];
+      let start: number | undefined;
+      texts.forEach((text, i) => {
+        if (!text.trim()) return;
+        if (start === undefined) start = i;
+        const nextNonBlank = texts.findIndex((t, j) => j > i && t.trim());
+        if (nextNonBlank < 0 || cuts[i]) {
+          parts.push({ start, end: i, count: countTokens(texts.slice(start, i + 1).join('\n')) });
+          start = undefined;
+        }
+      });
+      if (!parts.length) return;
+      const joined = joinedTokens(outline, parts);
+      const text = texts.slice(parts[0].start, parts.at(-1)!.end + 1).join('\n');
+      if (joined !== undefined) assert.equal(joined, countTokens(text), JSON.stringify(text));
+    }),
+    { numRuns: 3000 },
+  );
+});

@@ -1,5 +1,6 @@
 import type { Chunk } from '../types';
-import { countTokens, tokensWithin } from '../tokens';
+import { countTokens } from '../tokens';
+import { type CountedPart, joinedTokens } from './joinedTokens';
 import type { Outline, OutlineSection } from './outline';
 
 export interface ChunkSizing {
@@ -14,11 +15,13 @@ export interface ChunkSizing {
   mergeSectionsUpTo?: number;
 }
 
-interface Unit {
-  start: number;
-  end: number;
+interface Unit extends CountedPart {
+  /** What the unit adds to a chunk when packing: its count and the line break before the next. */
   tokens: number;
 }
+
+/** The exact token count of lines start..end (blank-trimmed), when it can be had without counting their text. */
+type RangeTokens = (start: number, end: number) => number | undefined;
 
 /** Packs each section's paragraphs and whole blocks into chunks of at most `maxTokens`, covering every non-blank line. */
 export function splitOutline(path: string, outline: Outline, sizing: ChunkSizing): Chunk[] {
@@ -102,23 +105,29 @@ function splitSection(
   while (last >= first && !lines[last].text.trim()) last--;
   if (first > last) return;
 
-  const emit = (start: number, end: number) => pushChunk(path, outline, section, start, end, out);
-  const whole = joinLines(outline, first, last);
-  const wholeTokens = tokensWithin(whole, sizing.maxTokens);
-  if (wholeTokens !== undefined) {
+  // Each paragraph and block is counted once; a chunk's count is put together from theirs (joinedTokens).
+  const units = sectionUnits(outline, first, last, atomicEndAt);
+  const unitByStart = new Map(units.map((unit, i) => [unit.start, i]));
+  const unitByEnd = new Map(units.map((unit, i) => [unit.end, i]));
+  const unitsTokens: RangeTokens = (start, end) => {
+    const [from, to] = [unitByStart.get(start), unitByEnd.get(end)];
+    return from === undefined || to === undefined || from > to ? undefined : joinedTokens(outline, units.slice(from, to + 1));
+  };
+  const emit = (start: number, end: number) => pushChunk(path, outline, section, start, end, out, unitsTokens);
+  const wholeTokens = unitsTokens(first, last) ?? countTokens(joinLines(outline, first, last));
+  if (wholeTokens <= sizing.maxTokens) {
     out.push({
       path,
       headingPath: section.headingPath,
       startLine: lines[first].line,
       endLine: lines[last].line,
       anchor: section.anchor,
-      text: whole,
+      text: joinLines(outline, first, last),
       tokens: wholeTokens,
     });
     return;
   }
 
-  const units = sectionUnits(outline, first, last, atomicEndAt);
   let chunkStart = -1;
   let chunkEnd = -1;
   let chunkTokens = 0;
@@ -168,7 +177,8 @@ function sectionUnits(outline: Outline, first: number, last: number, atomicEndAt
     } else {
       while (end + 1 <= last && outline.lines[end + 1].text.trim() && !atomicEndAt.has(end + 1)) end++;
     }
-    units.push({ start: i, end, tokens: countTokens(joinLines(outline, i, end)) + 1 });
+    const count = countTokens(joinLines(outline, i, end));
+    units.push({ start: i, end, count, tokens: count + 1 });
     i = end + 1;
   }
   return units;
@@ -187,26 +197,35 @@ function overlapStartFor(outline: Outline, lowest: number, previousEnd: number, 
 
 /** A block too big for one chunk: split on line boundaries, and a single over-long line by characters. */
 function splitByLines(path: string, outline: Outline, section: OutlineSection, unit: Unit, maxTokens: number, out: Chunk[]): void {
+  const counts = new Map<number, number>();
+  // A piece's count is put together from its lines' counts, the blank lines between them being the joints.
+  const linesTokens: RangeTokens = (start, end) => {
+    const parts: CountedPart[] = [];
+    for (let i = start; i <= end; i++) if (outline.lines[i].text.trim()) parts.push({ start: i, end: i, count: counts.get(i)! });
+    return parts.length && parts[0].start === start ? joinedTokens(outline, parts) : undefined;
+  };
   let start = -1;
   let tokens = 0;
   for (let i = unit.start; i <= unit.end; i++) {
-    const lineTokens = countTokens(outline.lines[i].text) + 1;
+    const count = countTokens(outline.lines[i].text);
+    counts.set(i, count);
+    const lineTokens = count + 1;
     if (lineTokens > maxTokens) {
-      if (start >= 0) pushChunk(path, outline, section, start, i - 1, out);
+      if (start >= 0) pushChunk(path, outline, section, start, i - 1, out, linesTokens);
       start = -1;
       tokens = 0;
       splitLongLine(path, outline, section, i, maxTokens, out);
       continue;
     }
     if (start >= 0 && tokens + lineTokens > maxTokens) {
-      pushChunk(path, outline, section, start, i - 1, out);
+      pushChunk(path, outline, section, start, i - 1, out, linesTokens);
       start = -1;
       tokens = 0;
     }
     if (start < 0) start = i;
     tokens += lineTokens;
   }
-  if (start >= 0) pushChunk(path, outline, section, start, unit.end, out);
+  if (start >= 0) pushChunk(path, outline, section, start, unit.end, out, linesTokens);
 }
 
 function splitLongLine(path: string, outline: Outline, section: OutlineSection, index: number, maxTokens: number, out: Chunk[]): void {
@@ -228,7 +247,15 @@ function splitLongLine(path: string, outline: Outline, section: OutlineSection, 
   }
 }
 
-function pushChunk(path: string, outline: Outline, section: OutlineSection, start: number, end: number, out: Chunk[]): void {
+function pushChunk(
+  path: string,
+  outline: Outline,
+  section: OutlineSection,
+  start: number,
+  end: number,
+  out: Chunk[],
+  rangeTokens?: RangeTokens,
+): void {
   while (end > start && !outline.lines[end].text.trim()) end--;
   const text = joinLines(outline, start, end);
   if (!text.trim()) return;
@@ -239,7 +266,7 @@ function pushChunk(path: string, outline: Outline, section: OutlineSection, star
     endLine: outline.lines[end].line,
     anchor: section.anchor,
     text,
-    tokens: countTokens(text),
+    tokens: rangeTokens?.(start, end) ?? countTokens(text),
   });
 }
 
