@@ -74,10 +74,10 @@ export interface IndexStatus {
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 const DEFAULT_SHARDS = 64;
 /**
- * A long build commits its progress to disk this often, so a cancel or crash keeps it. Each commit rewrites the
- * shards it touches, so committing more often would make a large build quadratic.
+ * A long build writes its manifest at most this often (and at the end): the shards written before it are then
+ * kept by a crash. Rewriting ten thousand entries after every shard would cost more than it keeps.
  */
-const COMMIT_AFTER_MS = 20_000;
+const MANIFEST_EVERY_MS = 20_000;
 /** Updates of at most this many files are prepared in this thread; larger ones in chunking workers. */
 const INLINE_UP_TO_FILES = 100;
 /** Files read ahead of the one being chunked, so disk reads overlap CPU work. */
@@ -305,8 +305,7 @@ export class DocsIndex {
     }
     const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
 
-    // Chunks are embedded as soon as a batch is ready, while the chunking workers go on with the next files;
-    // they are written (shards, then manifest) in far fewer, larger commits.
+    // Chunks are embedded as soon as a batch is ready, while the chunking workers go on with the next files.
     let toEmbed: PendingFile[] = [];
     let toEmbedChunks = 0;
     let pending: EmbeddedFile[] = [];
@@ -324,7 +323,15 @@ export class DocsIndex {
       toEmbed = [];
       toEmbedChunks = 0;
     };
-    let lastCommit = Date.now();
+    let lastManifestWrite = Date.now();
+    let filesWritten = 0;
+    const commitPending = async (final: boolean) => {
+      const writeManifestFile = final || Date.now() - lastManifestWrite > MANIFEST_EVERY_MS;
+      filesWritten += await this.commit(pending, pendingRemovals, skipped, final, writeManifestFile);
+      if (writeManifestFile) lastManifestWrite = Date.now();
+      pending = [];
+      pendingRemovals = [];
+    };
     let lastYield = Date.now();
     const total = discovered.files.length;
     // Files whose size and modification time match the manifest are not opened at all.
@@ -333,11 +340,14 @@ export class DocsIndex {
     let done = summary.unchanged;
     if (done) progress?.({ done, total });
 
-    // Starting chunking threads costs more than it saves on a few files (a watcher's edit): those go inline.
-    // A commit close to the end would only rewrite the same shards again moments later.
-    const startedAt = Date.now();
-    const finishingSoon = (processed: number) => ((Date.now() - startedAt) / processed) * (files.length - processed) < COMMIT_AFTER_MS / 2;
+    // Files are taken shard by shard, and a shard is written once its last file is embedded: Vectra rewrites a
+    // whole shard file on every write, so each is written once per update, while the chunking workers go on
+    // with the next shard's files.
+    const shardOf = new Map(files.map((file) => [file.path, this.shards.shardFor(file.path)]));
+    files.sort((a, b) => shardOf.get(a.path)! - shardOf.get(b.path)!);
+    let currentShard = -1;
 
+    // Starting chunking threads costs more than it saves on a few files (a watcher's edit): those go inline.
     const useWorkers = this.options.chunkWorker && files.length > INLINE_UP_TO_FILES;
     const processor = useWorkers ? new WorkerFileProcessor(this.options.chunkWorker!) : inlineFileProcessor;
     const sizing = this.options.chunkSizing;
@@ -364,6 +374,12 @@ export class DocsIndex {
         }
         for (let ahead = i; ahead < Math.min(files.length, i + READ_AHEAD); ahead++) readAt(ahead);
         const file = files[i];
+        if (shardOf.get(file.path) !== currentShard) {
+          await embedQueued();
+          if (summary.cancelled) break;
+          if (pending.length) await commitPending(false);
+          currentShard = shardOf.get(file.path)!;
+        }
         const prepared = await readAt(i)!;
         reads.delete(i);
         done++;
@@ -388,12 +404,6 @@ export class DocsIndex {
           await embedQueued();
           if (summary.cancelled) break;
         }
-        if (pending.length && Date.now() - lastCommit > COMMIT_AFTER_MS && !finishingSoon(i + 1)) {
-          await this.commit(pending, pendingRemovals, skipped, false);
-          pending = [];
-          pendingRemovals = [];
-          lastCommit = Date.now();
-        }
       }
     } finally {
       await processor.dispose();
@@ -401,7 +411,9 @@ export class DocsIndex {
     // Reads started ahead of a cancel still settle; nothing waits on them.
     for (const read of reads.values()) void read.catch(() => undefined);
     await embedQueued();
-    await this.commit(pending, pendingRemovals, skipped, true);
+    await commitPending(true);
+    // The search snapshot is written once the update is whole, not after each shard.
+    if (filesWritten) this.snapshots.changed(filesWritten > INLINE_UP_TO_FILES ? SNAPSHOT_SOON_MS : SNAPSHOT_QUIET_MS);
     summary.removed = removals.length;
     summary.skipped = skipped.length;
     summary.chunks = this.memory.size;
@@ -450,9 +462,18 @@ export class DocsIndex {
     });
   }
 
-  /** Writes embedded files' shards, then the manifest; memory is updated only after the disk. */
-  private async commit(pending: EmbeddedFile[], removals: string[], skipped: SkippedFile[], final: boolean): Promise<void> {
-    if (!pending.length && !removals.length && !final) return;
+  /**
+   * Writes embedded files' shards, then (when asked) the manifest; memory is updated only after the shards.
+   * Returns how many files were written or removed.
+   */
+  private async commit(
+    pending: EmbeddedFile[],
+    removals: string[],
+    skipped: SkippedFile[],
+    final: boolean,
+    writeManifestFile: boolean,
+  ): Promise<number> {
+    if (!pending.length && !removals.length && !final) return 0;
     const inserted = pending.flatMap((file) => file.chunks);
     const terms = pending.flatMap((file) => file.terms);
 
@@ -502,9 +523,9 @@ export class DocsIndex {
       };
     }
     if (final) this.manifest.skipped = skipped;
-    await writeManifest(this.options.indexDir, this.manifest);
-    if (pending.length || removals.length)
-      this.snapshots.changed(replaced.size > INLINE_UP_TO_FILES ? SNAPSHOT_SOON_MS : SNAPSHOT_QUIET_MS);
+    // A manifest written later than its shards is safe: items it does not list are dropped when the index opens.
+    if (writeManifestFile) await writeManifest(this.options.indexDir, this.manifest);
+    return replaced.size;
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {

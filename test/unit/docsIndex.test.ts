@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { DocsIndex, type DocsIndexOptions } from '../../src/core/docsIndex';
 import type { Embedder } from '../../src/core/embedding/embedder';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
+import { VectraShards } from '../../src/core/store/vectraShards';
 import { tempDir, writeTree } from '../support/tempDir';
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
@@ -218,6 +219,47 @@ test('a cancelled build keeps what it committed and reports exactly that', async
   const finished = await reopened.update();
   assert.equal(finished.cancelled, false);
   assert.equal(reopened.fileCount, 204);
+});
+
+/** Records each shard write (a new shard's items are written by `apply` too) and can fail the n-th. */
+function spyOnShardWrites(failAt?: number) {
+  const writes: number[] = [];
+  const apply = VectraShards.prototype.apply;
+  VectraShards.prototype.apply = function (shard, ...rest) {
+    writes.push(shard);
+    if (writes.length === failAt) return Promise.reject(new Error('disk full'));
+    return apply.call(this, shard, ...rest);
+  };
+  return { writes, restore: () => (VectraShards.prototype.apply = apply) };
+}
+
+test('a full build writes each of its shards exactly once', async () => {
+  const { options } = await setup(manyDocs(120));
+  const spy = spyOnShardWrites();
+  try {
+    await (await DocsIndex.open(options)).update();
+  } finally {
+    spy.restore();
+  }
+  assert.deepEqual(spy.writes, [0, 1, 2, 3]);
+});
+
+test('a build that fails between shards leaves an index that reopens consistent and completes', async () => {
+  const { options } = await setup(manyDocs(120));
+  const spy = spyOnShardWrites(3);
+  try {
+    await assert.rejects((await DocsIndex.open(options)).update(), /disk full/);
+  } finally {
+    spy.restore();
+  }
+  // The manifest is written after the shards, so it lists none of this build's files: what two shards hold is
+  // unlisted, dropped on open, and indexed again.
+  const reopened = await DocsIndex.open(options);
+  assert.equal(reopened.fileCount, 0);
+  assert.equal(reopened.chunkCount, 0);
+  const summary = await reopened.update();
+  assert.equal(summary.added, 124);
+  assert.equal((await reopened.search('Topic number 77', { k: 1 }))[0].path, 'many/doc-077.md');
 });
 
 test('a cancel that interrupts embedding still stores what was read, consistently with what is reported', async () => {
