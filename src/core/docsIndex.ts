@@ -242,6 +242,17 @@ export class DocsIndex {
     }
   }
 
+  private tokenCountsOf(path: string): Map<string, number> | undefined {
+    const entry = this.manifest.files[path];
+    if (!entry) return undefined;
+    const counts = new Map<string, number>();
+    for (const id of chunkIdsOf(path, entry.chunks)) {
+      const chunk = this.memory.chunk(id);
+      if (chunk) counts.set(chunk.text, chunk.tokens);
+    }
+    return counts;
+  }
+
   private holdsOtherFilesOf(shard: number, excluded: Set<string>): boolean {
     return Object.keys(this.manifest.files).some((path) => !excluded.has(path) && this.shards.shardFor(path) === shard);
   }
@@ -357,7 +368,9 @@ export class DocsIndex {
       if (!read && i < files.length) {
         const file = files[i];
         const known = this.manifest.files[file.path];
-        read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, maxBytes, sizing, known });
+        // A watcher's edit is chunked here, where the file's indexed chunks are at hand to spare recounting.
+        const knownTokens = useWorkers ? undefined : this.tokenCountsOf(file.path);
+        read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, maxBytes, sizing, known, knownTokens });
         reads.set(i, read);
       }
       return read;

@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { chunkDocument, type ChunkSizing, documentKind } from './chunking/chunkDocument';
+import type { KnownTokenCounts } from './chunking/splitOutline';
 import { readDocument } from './discovery/readDocument';
 import { contentHash } from './hash';
 import type { Chunk } from './types';
@@ -19,6 +20,8 @@ export interface PrepareRequest {
   maxBytes: number;
   sizing?: ChunkSizing;
   known?: KnownFile;
+  /** The token counts of the file's indexed chunks, by text (see `KnownTokenCounts`). */
+  knownTokens?: KnownTokenCounts;
 }
 
 export type PreparedFile =
@@ -49,7 +52,7 @@ export async function prepareFile(request: PrepareRequest): Promise<PreparedFile
       hash,
       size: read.size,
       mtimeMs: read.mtimeMs,
-      chunks: chunkDocument(request.path, read.text, request.sizing),
+      chunks: chunkDocument(request.path, read.text, request.sizing, request.knownTokens),
     };
   } catch (error) {
     return { state: 'failed', reason: (error as Error).message };

@@ -178,6 +178,23 @@ test('a page that spells out special tokens (an LLM prompt format) is chunked an
   assert.ok(chunks[0].tokens > 20);
 });
 
+test('a section whose text was a whole chunk before takes its known count instead of being counted again', () => {
+  const before = '# Guide\n\nIntro text.\n\n## Install\n\nRun the installer.\n\n## Use\n\nCall the API.\n';
+  const sizing = { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 0 };
+  const chunks = chunkDocument('g.md', before, sizing);
+  const known = new Map(chunks.map((c) => [c.text, c.tokens]));
+  const after = before.replace('Call the API.', 'Call the API twice.');
+  const rechunked = chunkDocument('g.md', after, sizing, known);
+  assert.deepEqual(rechunked, chunkDocument('g.md', after, sizing));
+  // The counts really come from the map for unchanged text (a wrong one would show), and never for changed text.
+  const marked = new Map([...known].map(([text]) => [text, 7]));
+  const reused = chunkDocument('g.md', after, sizing, marked);
+  assert.deepEqual(
+    reused.map((c) => c.tokens === 7),
+    reused.map((c) => !c.text.includes('twice')),
+  );
+});
+
 test('empty and blank files give no chunks', () => {
   assert.deepEqual(chunkDocument('e.md', ''), []);
   assert.deepEqual(chunkDocument('e.rst', '\n\n   \n'), []);

@@ -5,7 +5,7 @@ import { outlineMarkdown } from './markdownOutline';
 import { type Outline, toSourceLines } from './outline';
 import { outlineAsciidoc, outlinePlain } from './plainOutline';
 import { outlineRst } from './rstOutline';
-import { type ChunkSizing, splitOutline } from './splitOutline';
+import { type ChunkSizing, type KnownTokenCounts, splitOutline } from './splitOutline';
 
 export type { ChunkSizing } from './splitOutline';
 
@@ -22,8 +22,8 @@ export function documentKind(path: string): 'markdown' | 'rst' | 'notebook' | 'a
 }
 
 /** Splits one document into line-addressed chunks by its markup's sections. Deterministic for the same input. */
-export function chunkDocument(path: string, text: string, sizing: ChunkSizing = DEFAULT_CHUNK_SIZING): Chunk[] {
-  return splitOutline(path, outlineDocument(path, text), sizing);
+export function chunkDocument(path: string, text: string, sizing: ChunkSizing = DEFAULT_CHUNK_SIZING, known?: KnownTokenCounts): Chunk[] {
+  return splitOutline(path, outlineDocument(path, text), sizing, known);
 }
 
 export function outlineDocument(path: string, text: string): Outline {

@@ -24,12 +24,18 @@ interface Unit extends CountedPart {
 type RangeTokens = (start: number, end: number) => number | undefined;
 
 /** Packs each section's paragraphs and whole blocks into chunks of at most `maxTokens`, covering every non-blank line. */
-export function splitOutline(path: string, outline: Outline, sizing: ChunkSizing): Chunk[] {
+/**
+ * Token counts of texts chunked before (a file's previous chunks): a section whose text was a whole chunk then
+ * is not counted again. An edit to a large page changes a few of its sections, not all of them.
+ */
+export type KnownTokenCounts = ReadonlyMap<string, number>;
+
+export function splitOutline(path: string, outline: Outline, sizing: ChunkSizing, known?: KnownTokenCounts): Chunk[] {
   const chunks: Chunk[] = [];
   const atomicEndAt = new Map<number, number>();
   for (const [start, end] of outline.atomic) atomicEndAt.set(start, Math.max(end, atomicEndAt.get(start) ?? end));
   for (const section of mergeSmallSections(outline, mergeHeadingOnlySections(outline), sizing.mergeSectionsUpTo ?? 0)) {
-    splitSection(path, outline, section, atomicEndAt, sizing, chunks);
+    splitSection(path, outline, section, atomicEndAt, sizing, chunks, known);
   }
   return chunks;
 }
@@ -97,6 +103,7 @@ function splitSection(
   atomicEndAt: Map<number, number>,
   sizing: ChunkSizing,
   out: Chunk[],
+  known: KnownTokenCounts | undefined,
 ): void {
   const { lines } = outline;
   let first = section.start;
@@ -104,6 +111,22 @@ function splitSection(
   while (first <= last && !lines[first].text.trim()) first++;
   while (last >= first && !lines[last].text.trim()) last--;
   if (first > last) return;
+
+  const wholeSection = (text: string, tokens: number) =>
+    out.push({
+      path,
+      headingPath: section.headingPath,
+      startLine: lines[first].line,
+      endLine: lines[last].line,
+      anchor: section.anchor,
+      text,
+      tokens,
+    });
+  if (known) {
+    const text = joinLines(outline, first, last);
+    const tokens = known.get(text);
+    if (tokens !== undefined && tokens <= sizing.maxTokens) return void wholeSection(text, tokens);
+  }
 
   // Each paragraph and block is counted once; a chunk's count is put together from theirs (joinedTokens).
   const units = sectionUnits(outline, first, last, atomicEndAt);
@@ -115,18 +138,7 @@ function splitSection(
   };
   const emit = (start: number, end: number) => pushChunk(path, outline, section, start, end, out, unitsTokens);
   const wholeTokens = unitsTokens(first, last) ?? countTokens(joinLines(outline, first, last));
-  if (wholeTokens <= sizing.maxTokens) {
-    out.push({
-      path,
-      headingPath: section.headingPath,
-      startLine: lines[first].line,
-      endLine: lines[last].line,
-      anchor: section.anchor,
-      text: joinLines(outline, first, last),
-      tokens: wholeTokens,
-    });
-    return;
-  }
+  if (wholeTokens <= sizing.maxTokens) return void wholeSection(joinLines(outline, first, last), wholeTokens);
 
   let chunkStart = -1;
   let chunkEnd = -1;

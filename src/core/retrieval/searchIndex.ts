@@ -98,6 +98,12 @@ export class SearchIndex {
     return this.ids().has(id);
   }
 
+  /** The live chunk with this id, without its vector. */
+  chunk(id: string): ChunkRecord | undefined {
+    const row = this.ids().get(id);
+    return row === undefined ? undefined : this.chunkAt(row);
+  }
+
   /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
   add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
     if (chunk.vector.length !== this.dimensions) throw new Error(`chunk ${chunk.id} has a ${chunk.vector.length}-dimension vector`);
