@@ -20,6 +20,7 @@ const ROOT = path.resolve(__dirname, '..');
 const EVAL = path.resolve(ROOT, '../shared/eval');
 const WORK = path.join(os.tmpdir(), 'groundwork-bench');
 const quick = process.argv.includes('--quick');
+const BUILD_RUNS = 3;
 const out: string[] = [];
 const log = (line = '') => {
   out.push(line);
@@ -189,9 +190,15 @@ async function main() {
   await fs.rm(corpusCopy, { recursive: true, force: true });
   await fs.cp(path.join(EVAL, 'cpp-docs', 'corpus'), corpusCopy, { recursive: true });
   const cppIndex = path.join(WORK, 'cpp-index');
-  await fs.rm(cppIndex, { recursive: true, force: true });
-  const build = runChild([path.join(ROOT, 'dist/cli.js'), 'index', corpusCopy, '--index', cppIndex, '--json']);
-  const summary = JSON.parse(build.stdout);
+  // Three fresh builds: on a shared two-core machine one run's wall time can be off by a few seconds.
+  const builds = [];
+  for (let run = 0; run < BUILD_RUNS; run++) {
+    await fs.rm(cppIndex, { recursive: true, force: true });
+    builds.push(runChild([path.join(ROOT, 'dist/cli.js'), 'index', corpusCopy, '--index', cppIndex, '--json']));
+  }
+  const wallTimes = builds.map((b) => b.wallMs).sort((a, b) => a - b);
+  const build = { wallMs: percentile(wallTimes, 0.5), maxRssKb: Math.max(...builds.map((b) => b.maxRssKb)) };
+  const summary = JSON.parse(builds[0].stdout);
   const corpusBytes = Number(execFileSync('du', ['-sb', corpusCopy], { encoding: 'utf8' }).split('\t')[0]);
   const indexBytes = await dirSize(cppIndex);
   const snapshotBytes = (await fs.stat(path.join(cppIndex, 'search-snapshot.bin'))).size;
@@ -199,7 +206,7 @@ async function main() {
     'Command: `node dist/cli.js index <copy of ../shared/eval/cpp-docs/corpus> --index DIR` (a copy, so the update test below can edit it).',
   );
   log();
-  log(row(['files', 'chunks', 'wall time', 'throughput', 'peak RSS', 'index on disk']));
+  log(row(['files', 'chunks', `wall time (median of ${BUILD_RUNS})`, 'throughput', 'peak RSS (highest)', 'index on disk']));
   log(row(['---', '---', '---', '---', '---', '---']));
   log(
     row([
@@ -213,7 +220,7 @@ async function main() {
   );
   log();
   log(
-    `Targets: ≤ 30 s (${build.wallMs <= 30000 ? 'met' : 'missed'}), peak RSS ≤ 1 GB (${build.maxRssKb <= 1024 * 1024 ? 'met' : 'missed'}). Chunking runs in two worker threads while the main thread embeds and stores; the wall time and peak include writing the search snapshot at the end.`,
+    `Targets: ≤ 30 s (${build.wallMs <= 30000 ? 'met' : 'missed'}), peak RSS ≤ 1 GB (${build.maxRssKb <= 1024 * 1024 ? 'met' : 'missed'}). The ${BUILD_RUNS} builds took ${wallTimes.map((ms) => `${(ms / 1000).toFixed(1)} s`).join(', ')}. Chunking runs in two worker threads while the main thread embeds and writes each shard once, as soon as its files are done; the wall time and peak include writing the search snapshot at the end.`,
   );
   log();
 
