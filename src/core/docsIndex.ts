@@ -605,11 +605,10 @@ async function clearIndexFiles(dir: string): Promise<void> {
   }
 }
 
-// Four decimals keep ranking unchanged for unit vectors and roughly halve the index size on disk.
 /**
- * Vectors keep four decimals, in memory as on disk, where each component is stored as an integer count of
- * 1/VECTOR_SCALE: JSON writes and parses integers about three times faster than decimals and in fewer bytes,
- * and a Vectra query still ranks them right, cosine similarity being blind to scale.
+ * Vectors keep four decimals, in memory as on disk (ranking unit vectors the same, in about half the bytes). On
+ * disk each component is an integer count of 1/VECTOR_SCALE: JSON writes and parses integers about three times
+ * faster than decimals, and a Vectra query still ranks them right, cosine similarity being blind to scale.
  */
 const VECTOR_SCALE = 1e4;
 
@@ -641,8 +640,10 @@ function toStoredChunk(chunk: IndexedChunk): StoredChunk {
  * unscaled it never is: each item tells which it is.
  */
 function storedVector(stored: number[]): Float32Array {
-  const scaled = stored.some((x) => Math.abs(x) > 1);
-  return scaled ? Float32Array.from(stored, (x) => x / VECTOR_SCALE) : Float32Array.from(stored);
+  const scale = stored.some((x) => Math.abs(x) > 1) ? VECTOR_SCALE : 1;
+  const vector = new Float32Array(stored.length);
+  for (let i = 0; i < stored.length; i++) vector[i] = stored[i] / scale;
+  return vector;
 }
 
 function toIndexedChunk(item: StoredChunk): IndexedChunk | undefined {

@@ -23,13 +23,13 @@ interface Unit extends CountedPart {
 /** The exact token count of lines start..end (blank-trimmed), when it can be had without counting their text. */
 type RangeTokens = (start: number, end: number) => number | undefined;
 
-/** Packs each section's paragraphs and whole blocks into chunks of at most `maxTokens`, covering every non-blank line. */
 /**
  * Token counts of texts chunked before (a file's previous chunks): a section whose text was a whole chunk then
  * is not counted again. An edit to a large page changes a few of its sections, not all of them.
  */
 export type KnownTokenCounts = ReadonlyMap<string, number>;
 
+/** Packs each section's paragraphs and whole blocks into chunks of at most `maxTokens`, covering every non-blank line. */
 export function splitOutline(path: string, outline: Outline, sizing: ChunkSizing, known?: KnownTokenCounts): Chunk[] {
   const chunks: Chunk[] = [];
   const atomicEndAt = new Map<number, number>();

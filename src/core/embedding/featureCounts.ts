@@ -1,7 +1,7 @@
 /**
  * Sums of weights per feature hash, iterated in first-insertion order: what a `Map<number, number>` gives, in
- * an open-addressing table reused from one text to the next. A fresh Map per chunk was the offline embedder's
- * largest cost when indexing (about a fifth of the main thread's work at cpp-docs scale).
+ * an open-addressing table reused from one text to the next. With a fresh Map per chunk, the offline embedder
+ * spent about half again as long counting features (measured on 20,000 eval chunks).
  *
  * Keys are 32-bit hashes given either as signed or as unsigned numbers; like Map keys, -1 and 0xffffffff stay
  * two features, so the vectors are bit for bit those of the Map it replaces.
