@@ -22,11 +22,11 @@ const MARK = /\p{M}/u;
  * once more for each chunk.
  *
  * Why this is exact: o200k's pre-tokenizer cuts the text before byte pairs are merged, and merges never cross
- * its cuts. It always cuts after a part's last letter or digit, since nothing after them there (no letter follows)
- * continues a word, unless a combining mark does; and it always cuts at the start of a line that is not blank and does not begin with
- * "/" (a punctuation token may carry the line break and slashes along). So joining two parts changes only the
- * tokens from the first one's trailing non-word characters (its tail) to the next part, and those few are
- * counted again. A property test checks this against counting the joined text.
+ * its cuts. It always cuts after a part's last letter or digit, since nothing after them there (no letter
+ * follows) continues a word, unless a combining mark does; and it always cuts at the start of a line that is not
+ * blank and does not begin with "/" (a punctuation token may carry the line break and slashes along). So joining
+ * two parts changes only the tokens from the first one's trailing non-word characters (its tail) to the next
+ * part, and those few are counted again. A property test checks this against counting the joined text.
  */
 export function joinedTokens(outline: Lines, parts: readonly CountedPart[]): number | undefined {
   let total = parts[0].count;
