@@ -264,6 +264,9 @@ const tokenizerEdgeLine = fc.oneof(
   ),
   fc.constantFrom('cafe\u0301', '!\u0301.', '\u0301start', '𝑥 + 𝑦 = 𝑧', '日本語のテキスト。', '  indented code', '    ', '*/', '```'),
   fc.string({ maxLength: 12 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+  // Any code points, line and paragraph separators included (whitespace to the pre-tokenizer, not line breaks).
+  fc.string({ unit: 'binary', maxLength: 8 }).map((s) => s.replace(/[\r\n]/g, ' ')),
+  fc.constantFrom('\u2028', 'a\u2028', '\u2028b', '\u00a0x', 'x\u00a0'),
   fc.lorem({ maxCount: 6 }),
 );
 
