@@ -452,27 +452,55 @@ export class DocsIndex {
     return changed;
   }
 
-  /** Embeds the chunks of these files in batches and analyzes their terms; nothing is written. */
+  /**
+   * Embeds the chunks of these files in batches and analyzes their terms; nothing is written. A chunk whose text
+   * (with its headings) is one its file already has indexed keeps that vector: an edit to one section of a long
+   * page sends one chunk to the embedder, not the page (with a remote embedder, that is cost and rate limit).
+   */
   private async embedFiles(files: PendingFile[], signal: AbortSignal | undefined): Promise<EmbeddedFile[]> {
-    const all = files.flatMap((file) => file.chunks.map((chunk, i) => ({ chunk, id: chunkId(file.path, i) })));
-    const inserted: IndexedChunk[] = [];
-    const terms: string[][] = [];
-    for (let i = 0; i < all.length; i += EMBED_BATCH) {
-      const batch = all.slice(i, i + EMBED_BATCH);
-      const texts = batch.map(({ chunk }) => searchableText(chunk));
-      const vectors = await this.options.embedder.embed(texts, signal);
-      // Only the compact result is kept: peak memory stays near the size of the index.
-      batch.forEach(({ chunk, id }, j) => inserted.push({ ...chunk, id, vector: roundVector(vectors[j]) }));
-      // Analyzed now, while the embedder's analysis of the same texts is still cached.
-      for (const text of texts) terms.push(analyze(text));
+    const all = files.flatMap((file) => {
+      const indexed = this.indexedVectorsOf(file.path);
+      return file.chunks.map((chunk, i) => {
+        const text = searchableText(chunk);
+        return { chunk, id: chunkId(file.path, i), text, vector: indexed?.get(text), terms: undefined as string[] | undefined };
+      });
+    });
+    const toEmbed = all.filter((item) => !item.vector);
+    for (let i = 0; i < toEmbed.length; i += EMBED_BATCH) {
+      const batch = toEmbed.slice(i, i + EMBED_BATCH);
+      const vectors = await this.options.embedder.embed(
+        batch.map((item) => item.text),
+        signal,
+      );
+      for (const [j, item] of batch.entries()) {
+        item.vector = roundVector(vectors[j]);
+        // Analyzed now, while the embedder's analysis of the same text is still cached.
+        item.terms = analyze(item.text);
+      }
       await new Promise((resolve) => setImmediate(resolve));
     }
+    // Only the compact result is kept: peak memory stays near the size of the index.
+    const inserted: IndexedChunk[] = all.map(({ chunk, id, vector }) => ({ ...chunk, id, vector: vector! }));
+    const terms = all.map((item) => item.terms ?? analyze(item.text));
     let next = 0;
     return files.map(({ chunks, ...file }) => {
       const range = [next, next + chunks.length] as const;
       next += chunks.length;
       return { ...file, chunks: inserted.slice(...range), terms: terms.slice(...range) };
     });
+  }
+
+  /** The vectors of a file's indexed chunks, by their searchable text; undefined for a file not indexed. */
+  private indexedVectorsOf(path: string): Map<string, Float32Array> | undefined {
+    const entry = this.manifest.files[path];
+    if (!entry) return undefined;
+    const vectors = new Map<string, Float32Array>();
+    for (const id of chunkIdsOf(path, entry.chunks)) {
+      const chunk = this.memory.chunk(id);
+      const vector = this.memory.vectorOf(id);
+      if (chunk && vector) vectors.set(searchableText(chunk), vector);
+    }
+    return vectors;
   }
 
   /**

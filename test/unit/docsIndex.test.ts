@@ -76,6 +76,26 @@ test('re-indexing touches only added, changed and removed files', async () => {
   assert.equal(found.path, 'guide/new.md');
 });
 
+test('editing one section of a long page embeds only that section again', async () => {
+  const sections = Array.from({ length: 12 }, (_, i) => `## Part ${i}\n\n${`Topic ${i} covers widget ${i} in detail. `.repeat(40)}\n`);
+  const { root, options, embedder } = await setup({ 'long.md': `# Long page\n\n${sections.join('\n')}` });
+  const index = await DocsIndex.open(options);
+  await index.update();
+  const before = await index.search('widget 3 in detail', { k: 3 });
+  embedder.embedded = [];
+  sections[7] = '## Part 7\n\nPart seven now explains the flux regulator instead.\n';
+  await fs.writeFile(path.join(root, 'long.md'), `# Long page\n\n${sections.join('\n')}`);
+  const summary = await index.update({ paths: ['long.md'] });
+  assert.equal(summary.changed, 1);
+  assert.equal(embedder.embedded.length, 1);
+  assert.match(embedder.embedded[0], /flux regulator/);
+  assert.equal((await index.search('flux regulator', { k: 1 }))[0].startLine > 1, true);
+  // The sections that did not change kept their vectors (BM25 statistics move with any edit; vectors must not).
+  const after = await index.search('widget 3 in detail', { k: 3 });
+  const vectorParts = (results: typeof before) => results.map((r) => [r.startLine, r.vectorScore]);
+  assert.deepEqual(vectorParts(after), vectorParts(before));
+});
+
 test('a file touched without a content change is not re-embedded', async () => {
   const { root, options, embedder } = await setup();
   const index = await DocsIndex.open(options);

@@ -104,6 +104,12 @@ export class SearchIndex {
     return row === undefined ? undefined : this.chunkAt(row);
   }
 
+  /** A copy of the vector of the live chunk with this id. */
+  vectorOf(id: string): Float32Array | undefined {
+    const row = this.ids().get(id);
+    return row === undefined ? undefined : this.vectorAt(row);
+  }
+
   /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
   add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
     if (chunk.vector.length !== this.dimensions) throw new Error(`chunk ${chunk.id} has a ${chunk.vector.length}-dimension vector`);
