@@ -117,6 +117,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       maxFileBytes: positiveInt(values['max-file-bytes'], 'max-file-bytes'),
       log: (message) => io.stderr(`${message}\n`),
       chunkWorker: bundledChunkWorker(),
+      updateAfterOpen: command !== 'status',
     });
 
     // Closing writes the search snapshot when this run changed the index, so the next run opens fast.

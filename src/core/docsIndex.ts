@@ -35,6 +35,11 @@ export interface DocsIndexOptions {
   log?: (message: string) => void;
   /** Runs reading and chunking in a worker thread, in parallel with embedding and storage. */
   chunkWorker?: WorkerScript;
+  /**
+   * A full update follows opening: the folder is walked while the index is read, and that update sees the folder
+   * as it was when opening began (changes after that are a watcher's to report, or the next update's).
+   */
+  updateAfterOpen?: boolean;
 }
 
 export interface UpdateOptions {
@@ -88,6 +93,8 @@ const READ_AHEAD = 16;
  * 256 was no faster and took 70 MB more.
  */
 const WORKER_READ_AHEAD = 128;
+/** How long the folder walk started by `open` may serve as the first update's. */
+const OPENING_WALK_FRESH_MS = 10_000;
 /** Files checked for changes between two returns to the event loop. */
 const STAT_BATCH = 1000;
 const EMBED_BATCH = 256;
@@ -119,6 +126,8 @@ interface EmbeddedFile extends Omit<PendingFile, 'chunks'> {
  */
 export class DocsIndex {
   private readonly snapshots: SnapshotSchedule;
+  /** The folder's walk, started by `open` alongside reading the index, for the update that follows it. */
+  private openingWalk: { walk: Promise<DiscoveryResult>; startedAt: number } | undefined;
 
   private constructor(
     private readonly options: DocsIndexOptions,
@@ -130,6 +139,10 @@ export class DocsIndex {
   }
 
   static async open(options: DocsIndexOptions): Promise<DocsIndex> {
+    // Walking the folder is mostly waiting on the disk, and so is reading the snapshot: one overlaps the other.
+    const walk = options.updateAfterOpen ? discoverDocuments(options.root, options.discovery) : undefined;
+    walk?.catch(() => undefined); // the update that uses it reports a failure; an unused walk's is of no interest
+    const startedAt = Date.now();
     const log = options.log ?? (() => {});
     const sizing = options.chunkSizing ?? DEFAULT_CHUNK_SIZING;
     const chunking = `${sizing.maxTokens}/${sizing.overlapLines}/${sizing.mergeSectionsUpTo ?? 0}`;
@@ -169,6 +182,7 @@ export class DocsIndex {
     const index = new DocsIndex(options, manifest, new VectraShards(options.indexDir, shardCount), new SearchIndex(embedder.dimensions));
     await index.load(log);
     if (rebuild) await writeManifest(options.indexDir, manifest);
+    if (walk) index.openingWalk = { walk, startedAt };
     return index;
   }
 
@@ -305,6 +319,8 @@ export class DocsIndex {
     let discovered: DiscoveryResult;
     let removals: string[];
     let skipped: SkippedFile[];
+    const openingWalk = this.openingWalk;
+    this.openingWalk = undefined;
     if (options.paths) {
       const touched = options.paths.map((p) => p.replace(/\\/g, '/').replace(/\/+$/, ''));
       const files = await filterDocumentPaths(this.options.root, touched, this.options.discovery);
@@ -315,7 +331,9 @@ export class DocsIndex {
       // Earlier skip reasons stand, except for the paths looked at now.
       skipped = this.manifest.skipped.filter((s) => !affected(s.path));
     } else {
-      discovered = await discoverDocuments(this.options.root, this.options.discovery);
+      // The walk `open` started serves the update right after opening, not one that comes much later.
+      const fresh = openingWalk && Date.now() - openingWalk.startedAt < OPENING_WALK_FRESH_MS;
+      discovered = await (fresh ? openingWalk.walk : discoverDocuments(this.options.root, this.options.discovery));
       const present = new Set(discovered.files.map((f) => f.path));
       removals = Object.keys(this.manifest.files).filter((path) => !present.has(path));
       skipped = [...discovered.skipped];

@@ -96,6 +96,21 @@ test('editing one section of a long page embeds only that section again', async 
   assert.deepEqual(vectorParts(after), vectorParts(before));
 });
 
+test('with updateAfterOpen the first update uses the walk made while opening; otherwise an update walks anew', async () => {
+  const { root, options } = await setup();
+  await (await DocsIndex.open(options)).update();
+  const prefetching = await DocsIndex.open({ ...options, updateAfterOpen: true });
+  await fs.writeFile(path.join(root, 'late.md'), '# Late\n\nWritten after opening began.\n');
+  assert.equal((await prefetching.update()).added, 0);
+  // The next update walks the folder again and finds it.
+  assert.equal((await prefetching.update()).added, 1);
+
+  await fs.writeFile(path.join(root, 'later.md'), '# Later\n\nAlso written after opening.\n');
+  const plain = await DocsIndex.open(options);
+  await fs.writeFile(path.join(root, 'latest.md'), '# Latest\n\nWritten after opening, found at once.\n');
+  assert.equal((await plain.update()).added, 2);
+});
+
 test('a file touched without a content change is not re-embedded', async () => {
   const { root, options, embedder } = await setup();
   const index = await DocsIndex.open(options);

@@ -120,6 +120,7 @@ export class WorkspaceIndex {
       maxFileBytes: this.settings.maxFileBytes,
       log: (message) => this.log(`${folder.name}: ${message}`),
       chunkWorker: bundledChunkWorker(),
+      updateAfterOpen: true,
     });
     this.indexes.set(name, opening);
     // A failed open is not cached: the next request tries again.
