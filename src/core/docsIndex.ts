@@ -11,6 +11,7 @@ import type { Embedder } from './embedding/embedder';
 import { type PreparedFile } from './prepareFile';
 import { inlineFileProcessor, type WorkerScript, WorkerFileProcessor } from './worker/fileProcessor';
 import { analyze } from './retrieval/analyzer';
+import type { ChunkRecord } from './retrieval/frozenIndex';
 import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } from './retrieval/searchIndex';
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
 import type { SnapshotStatus } from './store/describeSnapshot';
@@ -262,15 +263,19 @@ export class DocsIndex {
     }
   }
 
-  private tokenCountsOf(path: string): Map<string, number> | undefined {
+  /** The chunks a file has indexed now, or undefined for a file not indexed. */
+  private indexedChunksOf(path: string): Array<{ id: string; chunk: ChunkRecord }> | undefined {
     const entry = this.manifest.files[path];
     if (!entry) return undefined;
-    const counts = new Map<string, number>();
-    for (const id of chunkIdsOf(path, entry.chunks)) {
+    return chunkIdsOf(path, entry.chunks).flatMap((id) => {
       const chunk = this.memory.chunk(id);
-      if (chunk) counts.set(chunk.text, chunk.tokens);
-    }
-    return counts;
+      return chunk ? [{ id, chunk }] : [];
+    });
+  }
+
+  private tokenCountsOf(path: string): Map<string, number> | undefined {
+    const indexed = this.indexedChunksOf(path);
+    return indexed && new Map(indexed.map(({ chunk }) => [chunk.text, chunk.tokens]));
   }
 
   private holdsOtherFilesOf(shard: number, excluded: Set<string>): boolean {
@@ -517,15 +522,8 @@ export class DocsIndex {
 
   /** The vectors of a file's indexed chunks, by their searchable text; undefined for a file not indexed. */
   private indexedVectorsOf(path: string): Map<string, Float32Array> | undefined {
-    const entry = this.manifest.files[path];
-    if (!entry) return undefined;
-    const vectors = new Map<string, Float32Array>();
-    for (const id of chunkIdsOf(path, entry.chunks)) {
-      const chunk = this.memory.chunk(id);
-      const vector = this.memory.vectorOf(id);
-      if (chunk && vector) vectors.set(searchableText(chunk), vector);
-    }
-    return vectors;
+    const indexed = this.indexedChunksOf(path);
+    return indexed && new Map(indexed.map(({ id, chunk }) => [searchableText(chunk), this.memory.vectorOf(id)!]));
   }
 
   /**
