@@ -114,6 +114,9 @@ interface PendingFile {
   chunks: Chunk[];
 }
 
+/** A file's chunks as the index holds them now. */
+type IndexedChunks = Array<{ id: string; chunk: ChunkRecord }>;
+
 /** A pending file once its chunks are embedded and analyzed: ready to be written. */
 interface EmbeddedFile extends Omit<PendingFile, 'chunks'> {
   chunks: IndexedChunk[];
@@ -264,18 +267,13 @@ export class DocsIndex {
   }
 
   /** The chunks a file has indexed now, or undefined for a file not indexed. */
-  private indexedChunksOf(path: string): Array<{ id: string; chunk: ChunkRecord }> | undefined {
+  private indexedChunksOf(path: string): IndexedChunks | undefined {
     const entry = this.manifest.files[path];
     if (!entry) return undefined;
     return chunkIdsOf(path, entry.chunks).flatMap((id) => {
       const chunk = this.memory.chunk(id);
       return chunk ? [{ id, chunk }] : [];
     });
-  }
-
-  private tokenCountsOf(path: string): Map<string, number> | undefined {
-    const indexed = this.indexedChunksOf(path);
-    return indexed && new Map(indexed.map(({ chunk }) => [chunk.text, chunk.tokens]));
   }
 
   private holdsOtherFilesOf(shard: number, excluded: Set<string>): boolean {
@@ -353,12 +351,12 @@ export class DocsIndex {
     const embedQueued = async () => {
       if (!toEmbed.length) return;
       try {
-        pending.push(...(await this.embedFiles(toEmbed, summary.cancelled ? undefined : signal)));
+        pending.push(...(await this.embedFiles(toEmbed, takeIndexed, summary.cancelled ? undefined : signal)));
       } catch (error) {
         if (!signal?.aborted || summary.cancelled) throw error;
         // Cancelled mid-batch: what was already read is still stored, as for a cancel between batches.
         summary.cancelled = true;
-        pending.push(...(await this.embedFiles(toEmbed, undefined)));
+        pending.push(...(await this.embedFiles(toEmbed, takeIndexed, undefined)));
       }
       toEmbed = [];
       toEmbedChunks = 0;
@@ -393,13 +391,25 @@ export class DocsIndex {
     const readAhead = useWorkers ? WORKER_READ_AHEAD : READ_AHEAD;
     const sizing = this.options.chunkSizing;
     const reads = new Map<number, Promise<PreparedFile>>();
+    // A changed file's indexed chunks, looked up once for chunking (inline) and embedding, then let go.
+    const indexedChunks = new Map<string, IndexedChunks | undefined>();
+    const indexedOf = (path: string) => {
+      if (!indexedChunks.has(path)) indexedChunks.set(path, this.indexedChunksOf(path));
+      return indexedChunks.get(path);
+    };
+    const takeIndexed = (path: string) => {
+      const indexed = indexedOf(path);
+      indexedChunks.delete(path);
+      return indexed;
+    };
     const readAt = (i: number) => {
       let read = reads.get(i);
       if (!read && i < files.length) {
         const file = files[i];
         const known = this.manifest.files[file.path];
         // A watcher's edit is chunked here, where the file's indexed chunks are at hand to spare recounting.
-        const knownTokens = useWorkers ? undefined : this.tokenCountsOf(file.path);
+        const indexed = useWorkers ? undefined : indexedOf(file.path);
+        const knownTokens = indexed && new Map(indexed.map(({ chunk }) => [chunk.text, chunk.tokens]));
         read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, maxBytes, sizing, known, knownTokens });
         reads.set(i, read);
       }
@@ -487,9 +497,14 @@ export class DocsIndex {
    * (with its headings) is one its file already has indexed keeps that vector: an edit to one section of a long
    * page sends one chunk to the embedder, not the page (with a remote embedder, that is cost and rate limit).
    */
-  private async embedFiles(files: PendingFile[], signal: AbortSignal | undefined): Promise<EmbeddedFile[]> {
+  private async embedFiles(
+    files: PendingFile[],
+    indexedOf: (path: string) => IndexedChunks | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<EmbeddedFile[]> {
     const all = files.flatMap((file) => {
-      const indexed = this.indexedVectorsOf(file.path);
+      const chunks = indexedOf(file.path);
+      const indexed = chunks && new Map(chunks.map(({ id, chunk }) => [searchableText(chunk), this.memory.vectorOf(id)!]));
       return file.chunks.map((chunk, i) => {
         const text = searchableText(chunk);
         return { chunk, id: chunkId(file.path, i), text, vector: indexed?.get(text), terms: undefined as string[] | undefined };
@@ -518,12 +533,6 @@ export class DocsIndex {
       next += chunks.length;
       return { ...file, chunks: inserted.slice(...range), terms: terms.slice(...range) };
     });
-  }
-
-  /** The vectors of a file's indexed chunks, by their searchable text; undefined for a file not indexed. */
-  private indexedVectorsOf(path: string): Map<string, Float32Array> | undefined {
-    const indexed = this.indexedChunksOf(path);
-    return indexed && new Map(indexed.map(({ id, chunk }) => [searchableText(chunk), this.memory.vectorOf(id)!]));
   }
 
   /**
