@@ -92,11 +92,25 @@ function sourceButton(turn: TurnView, source: SourceView, nearest: boolean): HTM
   return li;
 }
 
+/** An Explain Selection question carries the selection in a fence: it is shown as a code block, not as backticks. */
+function renderQuestion(question: string): HTMLElement {
+  const box = element('div', 'question');
+  const fenced = /^([\s\S]*?)\n\n```[^\n]*\n([\s\S]*?)\n```\s*$/.exec(question);
+  if (!fenced) {
+    box.textContent = question;
+    return box;
+  }
+  const code = element('pre');
+  code.append(element('code', undefined, fenced[2]));
+  box.append(element('div', undefined, fenced[1]), code);
+  return box;
+}
+
 function renderTurn(turn: TurnView): HTMLElement {
   const article = element('article', 'turn');
   article.dataset.turn = turn.id;
   article.setAttribute('aria-label', `Question: ${turn.question}`);
-  article.append(element('div', 'question', turn.question));
+  article.append(renderQuestion(turn.question));
   const answer = element('div', 'answer markdown');
   answer.innerHTML = safeHtml(turn.answer);
   article.append(answer);
@@ -126,10 +140,24 @@ function renderTurn(turn: TurnView): HTMLElement {
     article.append(meta);
     for (const note of result.notes) article.append(element('div', 'note', note));
     if (result.sources.length) {
-      article.append(element('div', 'sources-title', 'Sources'));
-      const list = element('ol', 'sources');
-      for (const source of result.sources) list.append(sourceButton(turn, source, false));
-      article.append(list);
+      // The passages the answer cites come first; the others it was given are listed apart, so a reader checks
+      // the claims against the right files.
+      const cited = result.sources.filter((source) => result.citations.includes(source.n));
+      const uncited = result.sources.filter((source) => !result.citations.includes(source.n));
+      const groups: Array<[string, SourceView[]]> =
+        cited.length && uncited.length
+          ? [
+              ['Sources', cited],
+              ['Also given to the model, not cited', uncited],
+            ]
+          : [['Sources', result.sources]];
+      if (result.verdict === 'offline-extract' && groups.length > 1) groups[1][0] = 'Also retrieved, not quoted';
+      for (const [title, sources] of groups) {
+        article.append(element('div', 'sources-title', title));
+        const list = element('ol', title === 'Sources' ? 'sources' : 'sources uncited');
+        for (const source of sources) list.append(sourceButton(turn, source, false));
+        article.append(list);
+      }
     } else if (result.verdict === 'not-in-docs') {
       article.append(element('div', 'sources-title', result.nearest.length ? 'Nearest sections' : 'No sources'));
       const list = element('ol', 'sources');

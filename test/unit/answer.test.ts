@@ -116,6 +116,10 @@ test('offline, the answer is cited extracts, labelled as such', async () => {
   assert.match(answer.answer, /1\.21 gigawatts of power\. \[1\]/);
   assert.equal(answer.citations[0], 1);
   assert.equal(answer.sources[0].path, 'api/notes.txt');
+  // The install guide is retrieved too, but its only shared word is "need": it is listed, not quoted.
+  assert.ok(answer.sources.slice(0, 3).some((s) => s.path === 'guide/install.md'));
+  assert.doesNotMatch(answer.answer, /Python 3\.10/);
+  assert.deepEqual(answer.citations, [1]);
 });
 
 test('an offline extract quotes whole sentences of prose, never a heading, code or a table run into one', () => {

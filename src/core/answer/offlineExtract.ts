@@ -11,17 +11,32 @@ const SENTENCES_PER_PASSAGE = 2;
 export function offlineExtract(question: string, sources: Source[]): string {
   if (!sources.length) return '';
   const queryTerms = new Set(analyze(question));
+  const picks = sources
+    .slice(0, MAX_PASSAGES)
+    .map((source) => ({ source, best: bestSentences(source.text, queryTerms, SENTENCES_PER_PASSAGE) }));
+  // A passage whose best sentence shares far fewer of the question's terms than the best one (say only "need")
+  // is noise beside it: it is left out of the extract, and stays in the sources list.
+  const topOverlap = Math.max(0, ...picks.map(({ best }) => best[0]?.overlap ?? 0));
   const lines = ['**Extracts from your docs** (offline: no model wrote this).', ''];
-  for (const source of sources.slice(0, MAX_PASSAGES)) {
-    const best = bestSentences(source.text, queryTerms, SENTENCES_PER_PASSAGE);
-    if (!best.length) continue;
+  for (const { source, best } of picks) {
+    if (!best.length || best[0].overlap * 2 < topOverlap) continue;
     const where = source.heading || source.path;
-    lines.push(`- **${escapeInline(where)}**: ${best.join(' ')} [${source.n}]`);
+    const quoted = [...best].sort((a, b) => a.index - b.index).map((s) => s.sentence);
+    lines.push(`- **${escapeInline(where)}**: ${quoted.join(' ')} [${source.n}]`);
   }
   return lines.length > 2 ? lines.join('\n') : '';
 }
 
-function bestSentences(text: string, queryTerms: Set<string>, count: number): string[] {
+interface ScoredSentence {
+  sentence: string;
+  /** Position in the passage, so quoted sentences keep their order. */
+  index: number;
+  /** How many of the question's terms the sentence contains. */
+  overlap: number;
+}
+
+/** The passage's sentences sharing most terms with the question, best first. */
+function bestSentences(text: string, queryTerms: Set<string>, count: number): ScoredSentence[] {
   const sentences = proseParagraphs(text)
     .flatMap((paragraph) => paragraph.split(/(?<=[.!?])\s+(?=[A-Z`*(])/))
     .map((s) => s.trim())
@@ -35,9 +50,7 @@ function bestSentences(text: string, queryTerms: Set<string>, count: number): st
   return scored
     .filter((s) => s.overlap > 0)
     .sort((a, b) => b.overlap - a.overlap || a.index - b.index)
-    .slice(0, count)
-    .sort((a, b) => a.index - b.index)
-    .map((s) => s.sentence);
+    .slice(0, count);
 }
 
 const UNDERLINE = /^\s*[=\-~^"'`*+#:.]{3,}\s*$/;
