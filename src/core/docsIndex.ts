@@ -117,10 +117,18 @@ interface PendingFile {
 /** A file's chunks as the index holds them now. */
 type IndexedChunks = Array<{ id: string; chunk: ChunkRecord }>;
 
+/**
+ * What an update does with a chunk: `same`, it is indexed under its id exactly as it is now (nothing written);
+ * `moved`, only its lines changed (an edit above it); `new`, anything else (added, or its text changed).
+ */
+type Placement = 'same' | 'moved' | 'new';
+
 /** A pending file once its chunks are embedded and analyzed: ready to be written. */
 interface EmbeddedFile extends Omit<PendingFile, 'chunks'> {
   chunks: IndexedChunk[];
-  terms: string[][];
+  placements: Placement[];
+  /** The analyzed terms of each `new` chunk (the others keep theirs). */
+  terms: Array<string[] | undefined>;
 }
 
 /**
@@ -496,6 +504,7 @@ export class DocsIndex {
    * Embeds the chunks of these files in batches and analyzes their terms; nothing is written. A chunk whose text
    * (with its headings) is one its file already has indexed keeps that vector: an edit to one section of a long
    * page sends one chunk to the embedder, not the page (with a remote embedder, that is cost and rate limit).
+   * Each chunk's placement says what the commit must write for it; only `new` chunks are analyzed.
    */
   private async embedFiles(
     files: PendingFile[],
@@ -503,11 +512,17 @@ export class DocsIndex {
     signal: AbortSignal | undefined,
   ): Promise<EmbeddedFile[]> {
     const all = files.flatMap((file) => {
-      const chunks = indexedOf(file.path);
-      const indexed = chunks && new Map(chunks.map(({ id, chunk }) => [searchableText(chunk), this.memory.vectorOf(id)!]));
+      const chunks = indexedOf(file.path) ?? [];
+      const previousById = new Map(chunks.map(({ id, chunk }) => [id, chunk]));
+      const indexed = new Map(chunks.map(({ id, chunk }) => [searchableText(chunk), id]));
       return file.chunks.map((chunk, i) => {
+        const id = chunkId(file.path, i);
         const text = searchableText(chunk);
-        return { chunk, id: chunkId(file.path, i), text, vector: indexed?.get(text), terms: undefined as string[] | undefined };
+        const previous = previousById.get(id);
+        const placement: Placement = !previous || !sameContent(previous, chunk) ? 'new' : sameLines(previous, chunk) ? 'same' : 'moved';
+        const vectorFrom = placement === 'new' ? indexed.get(text) : id;
+        const vector = vectorFrom === undefined ? undefined : this.memory.vectorOf(vectorFrom);
+        return { chunk, id, text, placement, vector, terms: undefined as string[] | undefined };
       });
     });
     const toEmbed = all.filter((item) => !item.vector);
@@ -526,12 +541,13 @@ export class DocsIndex {
     }
     // Only the compact result is kept: peak memory stays near the size of the index.
     const inserted: IndexedChunk[] = all.map(({ chunk, id, vector }) => ({ ...chunk, id, vector: vector! }));
-    const terms = all.map((item) => item.terms ?? analyze(item.text));
+    const terms = all.map((item) => (item.placement === 'new' ? (item.terms ?? analyze(item.text)) : undefined));
+    const placements = all.map((item) => item.placement);
     let next = 0;
     return files.map(({ chunks, ...file }) => {
       const range = [next, next + chunks.length] as const;
       next += chunks.length;
-      return { ...file, chunks: inserted.slice(...range), terms: terms.slice(...range) };
+      return { ...file, chunks: inserted.slice(...range), placements: placements.slice(...range), terms: terms.slice(...range) };
     });
   }
 
@@ -547,20 +563,29 @@ export class DocsIndex {
     writeManifestFile: boolean,
   ): Promise<number> {
     if (!pending.length && !removals.length && !final) return 0;
-    const inserted = pending.flatMap((file) => file.chunks);
-    const terms = pending.flatMap((file) => file.terms);
+    // Chunks that keep their row (unchanged, or only moved) are neither removed nor inserted again.
+    const kept = new Set<string>();
+    for (const file of pending) {
+      file.chunks.forEach((chunk, i) => {
+        if (file.placements[i] !== 'new') kept.add(chunk.id);
+      });
+    }
 
-    const byShard = new Map<number, { remove: string[]; insert: IndexedChunk[] }>();
+    const byShard = new Map<number, { remove: string[]; write: IndexedChunk[]; all: IndexedChunk[] }>();
     const shardWork = (path: string) => {
       const shard = this.shards.shardFor(path);
       let work = byShard.get(shard);
-      if (!work) byShard.set(shard, (work = { remove: [], insert: [] }));
+      if (!work) byShard.set(shard, (work = { remove: [], write: [], all: [] }));
       return work;
     };
     for (const path of [...removals, ...pending.map((f) => f.path)]) {
-      shardWork(path).remove.push(...chunkIdsOf(path, this.manifest.files[path]?.chunks));
+      shardWork(path).remove.push(...chunkIdsOf(path, this.manifest.files[path]?.chunks).filter((id) => !kept.has(id)));
     }
-    for (const chunk of inserted) shardWork(chunk.path).insert.push(chunk);
+    for (const file of pending) {
+      const work = shardWork(file.path);
+      work.all.push(...file.chunks);
+      work.write.push(...file.chunks.filter((_, i) => file.placements[i] !== 'same'));
+    }
     // Vectra's items (plain number arrays) are built one shard at a time, just before that shard is written.
     const replaced = new Set([...removals, ...pending.map((f) => f.path)]);
     for (const [shard, work] of byShard) {
@@ -568,16 +593,17 @@ export class DocsIndex {
       // written again from memory, so the disk does not silently lose them.
       const rewrite = (problem: string) => {
         this.options.log?.(`Index shard ${shard} ${problem}; rewriting it from memory.`);
-        return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.insert.map(toStoredChunk)]);
+        return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.all.map(toStoredChunk)]);
       };
       // The one existence check of a write: a new shard is created with its items, a lost one rewritten.
       if (!(await this.shards.exists(shard))) {
         if (this.holdsOtherFilesOf(shard, replaced)) await rewrite('is missing');
-        else await this.shards.recreate(shard, work.insert.map(toStoredChunk));
+        else await this.shards.recreate(shard, work.all.map(toStoredChunk));
         continue;
       }
       try {
-        await this.shards.apply(shard, work.remove, work.insert.map(toStoredChunk));
+        // A moved chunk is written over its item (same id); an unchanged one is left as it is.
+        await this.shards.apply(shard, work.remove, work.write.map(toStoredChunk));
       } catch (error) {
         if (!(error instanceof SyntaxError)) throw error;
         await rewrite(`could not be updated (${error.message})`);
@@ -585,7 +611,12 @@ export class DocsIndex {
     }
 
     for (const work of byShard.values()) for (const id of work.remove) this.memory.remove(id);
-    inserted.forEach((chunk, i) => this.memory.add(chunk, terms[i]));
+    for (const file of pending) {
+      file.chunks.forEach((chunk, i) => {
+        if (file.placements[i] === 'moved') this.memory.moveLines(chunk.id, chunk.startLine, chunk.endLine);
+        else if (file.placements[i] === 'new') this.memory.add(chunk, file.terms[i]);
+      });
+    }
     for (const path of removals) delete this.manifest.files[path];
     for (const file of pending) {
       this.manifest.files[file.path] = {
@@ -642,6 +673,21 @@ function statOrUndefined(absolutePath: string) {
   } catch {
     return undefined;
   }
+}
+
+/** Same text, headings, anchor and count: the chunk indexes and embeds as it did (its lines aside). */
+function sameContent(previous: ChunkRecord, chunk: Chunk): boolean {
+  return (
+    previous.text === chunk.text &&
+    previous.anchor === chunk.anchor &&
+    previous.tokens === chunk.tokens &&
+    previous.headingPath.length === chunk.headingPath.length &&
+    previous.headingPath.every((heading, i) => heading === chunk.headingPath[i])
+  );
+}
+
+function sameLines(previous: ChunkRecord, chunk: Chunk): boolean {
+  return previous.startLine === chunk.startLine && previous.endLine === chunk.endLine;
 }
 
 function chunkId(path: string, ordinal: number): string {

@@ -96,6 +96,38 @@ test('editing one section of a long page embeds only that section again', async 
   assert.deepEqual(vectorParts(after), vectorParts(before));
 });
 
+test('an edit above unchanged sections moves their lines, in memory, in the snapshot and in the shards', async () => {
+  const sections = Array.from({ length: 8 }, (_, i) => `## Part ${i}\n\n${`Topic ${i} covers gadget ${i} in detail. `.repeat(30)}\n`);
+  const page = () => `# Long page\n\n${sections.join('\n')}`;
+  const { root, indexDir, options, embedder } = await setup({ 'long.md': page() });
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  // Opened from the snapshot, the unchanged sections are rows of its frozen base.
+  const index = await DocsIndex.open(options);
+  const lineOf = (heading: string) => page().split('\n').indexOf(heading) + 1;
+  const before = (await index.search('gadget 6 in detail', { k: 1 }))[0];
+  assert.equal(before.startLine, lineOf('## Part 6'));
+  embedder.embedded = [];
+  sections[2] = sections[2].replace('\n\n', '\n\nThree new lines.\n\nAbove the rest.\n\n');
+  await fs.writeFile(path.join(root, 'long.md'), page());
+  await index.update({ paths: ['long.md'] });
+  assert.equal(embedder.embedded.length, 1, 'only the edited section is embedded');
+  const expected = { startLine: lineOf('## Part 6'), text: before.text };
+  assert.equal(expected.startLine, before.startLine + 4);
+  const moved = async (opened: DocsIndex) => {
+    const [top] = await opened.search('gadget 6 in detail', { k: 1 });
+    // Closing writes what a load from the shards schedules, before the test's folders are removed.
+    if (opened !== index) await opened.close();
+    return { startLine: top.startLine, text: top.text };
+  };
+  assert.deepEqual(await moved(index), expected);
+  await index.close();
+  assert.deepEqual(await moved(await DocsIndex.open(options)), expected, 'the snapshot holds the new lines');
+  await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
+  assert.deepEqual(await moved(await DocsIndex.open(options)), expected, 'the shards hold the new lines');
+});
+
 test('with updateAfterOpen the first update uses the walk made while opening; otherwise an update walks anew', async () => {
   const { root, options } = await setup();
   await (await DocsIndex.open(options)).update();

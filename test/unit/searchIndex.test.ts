@@ -32,6 +32,32 @@ test('the vector part finds inflections and split identifiers that exact terms m
   assert.ok(results[0].vectorScore > results[1].vectorScore);
 });
 
+test('a moved chunk reports its new lines, before and after freezing and compaction, and keeps its score', () => {
+  const index = new SearchIndex(64);
+  for (let i = 0; i < 3000; i++) index.add(chunk(`c${i}`, `document number ${i} about topic${i % 7}`));
+  const query = 'document number 2999';
+  const lines = () => index.search(query, embedder.embedOne(query), { k: 1 }).map((r) => [r.path, r.startLine, r.endLine, r.score]);
+  const score = lines()[0][3];
+  index.moveLines('c2999', 41, 43);
+  assert.deepEqual(lines(), [['c2999.md', 41, 43, score]]);
+  index.freeze();
+  assert.deepEqual(lines(), [['c2999.md', 41, 43, score]]);
+  // Moved again as a row of the frozen base, then the removals around it compact the index.
+  index.moveLines('c2999', 51, 53);
+  assert.deepEqual(lines(), [['c2999.md', 51, 53, score]]);
+  for (let i = 0; i < 2500; i++) index.remove(`c${i}`);
+  assert.deepEqual(
+    lines().map((r) => r.slice(0, 3)),
+    [['c2999.md', 51, 53]],
+  );
+  assert.equal(frozenIndexProblem(index.freeze()), undefined);
+  assert.deepEqual(
+    lines().map((r) => r.slice(0, 3)),
+    [['c2999.md', 51, 53]],
+  );
+  assert.throws(() => index.moveLines('c0', 1, 2), /no chunk c0/);
+});
+
 test('removed chunks are gone from both parts, also after compaction', () => {
   const index = new SearchIndex(64);
   for (let i = 0; i < 3000; i++) index.add(chunk(`c${i}`, `document number ${i} about topic${i % 7}`));

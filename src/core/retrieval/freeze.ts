@@ -16,6 +16,8 @@ export interface IndexState {
   documentFrequency: Int32Array;
   /** By term id: postings added after the base; each list is dropped (set undefined) once copied. */
   addedPostings: Array<number[] | undefined>;
+  /** Live base rows whose chunk moved to other lines since the base was frozen: [startLine, endLine]. */
+  movedBaseLines: ReadonlyMap<number, readonly [number, number]>;
 }
 
 /**
@@ -53,6 +55,9 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
     matrix.set(base.matrix.subarray(from * dims, to * dims), at * dims);
     for (let row = from; row < to; row++) pathIndex[at + row - from] = pathRemap[base.pathIndex[row]];
     at += to - from;
+  }
+  for (const [row, [startLine, endLine]] of state.movedBaseLines) {
+    if (newRow[row] >= 0) lines.set([startLine, endLine], newRow[row] * 3);
   }
   const addedFields: string[][] = [];
   let stringBytes = runs.reduce(

@@ -54,6 +54,8 @@ export class SearchIndex {
   private rowOfId: Map<string, number> | undefined;
   /** The base vocabulary as a map, built on the first write. */
   private baseTermIds: Map<string, number> | undefined;
+  /** Base rows moved to new lines (`moveLines`); the base itself is never written to, a snapshot may be reading it. */
+  private movedBaseLines = new Map<number, readonly [number, number]>();
   private totalLength = 0;
   private live = 0;
   private dead = 0;
@@ -138,6 +140,21 @@ export class SearchIndex {
     this.addedMatrix.set(vector, slot * this.dimensions);
   }
 
+  /**
+   * Gives a live chunk new lines and keeps the rest: id, text, terms and vector. An edit above an unchanged
+   * section moves it; this spares removing and adding it again (analysis and postings) on every save.
+   */
+  moveLines(id: string, startLine: number, endLine: number): void {
+    const row = this.ids().get(id);
+    if (row === undefined) throw new Error(`no chunk ${id} to move`);
+    if (row < this.base.rows) {
+      this.movedBaseLines.set(row, [startLine, endLine]);
+    } else {
+      const slot = row - this.base.rows;
+      this.added[slot] = { ...this.added[slot], startLine, endLine };
+    }
+  }
+
   remove(id: string): void {
     this.termIdsForWrites();
     const ids = this.ids();
@@ -149,6 +166,7 @@ export class SearchIndex {
     }
     this.totalLength -= this.lengthOf(row);
     this.alive[row] = 0;
+    this.movedBaseLines.delete(row);
     ids.delete(id);
     this.live--;
     this.dead++;
@@ -204,7 +222,7 @@ export class SearchIndex {
    * the compaction that drops tombstoned rows (see `freezeIndex`).
    */
   freeze(): FrozenIndex {
-    if (!this.added.length && !this.dead) return this.base;
+    if (!this.added.length && !this.dead && !this.movedBaseLines.size) return this.base;
     const frozen = freezeIndex(
       {
         base: this.base,
@@ -216,6 +234,7 @@ export class SearchIndex {
         newTerms: this.newTerms,
         documentFrequency: this.documentFrequency,
         addedPostings: this.addedPostings,
+        movedBaseLines: this.movedBaseLines,
       },
       // Nothing reads the added rows' vectors again before `reset`: released as soon as they are copied, which
       // keeps the peak memory of freezing a large build near the size of the index.
@@ -239,6 +258,7 @@ export class SearchIndex {
     this.newTerms = [];
     this.documentFrequency = Int32Array.from(base.documentFrequency);
     this.addedPostings = [];
+    this.movedBaseLines = new Map();
     this.rowOfId = undefined;
     this.baseTermIds = undefined;
     this.live = base.rows;
@@ -246,7 +266,11 @@ export class SearchIndex {
   }
 
   private chunkAt(row: number): ChunkRecord {
-    return row < this.base.rows ? frozenChunk(this.base, row) : this.added[row - this.base.rows];
+    if (row >= this.base.rows) return this.added[row - this.base.rows];
+    const chunk = frozenChunk(this.base, row);
+    const moved = this.movedBaseLines.get(row);
+    if (moved) [chunk.startLine, chunk.endLine] = moved;
+    return chunk;
   }
 
   private pathAt(row: number): string {
