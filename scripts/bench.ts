@@ -21,6 +21,10 @@ const EVAL = path.resolve(ROOT, '../shared/eval');
 const WORK = path.join(os.tmpdir(), 'groundwork-bench');
 const quick = process.argv.includes('--quick');
 const BUILD_RUNS = 3;
+/** The largest file in cpp-docs, one of the edited ones. */
+const LARGEST_DOC = 'docs/mfc/reference/cwnd-class.md';
+const EDIT_KINDS = ['end', 'middle'] as const;
+type EditKind = (typeof EDIT_KINDS)[number];
 const out: string[] = [];
 const log = (line = '') => {
   out.push(line);
@@ -290,24 +294,30 @@ async function main() {
     index.searchLexical(word, { k: 9, maxTermShare: HOVER_MAX_TERM_SHARE });
     hovers.push(performance.now() - t0);
   }
-  const edits: number[] = [];
+  // Two kinds of edit per file: a paragraph added at the end, and one inserted in the middle (every chunk below
+  // it moves to new lines, and a section may be split differently).
+  const edits: Record<EditKind, number[]> = { end: [], middle: [] };
   const targets = [
     'docs/c-runtime-library/reference/fopen-wfopen.md',
     'docs/build/reference/eh-exception-handling-model.md',
     'docs/cpp/lambda-expressions-in-cpp.md',
-    'docs/mfc/reference/cwnd-class.md',
+    LARGEST_DOC,
     'docs/atl/reference/ccomptr-class.md',
   ];
-  for (const [i, target] of targets.entries()) {
-    const word = `zorblax${i}quux`;
-    const file = path.join(corpusCopy, target);
-    const t0 = performance.now();
-    await fs.appendFile(file, `\n\nThe ${word} setting controls nothing at all.\n`);
-    // As the extension does: its file watcher reports the changed path.
-    await index.update({ paths: [target] });
-    const [top] = await index.search(`${word} setting`, { k: 1 });
-    edits.push(performance.now() - t0);
-    if (top?.path !== target) throw new Error(`edit to ${target} not found by search`);
+  for (const kind of EDIT_KINDS) {
+    for (const [i, target] of targets.entries()) {
+      const word = `zorblax${kind}${i}quux`;
+      const file = path.join(corpusCopy, target);
+      const t0 = performance.now();
+      const text = await fs.readFile(file, 'utf8');
+      const at = kind === 'end' ? text.length : text.indexOf('\n\n', Math.floor(text.length / 2));
+      await fs.writeFile(file, `${text.slice(0, at)}\n\nThe ${word} setting controls nothing at all.\n${text.slice(at)}`);
+      // As the extension does: its file watcher reports the changed path.
+      await index.update({ paths: [target] });
+      const [top] = await index.search(`${word} setting`, { k: 1 });
+      edits[kind].push(performance.now() - t0);
+      if (top?.path !== target) throw new Error(`edit to ${target} not found by search`);
+    }
   }
   // Its pending snapshot is written now, not by a timer in the middle of the next measurement.
   await index.close();
@@ -319,10 +329,13 @@ async function main() {
   log(row([`query, ${latencies.length} real questions (ray-docs and scifact dev), k = 10: p50`, ms(percentile(latencies, 0.5)), '']));
   log(row(['query p95', ms(percentile(latencies, 0.95)), '≤ 50 ms']));
   log(row([`hover lookup (one word, lexical only), ${hovers.length} words: p95`, ms(percentile(hovers, 0.95)), '≤ 50 ms']));
-  log(row(['edit one file → found by search (update of the reported path + query), median of 5', ms(percentile(edits, 0.5)), '≤ 300 ms']));
-  const worst = edits.indexOf(Math.max(...edits));
-  const worstBytes = (await fs.stat(path.join(corpusCopy, targets[worst]))).size;
-  log(row([`edit one file → found by search, worst of 5 (${targets[worst]}, ${(worstBytes / 1024).toFixed(0)} KB)`, ms(edits[worst]), '']));
+  const largest = targets.indexOf(LARGEST_DOC);
+  const largestBytes = (await fs.stat(path.join(corpusCopy, LARGEST_DOC))).size;
+  for (const kind of EDIT_KINDS) {
+    const what = `edit one file (a paragraph ${kind === 'end' ? 'added at the end' : 'inserted in the middle'}) → found by search`;
+    log(row([`${what} (update of the reported path + query), median of 5`, ms(percentile(edits[kind], 0.5)), '≤ 300 ms']));
+    log(row([`… the same, worst of 5`, ms(Math.max(...edits[kind])), '≤ 300 ms']));
+  }
   log(
     row(['fresh process: `groundwork search` (open the index, check every file for changes, answer), wall', ms(openRun.wallMs), '≤ 1 s']),
   );
@@ -338,7 +351,7 @@ async function main() {
   );
   log();
   log(
-    `Edits: the median of the five files is a typical doc; the worst is ${targets[worst]} (${(worstBytes / 1024).toFixed(0)} KB, the largest file in cpp-docs), whose re-chunking, embedding and shard rewrite grow with its size. The ≤ 300 ms target is ${percentile(edits, 0.5) <= 300 ? 'met' : 'missed'} by the median and ${edits[worst] <= 300 ? 'met' : 'missed'} by that file.`,
+    `Edits: the five files are typical docs and ${LARGEST_DOC} (${(largestBytes / 1024).toFixed(0)} KB, the largest file in cpp-docs: ${EDIT_KINDS.map((kind) => `${ms(edits[kind][largest])} at the ${kind}`).join(', ')}), whose re-chunking (Markdown parse, token counts of the sections that changed) and shard rewrite grow with its size. Only the chunks an edit changes are embedded and analyzed again; the ones below it keep their rows and take their new lines. The ≤ 300 ms target is ${EDIT_KINDS.every((kind) => Math.max(...edits[kind]) <= 300) ? 'met by every edit' : `missed by ${EDIT_KINDS.flatMap((kind) => edits[kind].filter((t) => t > 300)).length} of the ${EDIT_KINDS.length * targets.length} edits`}.`,
   );
   log(
     `Opening reads one binary search snapshot (${(snapshotBytes / 1e6).toFixed(0)} MB of the index on disk: vectors, postings and chunk text as flat arrays, text decoded only for the rows a query returns) and never parses a Vectra shard; the shards and the manifest stay the source of truth, and the snapshot is used only for files whose content hash it matches. The fallback row is what every open cost before the snapshot existed.`,

@@ -158,9 +158,8 @@ export class DocsIndex {
     const log = options.log ?? (() => {});
     const sizing = options.chunkSizing ?? DEFAULT_CHUNK_SIZING;
     const chunking = `${sizing.maxTokens}/${sizing.overlapLines}/${sizing.mergeSectionsUpTo ?? 0}`;
-    const shardCount = options.shardCount ?? DEFAULT_SHARDS;
     const { embedder } = options;
-    const fresh = () => emptyManifest(embedder.id, embedder.dimensions, chunking, shardCount);
+    const fresh = () => emptyManifest(embedder.id, embedder.dimensions, chunking, options.shardCount ?? DEFAULT_SHARDS);
 
     const read = await readManifest(options.indexDir);
     let manifest: Manifest;
@@ -181,7 +180,7 @@ export class DocsIndex {
             ? `it was built with the embedder ${found.embedderId}, now ${embedder.id} is selected`
             : found.chunking !== chunking
               ? 'the chunking settings changed'
-              : found.shardCount !== shardCount
+              : options.shardCount !== undefined && found.shardCount !== options.shardCount
                 ? 'the shard layout changed'
                 : undefined;
       if (mismatch) log(`Rebuilding the index: ${mismatch}.`);
@@ -191,7 +190,12 @@ export class DocsIndex {
     if (rebuild) await clearIndexFiles(options.indexDir);
     await fs.mkdir(options.indexDir, { recursive: true });
 
-    const index = new DocsIndex(options, manifest, new VectraShards(options.indexDir, shardCount), new SearchIndex(embedder.dimensions));
+    const index = new DocsIndex(
+      options,
+      manifest,
+      new VectraShards(options.indexDir, manifest.shardCount),
+      new SearchIndex(embedder.dimensions),
+    );
     await index.load(log);
     if (rebuild) await writeManifest(options.indexDir, manifest);
     if (walk) index.openingWalk = { walk, startedAt };

@@ -256,6 +256,26 @@ test('shard contents that disagree with the manifest are repaired on open', asyn
   assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
 });
 
+test('an index keeps the shard layout it was built with, and a damaged shard count is reported and rebuilt', async () => {
+  const { options, indexDir, messages } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  // Opened without asking for a layout (as the CLI and the extension do): the recorded one is used, nothing rebuilt.
+  const { shardCount, ...withoutLayout } = options;
+  assert.equal(shardCount, 4);
+  const reopened = await DocsIndex.open(withoutLayout);
+  assert.equal((await reopened.update()).unchanged, 4);
+  assert.deepEqual(messages, []);
+  const manifestFile = path.join(indexDir, 'manifest.json');
+  const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+  await fs.writeFile(manifestFile, JSON.stringify({ ...manifest, shardCount: 0 }));
+  const rebuilt = await DocsIndex.open(withoutLayout);
+  assert.match(messages.join('\n'), /corrupt \(manifest has an invalid shard count \(0\)\); rebuilding it/);
+  assert.equal((await rebuilt.update()).added, 4);
+  await rebuilt.close();
+});
+
 test('changing the embedder rebuilds the index cleanly instead of mixing vectors', async () => {
   const { options, messages } = await setup();
   await (await DocsIndex.open(options)).update();

@@ -44,6 +44,9 @@ export function emptyManifest(embedderId: string, dimensions: number, chunking: 
   };
 }
 
+/** Far more shards than any layout uses; a larger count in a manifest is damage. */
+const MAX_SHARDS = 4096;
+
 export type ManifestRead = { state: 'missing' } | { state: 'corrupt'; reason: string } | { state: 'ok'; manifest: Manifest };
 
 export async function readManifest(dir: string): Promise<ManifestRead> {
@@ -58,6 +61,10 @@ export async function readManifest(dir: string): Promise<ManifestRead> {
     const manifest = JSON.parse(raw) as Manifest;
     if (typeof manifest !== 'object' || manifest === null || typeof manifest.files !== 'object' || !Array.isArray(manifest.skipped)) {
       return { state: 'corrupt', reason: 'manifest has an unexpected shape' };
+    }
+    // The shard layout is read from here: a bad count would send chunks to shards that cannot exist.
+    if (!Number.isInteger(manifest.shardCount) || manifest.shardCount < 1 || manifest.shardCount > MAX_SHARDS) {
+      return { state: 'corrupt', reason: `manifest has an invalid shard count (${String(manifest.shardCount)})` };
     }
     if (manifest.schemaVersion === 1) migrateFromVersion1(manifest);
     return { state: 'ok', manifest };
