@@ -244,6 +244,60 @@ for (const extension of ['md', 'rst', 'txt', 'adoc']) {
   });
 }
 
+// Container lines too: a heading inside a list item or a quote does not start a section.
+const editLine = fc.oneof(
+  markdownLine,
+  fc.constantFrom(
+    '- item',
+    '> quote',
+    '> ## quoted heading',
+    '10. item',
+    '  ## indented heading',
+    '   continued',
+    '<!-- comment',
+    '-->',
+    '## Heading',
+  ),
+);
+
+/** Pages of headed sections, long enough to be split, with any of the lines above among their paragraphs. */
+const sectionedPage = fc
+  .array(
+    fc.tuple(
+      fc.lorem({ maxCount: 3 }),
+      fc.array(fc.oneof({ weight: 4, arbitrary: fc.lorem({ maxCount: 30 }) }, { weight: 2, arbitrary: fc.constant('') }, editLine), {
+        maxLength: 20,
+      }),
+    ),
+    { maxLength: 8 },
+  )
+  .map((sections) => sections.flatMap(([title, body]) => [`## ${title}`, '', ...body, '']));
+
+for (const extension of ['md', 'rst', 'txt', 'adoc']) {
+  test(`property: ${extension} chunks after an edit are the same with the known counts of the previous chunks at hand as without`, () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.array(editLine, { maxLength: 120 }), sectionedPage),
+        fc.nat(),
+        fc.nat({ max: 8 }),
+        fc.array(editLine, { maxLength: 8 }),
+        fc.integer({ min: 40, max: 400 }),
+        fc.constantFrom(0, 100, 200),
+        (lines, at, removed, inserted, maxTokens, merge) => {
+          const sizing = { maxTokens, overlapLines: 0, mergeSectionsUpTo: merge };
+          const path = `doc.${extension}`;
+          const known = new Map(chunkDocument(path, lines.join('\n'), sizing).map((c) => [c.text, c.tokens]));
+          const edited = [...lines];
+          edited.splice(at % (lines.length + 1), removed, ...inserted);
+          const text = edited.join('\n');
+          assert.deepEqual(chunkDocument(path, text, sizing, known), chunkDocument(path, text, sizing));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+}
+
 // Line endings and starts where o200k's pre-tokenizer behaves specially: punctuation that carries line breaks and
 // slashes, contractions, digits, combining marks, astral letters, indentation and whitespace-only lines.
 const tokenizerEdgeLine = fc.oneof(
