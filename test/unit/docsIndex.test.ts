@@ -495,6 +495,31 @@ for (const damage of ['unreadable', 'deleted'] as const) {
   });
 }
 
+test('a shard written by the last save is reused for the next, unless its file changed on disk in between', async () => {
+  const { root, options: fourShards, indexDir, messages } = await setup();
+  const options = { ...fourShards, shardCount: 1 };
+  const index = await DocsIndex.open(options);
+  await index.update();
+  const save = async (line: string) => {
+    await fs.appendFile(path.join(root, 'guide/install.md'), `\n${line}\n`);
+    await index.update({ paths: ['guide/install.md'] });
+  };
+  await save('The frobnicator needs a reboot.');
+  await save('The widget spinner needs oil.');
+  assert.deepEqual(messages, []);
+  // Damage done to the shard between two saves is found: the file is read again, not overwritten from memory's copy.
+  await fs.writeFile(path.join(indexDir, 'shard-00.json'), 'garbage');
+  await save('The gadget lever needs a push.');
+  assert.match(messages.join('\n'), /could not be updated .*rewriting it from memory/);
+  await index.close();
+  await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
+  const reopened = await DocsIndex.open({ ...options, log: () => {} });
+  for (const question of ['frobnicator reboot', 'widget spinner oil', 'gadget lever push', 'how do I configure max_retries']) {
+    const [top] = await reopened.search(question, { k: 1 });
+    assert.equal(top.path, question.startsWith('how') ? 'guide/retries.rst' : 'guide/install.md', question);
+  }
+});
+
 test('a snapshot older than the manifest serves the files it still matches; the others come from their shards', async () => {
   const { root, options, messages, embedder } = await setup();
   const built = await DocsIndex.open(options);

@@ -34,6 +34,11 @@ function loadVectra(): VectraModule {
  */
 export class VectraShards {
   private readonly shards: Array<LocalIndex | undefined>;
+  /**
+   * The shard written last stays loaded, with its file's size and time then: a doc saved again and again
+   * rewrites the same shard, which then is not read and parsed again, unless its file changed meanwhile.
+   */
+  private lastWritten: { shard: number; index: LocalIndex; stamp: string } | undefined;
 
   constructor(
     readonly dir: string,
@@ -61,6 +66,7 @@ export class VectraShards {
 
   /** Reads one shard; a missing shard is created empty, an unreadable one reported so the caller can rebuild it. */
   async load(shard: number): Promise<{ ok: true; items: StoredChunk[] } | { ok: false; reason: string }> {
+    this.drop(shard);
     // Failing to load Vectra is not a damaged shard: that error propagates, so nothing is rebuilt for it.
     const index = await this.shard(shard);
     try {
@@ -88,7 +94,7 @@ export class VectraShards {
   /** Replaces a shard with one holding exactly `items` (an unreadable shard is rewritten from memory). */
   async recreate(shard: number, items: StoredChunk[] = []): Promise<void> {
     await fs.rm(`${this.dir}/${shardFileName(shard)}`, { force: true });
-    this.forget(shard);
+    this.drop(shard);
     const index = await this.shard(shard);
     await index.createIndex({ version: 1 });
     this.forget(shard);
@@ -97,7 +103,10 @@ export class VectraShards {
 
   /** Applies removals and insertions to one existing shard (see `recreate` for a new one) and writes it once. */
   async apply(shard: number, removeIds: string[], insert: StoredChunk[]): Promise<void> {
-    const index = await this.shard(shard);
+    const kept =
+      this.lastWritten?.shard === shard && this.lastWritten.stamp === (await this.stampOf(shard)) ? this.lastWritten.index : undefined;
+    this.lastWritten = undefined;
+    const index = kept ?? (await this.shard(shard));
     try {
       await index.beginUpdate();
       try {
@@ -108,9 +117,16 @@ export class VectraShards {
         index.cancelUpdate();
         throw error;
       }
+      const stamp = await this.stampOf(shard);
+      if (stamp) this.lastWritten = { shard, index, stamp };
     } finally {
       this.forget(shard);
     }
+  }
+
+  private async stampOf(shard: number): Promise<string | undefined> {
+    const stat = await fs.stat(`${this.dir}/${shardFileName(shard)}`).catch(() => undefined);
+    return stat && `${stat.size}:${stat.mtimeMs}`;
   }
 
   /**
@@ -119,6 +135,12 @@ export class VectraShards {
    */
   private forget(shard: number): void {
     this.shards[shard] = undefined;
+  }
+
+  /** Drops the loaded copy of a shard that is being replaced or read anew. */
+  private drop(shard: number): void {
+    this.forget(shard);
+    if (this.lastWritten?.shard === shard) this.lastWritten = undefined;
   }
 
   async sizeOnDisk(): Promise<number> {
