@@ -131,7 +131,7 @@ export class VectraShards {
 
   /**
    * Vectra keeps a loaded index file in memory for good; the search index already holds every chunk, so the
-   * copy is dropped and the shard file is read again on its next update.
+   * copy is dropped and the shard file is read again on its next update (the one written last is kept, above).
    */
   private forget(shard: number): void {
     this.shards[shard] = undefined;
