@@ -23,13 +23,6 @@ export function countTokens(text: string): number {
   return loadTokenizer().countTokens(text, PLAIN_TEXT);
 }
 
-/** The exact token count when it is at most `limit`, otherwise undefined; stops counting past the limit. */
-export function tokensWithin(text: string, limit: number): number | undefined {
-  if (text.length === 0) return 0;
-  const count = loadTokenizer().isWithinTokenLimit(text, limit, PLAIN_TEXT);
-  return count === false ? undefined : count;
-}
-
 export function encodeTokens(text: string): number[] {
   return loadTokenizer().encode(text, PLAIN_TEXT);
 }

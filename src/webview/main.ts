@@ -144,17 +144,17 @@ function renderTurn(turn: TurnView): HTMLElement {
       // the claims against the right files.
       const cited = result.sources.filter((source) => result.citations.includes(source.n));
       const uncited = result.sources.filter((source) => !result.citations.includes(source.n));
-      const groups: Array<[string, SourceView[]]> =
-        cited.length && uncited.length
-          ? [
-              ['Sources', cited],
-              ['Also given to the model, not cited', uncited],
-            ]
-          : [['Sources', result.sources]];
-      if (result.verdict === 'offline-extract' && groups.length > 1) groups[1][0] = 'Also retrieved, not quoted';
-      for (const [title, sources] of groups) {
+      const apart = cited.length > 0 && uncited.length > 0;
+      const uncitedTitle = result.verdict === 'offline-extract' ? 'Also retrieved, not quoted' : 'Also given to the model, not cited';
+      const groups: Array<[string, SourceView[], string]> = apart
+        ? [
+            ['Sources', cited, 'sources'],
+            [uncitedTitle, uncited, 'sources uncited'],
+          ]
+        : [['Sources', result.sources, 'sources']];
+      for (const [title, sources, listClass] of groups) {
         article.append(element('div', 'sources-title', title));
-        const list = element('ol', title === 'Sources' ? 'sources' : 'sources uncited');
+        const list = element('ol', listClass);
         for (const source of sources) list.append(sourceButton(turn, source, false));
         article.append(list);
       }

@@ -112,21 +112,19 @@ function splitSection(
   while (last >= first && !lines[last].text.trim()) last--;
   if (first > last) return;
 
-  const wholeSection = (text: string, tokens: number) =>
+  const whole = joinLines(outline, first, last);
+  const wholeSection = (tokens: number) =>
     out.push({
       path,
       headingPath: section.headingPath,
       startLine: lines[first].line,
       endLine: lines[last].line,
       anchor: section.anchor,
-      text,
+      text: whole,
       tokens,
     });
-  if (known) {
-    const text = joinLines(outline, first, last);
-    const tokens = known.get(text);
-    if (tokens !== undefined && tokens <= sizing.maxTokens) return void wholeSection(text, tokens);
-  }
+  const knownTokens = known?.get(whole);
+  if (knownTokens !== undefined && knownTokens <= sizing.maxTokens) return void wholeSection(knownTokens);
 
   // Each paragraph and block is counted once; a chunk's count is put together from theirs (joinedTokens).
   const units = sectionUnits(outline, first, last, atomicEndAt);
@@ -137,8 +135,8 @@ function splitSection(
     return from === undefined || to === undefined || from > to ? undefined : joinedTokens(outline, units.slice(from, to + 1));
   };
   const emit = (start: number, end: number) => pushChunk(path, outline, section, start, end, out, unitsTokens);
-  const wholeTokens = unitsTokens(first, last) ?? countTokens(joinLines(outline, first, last));
-  if (wholeTokens <= sizing.maxTokens) return void wholeSection(joinLines(outline, first, last), wholeTokens);
+  const wholeTokens = unitsTokens(first, last) ?? countTokens(whole);
+  if (wholeTokens <= sizing.maxTokens) return void wholeSection(wholeTokens);
 
   let chunkStart = -1;
   let chunkEnd = -1;
