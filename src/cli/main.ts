@@ -12,11 +12,16 @@ import type { SearchResult } from '../core/types';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
 import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
+import { IndexBusyError } from '../core/store/indexLock';
+
+/** How long `index` waits for another process that is writing the same index before giving up. */
+const INDEX_LOCK_WAIT_MS = 60_000;
 
 const USAGE = `usage: groundwork <command> DIR [options]
 
 commands:
-  index DIR                       index (or update the index of) the docs in DIR
+  index DIR [--verify]            index (or update the index of) the docs in DIR; --verify also checks every
+                                  stored chunk against the lines of its file and re-indexes any that disagree
   status DIR                      files indexed, skipped files with reasons, embedder, chunks, size on disk
   search DIR "question"           ranked passages; --queries FILE.jsonl for a batch (one JSON line per query)
   eval DIR --queries FILE.jsonl   nDCG@10, R@1, R@5, R@10, MRR@10 and sec5 on labelled questions
@@ -83,6 +88,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         'source-budget': { type: 'string' },
         'abstain-threshold': { type: 'string' },
         'answer-anyway': { type: 'boolean', default: false },
+        verify: { type: 'boolean', default: false },
       },
     });
   } catch (error) {
@@ -118,6 +124,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       log: (message) => io.stderr(`${message}\n`),
       chunkWorker: bundledChunkWorker(),
       updateAfterOpen: command !== 'status',
+      // status changes nothing on disk and checks every shard; index --verify also checks every chunk's lines.
+      readOnly: command === 'status',
+      verify: command === 'status' ? 'shards' : values.verify ? 'files' : undefined,
+      lockWaitMs: command === 'index' ? INDEX_LOCK_WAIT_MS : 0,
     });
 
     // Closing writes the search snapshot when this run changed the index, so the next run opens fast.
@@ -129,10 +139,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
         return 0;
       }
 
-      const summary = await index.update({ progress: progressPrinter(io) });
+      let summary: UpdateSummary | undefined;
+      try {
+        summary = await index.update({ progress: progressPrinter(io) });
+      } catch (error) {
+        // Another process is writing: a question is answered from the index as it is; `index` itself fails.
+        if (!(error instanceof IndexBusyError) || command === 'index') throw error;
+      }
       if (command === 'index') {
         if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
-        else io.stdout(formatSummary(summary, index));
+        else io.stdout(formatSummary(summary!, index));
         return 0;
       }
 
@@ -351,6 +367,8 @@ function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string 
     `size:      ${formatBytes(status.sizeOnDiskBytes)}`,
     `updated:   ${status.updatedAt}`,
     `snapshot:  ${describeSnapshot(status.snapshot)}`,
+    `integrity: ${status.problems.length ? `${status.problems.length} problem(s); \`groundwork index\` repairs them` : 'ok (every shard read and checked against the manifest)'}`,
+    ...status.problems.map((p) => `  ${p}`),
     `skipped:   ${status.skipped.length}`,
     ...status.skipped.map((s) => `  ${s.path}: ${s.reason}`),
   ];

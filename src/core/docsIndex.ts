@@ -1,11 +1,15 @@
 import { promises as fs, statSync } from 'node:fs';
-import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
+import nodePath from 'node:path';
+import { chunkDocument, type ChunkSizing, DEFAULT_CHUNK_SIZING } from './chunking/chunkDocument';
+import { readDocument } from './discovery/readDocument';
+import { contentHash } from './hash';
 import {
   type DiscoveredFile,
   type DiscoveryOptions,
   type DiscoveryResult,
   discoverDocuments,
   filterDocumentPaths,
+  realFolder,
 } from './discovery/discover';
 import type { Embedder } from './embedding/embedder';
 import { type PreparedFile } from './prepareFile';
@@ -16,6 +20,7 @@ import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } fr
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
 import type { SnapshotStatus } from './store/describeSnapshot';
 import { readSnapshot, type SnapshotFiles, type SnapshotIdentity } from './store/searchSnapshot';
+import { IndexBusyError, IndexLock } from './store/indexLock';
 import { SnapshotSchedule } from './store/snapshotSchedule';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
 import { loadTokenizer } from './tokens';
@@ -41,6 +46,17 @@ export interface DocsIndexOptions {
    * as it was when opening began (changes after that are a watcher's to report, or the next update's).
    */
   updateAfterOpen?: boolean;
+  /** Open without taking the write lock: nothing on disk is changed (`status`). */
+  readOnly?: boolean;
+  /** How long to wait for another process's write lock before opening read-only. */
+  lockWaitMs?: number;
+  /** Start from an empty index (Rebuild Index), under the lock, instead of deleting the folder from outside. */
+  rebuild?: boolean;
+  /**
+   * `shards`: read and check every shard against the manifest, not only those whose stamp changed (`status`).
+   * `files`: that, and every chunk against the file it was cut from (`index --verify`).
+   */
+  verify?: 'shards' | 'files';
 }
 
 export interface UpdateOptions {
@@ -75,6 +91,8 @@ export interface IndexStatus {
   updatedAt: string;
   /** The search snapshot that makes opening fast. */
   snapshot: SnapshotStatus;
+  /** What opening found wrong with the index on disk and what was (or an update will be) done about it. */
+  problems: string[];
 }
 
 export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
@@ -138,24 +156,50 @@ interface EmbeddedFile extends Omit<PendingFile, 'chunks'> {
  */
 export class DocsIndex {
   private readonly snapshots: SnapshotSchedule;
+  /** Problems found since opening, each with its remedy, as the user was told. */
+  private readonly problems: string[] = [];
   /** The folder's walk, started by `open` alongside reading the index, for the update that follows it. */
   private openingWalk: { walk: Promise<DiscoveryResult>; startedAt: number } | undefined;
 
   private constructor(
     private readonly options: DocsIndexOptions,
     private manifest: Manifest,
-    private readonly shards: VectraShards,
+    private shards: VectraShards,
     private memory: SearchIndex,
+    private lock: IndexLock | undefined,
   ) {
     this.snapshots = new SnapshotSchedule(options.indexDir, () => this.captureSnapshot(), options.log ?? (() => {}));
   }
 
   static async open(options: DocsIndexOptions): Promise<DocsIndex> {
+    const log = options.log ?? (() => {});
+    // One writer per index: without the lock this process only reads (and repairs nothing on disk).
+    let lock: IndexLock | undefined;
+    if (!options.readOnly) {
+      await fs.mkdir(options.indexDir, { recursive: true });
+      const acquired = await IndexLock.acquire(options.indexDir, options.lockWaitMs ?? 0, (owner) =>
+        log(`Waiting for another Groundwork process (pid ${owner.pid}) to finish updating the index at ${options.indexDir}…`),
+      );
+      if (acquired instanceof IndexLock) lock = acquired;
+      else log(`${new IndexBusyError(options.indexDir, acquired.busy).message}; reading the index as it is until then.`);
+    }
+    try {
+      return await DocsIndex.openLocked(options, lock, log);
+    } catch (error) {
+      await lock?.release();
+      throw error;
+    }
+  }
+
+  private static async openLocked(
+    options: DocsIndexOptions,
+    lock: IndexLock | undefined,
+    log: (message: string) => void,
+  ): Promise<DocsIndex> {
     // Walking the folder is mostly waiting on the disk, and so is reading the snapshot: one overlaps the other.
     const walk = options.updateAfterOpen ? discoverDocuments(options.root, options.discovery) : undefined;
     walk?.catch(() => undefined); // the update that uses it reports a failure; an unused walk's is of no interest
     const startedAt = Date.now();
-    const log = options.log ?? (() => {});
     const sizing = options.chunkSizing ?? DEFAULT_CHUNK_SIZING;
     const chunking = `${sizing.maxTokens}/${sizing.overlapLines}/${sizing.mergeSectionsUpTo ?? 0}`;
     const { embedder } = options;
@@ -164,7 +208,11 @@ export class DocsIndex {
     const read = await readManifest(options.indexDir);
     let manifest: Manifest;
     let rebuild = false;
-    if (read.state === 'missing') {
+    const suspectShards = new Set<number>();
+    if (options.rebuild) {
+      manifest = fresh();
+      rebuild = true;
+    } else if (read.state === 'missing') {
       manifest = fresh();
       rebuild = true;
     } else if (read.state === 'corrupt') {
@@ -186,18 +234,32 @@ export class DocsIndex {
       if (mismatch) log(`Rebuilding the index: ${mismatch}.`);
       manifest = mismatch ? fresh() : found;
       rebuild = Boolean(mismatch);
+      if (!mismatch && read.invalid.length) {
+        log(
+          `Repairing the index: ${read.invalid.length} manifest entr${read.invalid.length === 1 ? 'y is' : 'ies are'} invalid ` +
+            `(${read.invalid[0].path}: ${read.invalid[0].reason}); ${read.invalid.length === 1 ? 'that file' : 'those files'} will be indexed again.`,
+        );
+        const layout = new VectraShards(options.indexDir, manifest.shardCount);
+        for (const entry of read.invalid) suspectShards.add(layout.shardFor(entry.path));
+      }
     }
-    if (rebuild) await clearIndexFiles(options.indexDir);
-    await fs.mkdir(options.indexDir, { recursive: true });
+    if (rebuild && lock) await clearIndexFiles(options.indexDir);
 
     const index = new DocsIndex(
       options,
       manifest,
       new VectraShards(options.indexDir, manifest.shardCount),
       new SearchIndex(embedder.dimensions),
+      lock,
     );
-    await index.load(log);
-    if (rebuild) await writeManifest(options.indexDir, manifest);
+    const report = (message: string) => {
+      index.problems.push(message);
+      log(message);
+    };
+    if (options.verify) for (let shard = 0; shard < manifest.shardCount; shard++) suspectShards.add(shard);
+    if (!rebuild) await index.load(report, suspectShards);
+    if (!rebuild && options.verify === 'files') await index.verifyAgainstFiles(report);
+    if (rebuild && lock) await writeManifest(options.indexDir, manifest);
     if (walk) index.openingWalk = { walk, startedAt };
     return index;
   }
@@ -206,11 +268,21 @@ export class DocsIndex {
     return { embedderId: this.manifest.embedderId, dimensions: this.manifest.dimensions, chunking: this.manifest.chunking };
   }
 
+  /** Whether this process holds the write lock (otherwise it only reads). */
+  get writable(): boolean {
+    return this.lock !== undefined;
+  }
+
   /**
    * Fills the search index: from the snapshot for every file whose hash it matches, from the shards for the
-   * rest (all of them when there is no usable snapshot). The manifest is the truth throughout.
+   * rest (all of them when there is no usable snapshot). The manifest is the truth throughout, and a shard whose
+   * file is not as the manifest recorded it (written after it, by a process that died, or damaged) is read and
+   * checked item by item, whatever the snapshot holds.
    */
-  private async load(log: (message: string) => void): Promise<void> {
+  private async load(log: (message: string) => void, suspectShards: Set<number>): Promise<void> {
+    for (let shard = 0; shard < this.manifest.shardCount; shard++) {
+      if ((await this.shards.stampOf(shard)) !== this.manifest.shardStamps[shard]) suspectShards.add(shard);
+    }
     const fromShards = new Set(Object.keys(this.manifest.files));
     const snapshot = fromShards.size ? await readSnapshot(this.options.indexDir, this.snapshotIdentity) : { state: 'missing' as const };
     if (snapshot.state === 'unusable')
@@ -223,59 +295,136 @@ export class DocsIndex {
         else for (const id of chunkIdsOf(path, count)) this.memory.remove(id);
       }
     }
-    if (fromShards.size) {
-      await this.loadFromShards(fromShards, log);
-      this.snapshots.changed(SNAPSHOT_SOON_MS);
+    if (fromShards.size || suspectShards.size) {
+      await this.loadFromShards(fromShards, suspectShards, log);
+      if (this.writable) this.snapshots.changed(SNAPSHOT_SOON_MS);
     }
   }
 
-  /** Loads the chunks of `paths` from their shards, dropping what the manifest does not list and repairing the rest. */
-  private async loadFromShards(paths: Set<string>, log: (message: string) => void): Promise<void> {
-    const expected = new Map<string, string>();
-    const allExpected = new Set<string>();
-    for (const [path, entry] of Object.entries(this.manifest.files)) {
-      for (const id of chunkIdsOf(path, entry.chunks)) {
-        allExpected.add(id);
-        if (paths.has(path)) expected.set(id, path);
-      }
+  /**
+   * Loads the chunks of `paths` from their shards, and checks every item of those shards and of `suspectShards`
+   * against the manifest: an item no file lists is dropped; a file whose items are missing, malformed or cut from
+   * other content than the manifest records is dropped from the index, to be indexed again by the next update,
+   * unless memory already holds it from the snapshot: then the shard is written again from memory.
+   */
+  private async loadFromShards(paths: Set<string>, suspectShards: Set<number>, log: (message: string) => void): Promise<void> {
+    const shardsToRead = new Set([...suspectShards, ...[...paths].map((path) => this.shards.shardFor(path))]);
+    const filesOf = new Map<number, string[]>();
+    for (const path of Object.keys(this.manifest.files)) {
+      const shard = this.shards.shardFor(path);
+      if (shardsToRead.has(shard)) filesOf.set(shard, [...(filesOf.get(shard) ?? []), path]);
     }
-    const shardsToRead = new Set([...paths].map((path) => this.shards.shardFor(path)));
     const brokenFiles = new Set<string>();
-    for (const shard of shardsToRead) {
+    let manifestChanged = false;
+    for (const shard of [...shardsToRead].sort((a, b) => a - b)) {
+      const files = filesOf.get(shard) ?? [];
       const loaded = await this.shards.load(shard);
+      let rewrite: string | undefined;
       if (!loaded.ok) {
-        log(`Index shard ${shard} is unreadable (${loaded.reason}); rewriting it from memory, its other files will be indexed again.`);
-        for (const path of paths) if (this.shards.shardFor(path) === shard) brokenFiles.add(path);
-        await this.shards.recreate(shard, this.storedChunksOfShard(shard, brokenFiles));
-        continue;
-      }
-      const orphans: string[] = [];
-      for (const item of loaded.items) {
-        if (!allExpected.has(item.id)) {
-          orphans.push(item.id);
-          continue;
+        const lost = files.filter((path) => paths.has(path));
+        for (const path of lost) brokenFiles.add(path);
+        rewrite = `is unreadable (${loaded.reason})`;
+        log(
+          `Index shard ${shard} ${rewrite}; ` +
+            (this.writable ? 'rewriting it from memory' : 'the next update rewrites it') +
+            (lost.length ? `, ${lost.length} of its files will be indexed again.` : ', losing nothing.'),
+        );
+      } else {
+        const orphans: string[] = [];
+        const seen = new Set<string>();
+        const shardBroken = new Set<string>();
+        for (const item of loaded.items) {
+          const path = typeof item?.id === 'string' ? item.id.slice(0, item.id.lastIndexOf('#')) : '';
+          const entry = this.manifest.files[path];
+          const ordinal = Number(item?.id?.slice(path.length + 1));
+          if (!entry || !Number.isInteger(ordinal) || ordinal >= entry.chunks || seen.has(item.id)) {
+            orphans.push(item?.id);
+            continue;
+          }
+          seen.add(item.id);
+          const chunk = toIndexedChunk(item);
+          if (!chunk || chunk.path !== path || chunk.vector.length !== this.memory.dimensions || item.metadata.fileHash !== entry.hash) {
+            shardBroken.add(path);
+            continue;
+          }
+          if (paths.has(path)) this.memory.add(chunk);
         }
-        const path = expected.get(item.id);
-        if (path === undefined) continue; // a file the snapshot already holds
-        const chunk = toIndexedChunk(item);
-        if (!chunk || chunk.path !== path || chunk.vector.length !== this.memory.dimensions) {
-          orphans.push(item.id);
-          brokenFiles.add(path);
-          continue;
+        // Every chunk a file of this shard should have must be here.
+        for (const path of files) {
+          if (chunkIdsOf(path, this.manifest.files[path].chunks).some((id) => !seen.has(id))) shardBroken.add(path);
         }
-        this.memory.add(chunk);
+        for (const path of shardBroken) {
+          if (paths.has(path)) brokenFiles.add(path);
+          // Memory holds this file as the manifest records it (from the snapshot): the shard is what is wrong.
+          else rewrite = 'disagrees with the manifest';
+        }
+        if (rewrite) log(`Index shard ${shard} ${rewrite}; ${this.writable ? 'rewriting it from memory' : 'the next update rewrites it'}.`);
+        else if (this.writable) {
+          for (const id of seen) if (brokenFiles.has(id.slice(0, id.lastIndexOf('#')))) orphans.push(id);
+          if (orphans.length)
+            await this.shards.apply(
+              shard,
+              orphans.filter((id) => typeof id === 'string'),
+              [],
+            );
+        }
       }
-      if (orphans.length) await this.shards.apply(shard, orphans, []);
+      if (!this.writable) continue;
+      if (rewrite) await this.shards.recreate(shard, this.storedChunksOfShard(shard, brokenFiles));
+      const stamp = await this.shards.stampOf(shard);
+      if (stamp !== this.manifest.shardStamps[shard]) {
+        if (stamp === undefined) delete this.manifest.shardStamps[shard];
+        else this.manifest.shardStamps[shard] = stamp;
+        manifestChanged = true;
+      }
     }
-    for (const [id, path] of expected) if (!this.memory.has(id)) brokenFiles.add(path);
     if (brokenFiles.size) {
       log(`Repaired the index: ${brokenFiles.size} file(s) did not match what was stored and will be indexed again.`);
       for (const path of brokenFiles) {
         for (const id of chunkIdsOf(path, this.manifest.files[path]?.chunks)) this.memory.remove(id);
         delete this.manifest.files[path];
       }
-      await writeManifest(this.options.indexDir, this.manifest);
+      manifestChanged = true;
     }
+    if (manifestChanged && this.writable) await writeManifest(this.options.indexDir, this.manifest);
+  }
+
+  /**
+   * The full check: every indexed file is read again; where its content is what the manifest records, it is
+   * chunked again and must give exactly the chunks the index holds (text, lines, headings). A file that does not is
+   * dropped, and one whose content changed without its size or time changing is marked, so the update indexes both.
+   */
+  private async verifyAgainstFiles(report: (message: string) => void): Promise<void> {
+    const sizing = this.options.chunkSizing ?? DEFAULT_CHUNK_SIZING;
+    const broken: string[] = [];
+    let changedUnnoticed = 0;
+    for (const [path, entry] of Object.entries(this.manifest.files)) {
+      const read = await readDocument(nodePath.join(this.options.root, path), Number.MAX_SAFE_INTEGER);
+      if (!read.ok || contentHash(read.text) !== entry.hash) {
+        entry.mtimeMs = -1; // the update reads it again, whatever its size and time say
+        changedUnnoticed++;
+        continue;
+      }
+      let fresh: Chunk[];
+      try {
+        fresh = chunkDocument(path, read.text, sizing);
+      } catch {
+        broken.push(path);
+        continue;
+      }
+      const held = chunkIdsOf(path, entry.chunks).map((id) => this.memory.chunk(id));
+      const agrees =
+        held.length === fresh.length && held.every((chunk, i) => chunk && sameContent(chunk, fresh[i]) && sameLines(chunk, fresh[i]));
+      if (!agrees) broken.push(path);
+    }
+    if (broken.length) {
+      report(`Verify: ${broken.length} file(s) hold chunks that are not at their lines (${broken[0]}); they will be indexed again.`);
+      for (const path of broken) {
+        for (const id of chunkIdsOf(path, this.manifest.files[path].chunks)) this.memory.remove(id);
+        delete this.manifest.files[path];
+      }
+    }
+    if (changedUnnoticed) report(`Verify: ${changedUnnoticed} file(s) changed since they were indexed; they will be read again.`);
   }
 
   /** The chunks a file has indexed now, or undefined for a file not indexed. */
@@ -296,7 +445,9 @@ export class DocsIndex {
   private storedChunksOfShard(shard: number, excluded: Set<string>): StoredChunk[] {
     const items: StoredChunk[] = [];
     for (const { chunk, vector } of this.memory.allChunksWithVectors()) {
-      if (this.shards.shardFor(chunk.path) === shard && !excluded.has(chunk.path)) items.push(toStoredChunk({ ...chunk, vector }));
+      const hash = this.manifest.files[chunk.path]?.hash;
+      if (hash && this.shards.shardFor(chunk.path) === shard && !excluded.has(chunk.path))
+        items.push(toStoredChunk({ ...chunk, vector }, hash));
     }
     return items;
   }
@@ -324,11 +475,30 @@ export class DocsIndex {
 
   /** Flushes a pending snapshot; call before the process exits or the index is dropped. */
   async close(): Promise<void> {
-    await this.saveSnapshot();
+    try {
+      if (this.writable) await this.saveSnapshot();
+    } finally {
+      await this.lock?.release();
+      this.lock = undefined;
+    }
+  }
+
+  /** Takes the write lock for an update if this process opened the index read-only, or says who holds it. */
+  private async ensureWritable(): Promise<void> {
+    if (this.lock) return;
+    const acquired = await IndexLock.acquire(this.options.indexDir, this.options.lockWaitMs ?? 0);
+    if (!(acquired instanceof IndexLock)) throw new IndexBusyError(this.options.indexDir, acquired.busy);
+    this.lock = acquired;
+    // Another process may have changed the index while this one only read it: start again from what is on disk.
+    const reopened = await DocsIndex.openLocked({ ...this.options, updateAfterOpen: false }, acquired, this.options.log ?? (() => {}));
+    this.manifest = reopened.manifest;
+    this.memory = reopened.memory;
+    this.shards = reopened.shards;
   }
 
   /** Brings the index up to date with the folder: only added, changed and removed files are touched. */
   async update(options: UpdateOptions = {}): Promise<UpdateSummary> {
+    await this.ensureWritable();
     const { signal, progress } = options;
     const summary: UpdateSummary = { added: 0, changed: 0, removed: 0, unchanged: 0, skipped: 0, chunks: 0, cancelled: false };
     let discovered: DiscoveryResult;
@@ -338,13 +508,12 @@ export class DocsIndex {
     this.openingWalk = undefined;
     if (options.paths) {
       const touched = options.paths.map((p) => p.replace(/\\/g, '/').replace(/\/+$/, ''));
-      const files = await filterDocumentPaths(this.options.root, touched, this.options.discovery);
-      discovered = { files, skipped: [] };
-      const present = new Set(files.map((f) => f.path));
+      discovered = await filterDocumentPaths(this.options.root, touched, this.options.discovery);
+      const present = new Set(discovered.files.map((f) => f.path));
       const affected = (path: string) => touched.some((t) => path === t || path.startsWith(`${t}/`));
       removals = Object.keys(this.manifest.files).filter((path) => affected(path) && !present.has(path));
       // Earlier skip reasons stand, except for the paths looked at now.
-      skipped = this.manifest.skipped.filter((s) => !affected(s.path));
+      skipped = [...this.manifest.skipped.filter((s) => !affected(s.path)), ...discovered.skipped];
     } else {
       // The walk `open` started serves the update right after opening, not one that comes much later.
       const fresh = openingWalk && Date.now() - openingWalk.startedAt < OPENING_WALK_FRESH_MS;
@@ -354,6 +523,8 @@ export class DocsIndex {
       skipped = [...discovered.skipped];
     }
     const maxBytes = this.options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+    // Checked again as each file is read: a link swapped after the walk must not reach outside the folder either.
+    const containedIn = this.options.discovery?.followExternalSymlinks ? undefined : await realFolder(this.options.root);
 
     // Chunks are embedded as soon as a batch is ready, while the chunking workers go on with the next files.
     let toEmbed: PendingFile[] = [];
@@ -422,7 +593,7 @@ export class DocsIndex {
         // A watcher's edit is chunked here, where the file's indexed chunks are at hand to spare recounting.
         const indexed = useWorkers ? undefined : indexedOf(file.path);
         const knownTokens = indexed && new Map(indexed.map(({ chunk }) => [chunk.text, chunk.tokens]));
-        read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, maxBytes, sizing, known, knownTokens });
+        read = processor.prepare({ path: file.path, absolutePath: file.absolutePath, containedIn, maxBytes, sizing, known, knownTokens });
         reads.set(i, read);
       }
       return read;
@@ -575,43 +746,42 @@ export class DocsIndex {
       });
     }
 
-    const byShard = new Map<number, { remove: string[]; write: IndexedChunk[]; all: IndexedChunk[] }>();
+    const byShard = new Map<number, { remove: string[]; write: StoredChunk[] }>();
     const shardWork = (path: string) => {
       const shard = this.shards.shardFor(path);
       let work = byShard.get(shard);
-      if (!work) byShard.set(shard, (work = { remove: [], write: [], all: [] }));
+      if (!work) byShard.set(shard, (work = { remove: [], write: [] }));
       return work;
     };
     for (const path of [...removals, ...pending.map((f) => f.path)]) {
       shardWork(path).remove.push(...chunkIdsOf(path, this.manifest.files[path]?.chunks).filter((id) => !kept.has(id)));
     }
-    for (const file of pending) {
-      const work = shardWork(file.path);
-      work.all.push(...file.chunks);
-      work.write.push(...file.chunks.filter((_, i) => file.placements[i] !== 'same'));
-    }
-    // Vectra's items (plain number arrays) are built one shard at a time, just before that shard is written.
+    // Every chunk of a changed file is written, unchanged ones too: each carries the new content hash, so a
+    // shard that ran ahead of the manifest (a crash between the two) is told apart from one that agrees with it.
+    // Vectra rewrites the whole shard file on any change, so this costs no extra write.
+    for (const file of pending) shardWork(file.path).write.push(...file.chunks.map((chunk) => toStoredChunk(chunk, file.hash)));
     const replaced = new Set([...removals, ...pending.map((f) => f.path)]);
     for (const [shard, work] of byShard) {
       // A shard file that is gone or unreadable while memory (from the snapshot) still holds its other files is
       // written again from memory, so the disk does not silently lose them.
       const rewrite = (problem: string) => {
         this.options.log?.(`Index shard ${shard} ${problem}; rewriting it from memory.`);
-        return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.all.map(toStoredChunk)]);
+        return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.write]);
       };
       // The one existence check of a write: a new shard is created with its items, a lost one rewritten.
       if (!(await this.shards.exists(shard))) {
         if (this.holdsOtherFilesOf(shard, replaced)) await rewrite('is missing');
-        else await this.shards.recreate(shard, work.all.map(toStoredChunk));
-        continue;
+        else await this.shards.recreate(shard, work.write);
+      } else {
+        try {
+          await this.shards.apply(shard, work.remove, work.write);
+        } catch (error) {
+          if (!(error instanceof SyntaxError)) throw error;
+          await rewrite(`could not be updated (${error.message})`);
+        }
       }
-      try {
-        // A moved chunk is written over its item (same id); an unchanged one is left as it is.
-        await this.shards.apply(shard, work.remove, work.write.map(toStoredChunk));
-      } catch (error) {
-        if (!(error instanceof SyntaxError)) throw error;
-        await rewrite(`could not be updated (${error.message})`);
-      }
+      const stamp = await this.shards.stampOf(shard);
+      if (stamp) this.manifest.shardStamps[shard] = stamp;
     }
 
     for (const work of byShard.values()) for (const id of work.remove) this.memory.remove(id);
@@ -658,6 +828,7 @@ export class DocsIndex {
       sizeOnDiskBytes: await this.shards.sizeOnDisk(),
       updatedAt: this.manifest.updatedAt,
       snapshot: await this.snapshots.status(),
+      problems: [...this.problems],
     };
   }
 
@@ -728,7 +899,7 @@ function roundVector(vector: Float32Array): Float32Array {
   return out;
 }
 
-function toStoredChunk(chunk: IndexedChunk): StoredChunk {
+function toStoredChunk(chunk: IndexedChunk, fileHash: string): StoredChunk {
   return {
     id: chunk.id,
     vector: Array.from(chunk.vector, (x) => Math.round(x * VECTOR_SCALE)),
@@ -740,6 +911,7 @@ function toStoredChunk(chunk: IndexedChunk): StoredChunk {
       anchor: chunk.anchor,
       text: chunk.text,
       tokens: chunk.tokens,
+      fileHash,
     },
   };
 }
@@ -759,6 +931,7 @@ function storedVector(stored: number[]): Float32Array {
 function toIndexedChunk(item: StoredChunk): IndexedChunk | undefined {
   const m = item?.metadata;
   if (!m || typeof m.path !== 'string' || typeof m.text !== 'string' || !Array.isArray(item.vector)) return undefined;
+  if (!Number.isInteger(m.startLine) || !Number.isInteger(m.endLine) || m.startLine < 1 || m.endLine < m.startLine) return undefined;
   let headingPath: string[] = [];
   try {
     headingPath = JSON.parse(m.headingPath);

@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { chunkDocument, type ChunkSizing, documentKind } from './chunking/chunkDocument';
 import type { KnownTokenCounts } from './chunking/splitOutline';
+import { containedRealPath } from './discovery/containment';
 import { readDocument } from './discovery/readDocument';
 import { contentHash } from './hash';
 import type { Chunk } from './types';
@@ -17,6 +18,8 @@ export interface KnownFile {
 export interface PrepareRequest {
   path: string;
   absolutePath: string;
+  /** The folder's real path: a file whose real path is not below it is refused (unless external links are allowed). */
+  containedIn?: string;
   maxBytes: number;
   sizing?: ChunkSizing;
   known?: KnownFile;
@@ -37,6 +40,10 @@ export type PreparedFile =
  */
 export async function prepareFile(request: PrepareRequest): Promise<PreparedFile> {
   const { known } = request;
+  if (request.containedIn) {
+    const contained = await containedRealPath(request.containedIn, request.absolutePath);
+    if (!contained.ok) return { state: 'failed', reason: contained.reason };
+  }
   if (known) {
     const stat = await fs.stat(request.absolutePath).catch(() => undefined);
     if (stat && stat.size === known.size && stat.mtimeMs === known.mtimeMs) return { state: 'unchanged' };

@@ -6,6 +6,7 @@ export const SETTING_DEFAULTS = {
   'index.include': [] as string[],
   'index.exclude': [] as string[],
   'index.maxFileSizeKB': 2048,
+  'index.followExternalSymlinks': false,
   'index.embedder': 'offline' as 'offline' | 'openai',
   'index.embeddingModel': 'text-embedding-3-small',
   'model.provider': 'offline' as 'offline' | 'openai' | 'azure' | 'vscode',

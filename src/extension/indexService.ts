@@ -55,8 +55,14 @@ export class IndexService implements vscode.Disposable {
       watcher,
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.reconfigure()),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        if (event.affectsConfiguration('groundwork.index')) this.reconfigure();
+        // The embedder reads the endpoint from `groundwork.model.baseUrl`: a change there must reach it too.
+        if (event.affectsConfiguration('groundwork.index') || event.affectsConfiguration('groundwork.model')) this.reconfigure();
       }),
+      // A new key or a trust grant changes what the worker's embedder may use; no reload needed.
+      context.secrets.onDidChange((event) => {
+        if (event.key === API_KEY_SECRET) this.reconfigure();
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reconfigure()),
     );
     this.render();
   }
@@ -163,6 +169,11 @@ export class IndexService implements vscode.Disposable {
   }
 
   private ready(): Promise<IndexClient> {
+    // A worker that died is replaced on the next request; the one that failed already told the user.
+    if (this.client?.isStopped) {
+      this.client = undefined;
+      this.configured = undefined;
+    }
     this.configured ??= this.configure();
     return this.configured.then(() => this.client!);
   }
@@ -171,13 +182,23 @@ export class IndexService implements vscode.Disposable {
     if (!this.client) {
       // Loaded here, not at activation: the worker module is only needed once there is something to index.
       const { IndexClient } = await import('../core/worker/indexClient');
-      this.client = new IndexClient(path.join(this.context.extensionPath, 'dist', 'worker.js'), (event) => {
-        if (event.type === 'progress') {
-          this.progressDone = event.done;
-          this.progressTotal = event.total;
-          this.render();
-        } else if (event.type === 'log') this.output.warn(event.message);
-      });
+      this.client = new IndexClient(
+        path.join(this.context.extensionPath, 'dist', 'worker.js'),
+        (event) => {
+          if (event.type === 'progress') {
+            this.progressDone = event.done;
+            this.progressTotal = event.total;
+            this.render();
+          } else if (event.type === 'log') this.output.warn(event.message);
+        },
+        {},
+        (error) => {
+          this.output.error(`Groundwork's index worker stopped: ${error.message}. It starts again on the next request.`);
+          void vscode.window.showWarningMessage(
+            `Groundwork: the index worker stopped (${error.message}); it starts again on the next request.`,
+          );
+        },
+      );
     }
     await this.client.request('configure', { settings: await this.workerSettings() });
   }
@@ -204,6 +225,8 @@ export class IndexService implements vscode.Disposable {
           : { kind: 'offline' },
       include: settings['index.include'],
       exclude: settings['index.exclude'],
+      // Reading outside the folder is an opt-in, and never in an untrusted workspace.
+      followExternalSymlinks: settings['index.followExternalSymlinks'] && vscode.workspace.isTrusted,
       maxFileBytes: settings['index.maxFileSizeKB'] * 1024,
     };
   }

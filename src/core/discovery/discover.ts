@@ -1,37 +1,24 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import ignore, { type Ignore } from 'ignore';
 import picomatch from 'picomatch';
 import type { SkippedFile } from '../types';
+import { isInside, OUTSIDE_REASON } from './containment';
+import { IgnoreRules } from './ignoreRules';
+import { isNeverWalkedDir, isSecretFileName, isSecretTarget } from './neverIndexed';
 import { describeFsError } from './readDocument';
 
 export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,rst,txt,adoc,ipynb}'];
-export const IGNORE_FILE_NAMES = ['.gitignore', '.groundworkignore'];
 
-/** Never indexed, whatever the globs say: VCS data, dependencies, our own index, secrets. */
-const ALWAYS_EXCLUDED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules', '.groundwork']);
-const SECRET_FILE = picomatch(
-  [
-    '.env',
-    '.env.*',
-    '*.pem',
-    '*.key',
-    '*.p12',
-    '*.pfx',
-    '*.keystore',
-    'id_rsa*',
-    'id_dsa*',
-    'id_ecdsa*',
-    'id_ed25519*',
-    '.npmrc',
-    '.netrc',
-  ],
-  { dot: true, nocase: true },
-);
+const SECRET_LINK_REASON = 'symlink to a secret or credentials file (never indexed)';
 
 export interface DiscoveryOptions {
   include?: string[];
   exclude?: string[];
+  /**
+   * Follow symlinks whose target is outside the folder. Off by default: a link must not pull a file from
+   * elsewhere on the machine (a key, /etc/passwd) into the index and from there into a prompt.
+   */
+  followExternalSymlinks?: boolean;
 }
 
 export interface DiscoveredFile {
@@ -45,20 +32,16 @@ export interface DiscoveryResult {
   skipped: SkippedFile[];
 }
 
-interface IgnoreLayer {
-  /** Relative directory this rule file lives in ('' for the root). */
-  base: string;
-  rules: Ignore;
-}
-
 /** Finds the documents under `root` that the include/exclude globs and ignore files allow, in a stable order. */
 export async function discoverDocuments(root: string, options: DiscoveryOptions = {}): Promise<DiscoveryResult> {
   const { isIncluded, isExcluded } = globMatchers(options);
+  const realRoot = await realFolder(root);
+  const rules = new IgnoreRules(root);
   const files: DiscoveredFile[] = [];
   const skipped: SkippedFile[] = [];
   const visitedDirs = new Set<string>();
 
-  async function walk(relDir: string, layers: IgnoreLayer[]): Promise<void> {
+  async function walk(relDir: string): Promise<void> {
     const absDir = path.join(root, relDir);
     let real: string;
     try {
@@ -81,51 +64,62 @@ export async function discoverDocuments(root: string, options: DiscoveryOptions 
       skipped.push({ path: relDir || '.', reason: `unreadable folder: ${describeFsError(error)}` });
       return;
     }
-    const ownLayers = [...layers];
-    for (const name of IGNORE_FILE_NAMES) {
-      if (!entries.some((e) => e.name === name)) continue;
-      try {
-        const content = await fs.readFile(path.join(absDir, name), 'utf8');
-        ownLayers.push({ base: relDir, rules: ignore().add(content) });
-      } catch {
-        // An unreadable ignore file ignores nothing; the files it would hide are still subject to the globs.
-      }
-    }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       const relPath = relDir ? `${relDir}/${entry.name}` : entry.name;
       let isDir = entry.isDirectory();
       let isFile = entry.isFile();
+      if (isDir ? isNeverWalkedDir(entry.name) : isFile && isSecretFileName(entry.name)) continue;
       if (entry.isSymbolicLink()) {
-        try {
-          const target = await fs.stat(path.join(absDir, entry.name));
-          isDir = target.isDirectory();
-          isFile = target.isFile();
-        } catch {
-          skipped.push({ path: relPath, reason: 'broken symlink' });
+        const link = await resolveLink(realRoot, path.join(absDir, entry.name), options);
+        if (!link.ok) {
+          skipped.push({ path: relPath, reason: link.reason });
           continue;
         }
+        isDir = link.isDir;
+        isFile = link.isFile;
+        if (isDir ? isNeverWalkedDir(entry.name) : isSecretFileName(entry.name)) continue;
       }
       if (isDir) {
-        if (ALWAYS_EXCLUDED_DIRS.has(entry.name)) continue;
-        if (isIgnored(ownLayers, relPath, true) || isExcluded(relPath) || isExcluded(`${relPath}/`)) continue;
-        await walk(relPath, ownLayers);
+        if ((await rules.isIgnored(relPath, true)) || isExcluded(relPath) || isExcluded(`${relPath}/`)) continue;
+        await walk(relPath);
       } else if (isFile) {
-        if (SECRET_FILE(entry.name)) continue;
-        if (!isIncluded(relPath) || isExcluded(relPath) || isIgnored(ownLayers, relPath, false)) continue;
+        if (!isIncluded(relPath) || isExcluded(relPath) || (await rules.isIgnored(relPath, false))) continue;
         files.push({ path: relPath, absolutePath: path.join(absDir, entry.name) });
       }
     }
   }
 
+  await walk('');
+  return { files, skipped };
+}
+
+/** The real path of the folder to index, or a clear error when it is not one. */
+export async function realFolder(root: string): Promise<string> {
   try {
     const stat = await fs.stat(root);
     if (!stat.isDirectory()) throw new Error(`${root} is not a folder`);
+    return await fs.realpath(root);
   } catch (error) {
     throw new Error(`Cannot index ${root}: ${describeFsError(error)}`);
   }
-  await walk('', []);
-  return { files, skipped };
+}
+
+type LinkVerdict = { ok: true; isDir: boolean; isFile: boolean } | { ok: false; reason: string };
+
+/** Where a symlink leads, and whether it may be followed: inside the folder (or opted in), and not to a secret. */
+async function resolveLink(realRoot: string, absolutePath: string, options: DiscoveryOptions): Promise<LinkVerdict> {
+  let target: string;
+  let stat;
+  try {
+    target = await fs.realpath(absolutePath);
+    stat = await fs.stat(target);
+  } catch {
+    return { ok: false, reason: 'broken symlink' };
+  }
+  if (!options.followExternalSymlinks && !isInside(realRoot, target)) return { ok: false, reason: OUTSIDE_REASON };
+  if (isSecretTarget(realRoot, target, stat.isFile())) return { ok: false, reason: SECRET_LINK_REASON };
+  return { ok: true, isDir: stat.isDirectory(), isFile: stat.isFile() };
 }
 
 function globMatchers(options: DiscoveryOptions) {
@@ -137,50 +131,40 @@ function globMatchers(options: DiscoveryOptions) {
 
 /**
  * The same rules as `discoverDocuments`, for a few paths a file watcher reported: which of them are documents
- * to index now. A path that is gone, or no longer a document, is simply not returned.
+ * to index now, and which are refused with a reason. A path that is gone, or no longer a document, is in neither.
  */
-export async function filterDocumentPaths(root: string, relPaths: string[], options: DiscoveryOptions = {}): Promise<DiscoveredFile[]> {
+export async function filterDocumentPaths(root: string, relPaths: string[], options: DiscoveryOptions = {}): Promise<DiscoveryResult> {
   const { isIncluded, isExcluded } = globMatchers(options);
-  const layersByDir = new Map<string, IgnoreLayer[]>();
-  async function layersFor(relDir: string): Promise<IgnoreLayer[]> {
-    const cached = layersByDir.get(relDir);
-    if (cached) return cached;
-    const parent = relDir ? await layersFor(relDir.includes('/') ? relDir.slice(0, relDir.lastIndexOf('/')) : '') : [];
-    const layers = [...parent];
-    for (const name of IGNORE_FILE_NAMES) {
-      try {
-        layers.push({ base: relDir, rules: ignore().add(await fs.readFile(path.join(root, relDir, name), 'utf8')) });
-      } catch {
-        // No such ignore file here.
-      }
-    }
-    layersByDir.set(relDir, layers);
-    return layers;
-  }
-  const accepted: DiscoveredFile[] = [];
+  const realRoot = await realFolder(root);
+  const rules = new IgnoreRules(root);
+  const files: DiscoveredFile[] = [];
+  const skipped: SkippedFile[] = [];
   for (const relPath of [...new Set(relPaths)].sort()) {
     const parts = relPath.split('/');
-    if (parts.slice(0, -1).some((part) => ALWAYS_EXCLUDED_DIRS.has(part)) || SECRET_FILE(parts[parts.length - 1])) continue;
+    if (parts.slice(0, -1).some(isNeverWalkedDir) || isSecretFileName(parts[parts.length - 1])) continue;
     if (!isIncluded(relPath) || isExcluded(relPath)) continue;
-    const stat = await fs.stat(path.join(root, relPath)).catch(() => undefined);
+    const absolutePath = path.join(root, relPath);
+    const stat = await fs.stat(absolutePath).catch(() => undefined);
     if (!stat?.isFile()) continue;
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
-    const layers = await layersFor(dirs[dirs.length - 1] ?? '');
-    if (dirs.some((dir) => isIgnored(layers, dir, true) || isExcluded(dir) || isExcluded(`${dir}/`))) continue;
-    if (isIgnored(layers, relPath, false)) continue;
-    accepted.push({ path: relPath, absolutePath: path.join(root, relPath) });
+    let ignored = isIgnoredDir(dirs, isExcluded) || (await rules.isIgnored(relPath, false));
+    for (const dir of dirs) if (!ignored && (await rules.isIgnored(dir, true))) ignored = true;
+    if (ignored) continue;
+    const real = await fs.realpath(absolutePath).catch(() => undefined);
+    if (!real) continue;
+    if (!options.followExternalSymlinks && !isInside(realRoot, real)) {
+      skipped.push({ path: relPath, reason: OUTSIDE_REASON });
+      continue;
+    }
+    if (isSecretTarget(realRoot, real, true)) {
+      skipped.push({ path: relPath, reason: SECRET_LINK_REASON });
+      continue;
+    }
+    files.push({ path: relPath, absolutePath });
   }
-  return accepted;
+  return { files, skipped };
 }
 
-/** Applies ignore files from the root down, so a deeper file can re-include what a shallower one ignored. */
-function isIgnored(layers: IgnoreLayer[], relPath: string, isDir: boolean): boolean {
-  let ignored = false;
-  for (const layer of layers) {
-    const local = layer.base ? relPath.slice(layer.base.length + 1) : relPath;
-    const verdict = layer.rules.test(isDir ? `${local}/` : local);
-    if (verdict.ignored) ignored = true;
-    else if (verdict.unignored) ignored = false;
-  }
-  return ignored;
+function isIgnoredDir(dirs: string[], isExcluded: (path: string) => boolean): boolean {
+  return dirs.some((dir) => isExcluded(dir) || isExcluded(`${dir}/`));
 }

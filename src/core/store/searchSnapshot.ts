@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeFileAtomic } from './atomicWrite';
 import { type FrozenIndex, frozenIndexProblem } from '../retrieval/frozenIndex';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
@@ -64,10 +65,7 @@ export async function writeSnapshot(dir: string, identity: SnapshotIdentity, fro
   const headerBytes = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
-  const target = path.join(dir, SNAPSHOT_FILE);
-  const temp = `${target}.${process.pid}.tmp`;
-  const handle = await fs.open(temp, 'w');
-  try {
+  await writeFileAtomic(path.join(dir, SNAPSHOT_FILE), async (handle) => {
     let offset = 0;
     const write = async (chunk: Uint8Array) => {
       await handle.write(chunk);
@@ -81,10 +79,7 @@ export async function writeSnapshot(dir: string, identity: SnapshotIdentity, fro
       await pad();
       await write(section);
     }
-  } finally {
-    await handle.close();
-  }
-  await fs.rename(temp, target);
+  });
 }
 
 export async function readSnapshot(dir: string, expected: SnapshotIdentity): Promise<SnapshotRead> {

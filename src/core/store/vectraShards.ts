@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import type { LocalIndex } from 'vectra';
 import { fnv1a } from '../hash';
+import { writeDataAtomic } from './atomicWrite';
 
 export interface StoredChunk {
   id: string;
@@ -15,15 +16,26 @@ export interface StoredChunk {
     anchor: string;
     text: string;
     tokens: number;
+    /** The content hash of the file this chunk was cut from: a chunk whose file's manifest entry differs is stale. */
+    fileHash: string;
   };
 }
 
 type VectraModule = typeof import('vectra');
-let vectraModule: VectraModule | undefined;
+let vectraModule: { vectra: VectraModule; storage: import('vectra').FileStorage } | undefined;
 
 /** Vectra is a large module, needed only to read or write shard files: it is loaded on the first such use. */
-function loadVectra(): VectraModule {
-  vectraModule ??= require('vectra') as VectraModule; // eslint-disable-line @typescript-eslint/no-require-imports
+function loadVectra(): { vectra: VectraModule; storage: import('vectra').FileStorage } {
+  if (!vectraModule) {
+    const vectra = require('vectra') as VectraModule; // eslint-disable-line @typescript-eslint/no-require-imports
+    /** Vectra's own file storage writes a shard in place; this one writes it whole under another name first. */
+    class AtomicFileStorage extends vectra.LocalFileStorage {
+      override upsertFile(filePath: string, content: Buffer | string): Promise<void> {
+        return writeDataAtomic(filePath, content);
+      }
+    }
+    vectraModule = { vectra, storage: new AtomicFileStorage() };
+  }
   return vectraModule;
 }
 
@@ -59,9 +71,9 @@ export class VectraShards {
   private async shard(shard: number): Promise<LocalIndex> {
     const existing = this.shards[shard];
     if (existing) return existing;
-    const { LocalIndex } = loadVectra();
+    const { vectra, storage } = loadVectra();
     await fs.mkdir(this.dir, { recursive: true });
-    return (this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard)));
+    return (this.shards[shard] = new vectra.LocalIndex(this.dir, shardFileName(shard), storage));
   }
 
   /** Reads one shard; a missing shard is created empty, an unreadable one reported so the caller can rebuild it. */
@@ -124,7 +136,8 @@ export class VectraShards {
     }
   }
 
-  private async stampOf(shard: number): Promise<string | undefined> {
+  /** The shard file's size and modification time, or undefined when there is none. */
+  async stampOf(shard: number): Promise<string | undefined> {
     const stat = await fs.stat(`${this.dir}/${shardFileName(shard)}`).catch(() => undefined);
     return stat && `${stat.size}:${stat.mtimeMs}`;
   }

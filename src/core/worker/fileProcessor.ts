@@ -29,36 +29,45 @@ const POOL_SIZE = Math.min(4, Math.max(2, os.availableParallelism() - 1));
 export class WorkerFileProcessor implements FileProcessor {
   private workers: Worker[];
   private nextId = 1;
-  private pending = new Map<number, (result: PreparedFile) => void>();
+  private pending = new Map<number, { request: PrepareRequest; resolve: (result: PreparedFile | Promise<PreparedFile>) => void }>();
+  /** Once a chunking worker dies, the rest of the update is prepared in this thread rather than waiting forever. */
+  private broken = false;
 
   constructor({ script, options }: WorkerScript, size = POOL_SIZE) {
     this.workers = Array.from({ length: size }, () => {
       const worker = new Worker(script, options);
       worker.unref();
       worker.on('message', ({ id, result }: { id: number; result: PreparedFile }) => {
-        this.pending.get(id)?.(result);
+        this.pending.get(id)?.resolve(result);
         this.pending.delete(id);
       });
-      worker.on('error', (error) => this.failAll(`chunking worker failed: ${error.message}`));
-      worker.on('exit', () => this.failAll('chunking worker stopped'));
+      worker.on('error', () => this.takeOver());
+      worker.on('exit', () => this.takeOver());
       return worker;
     });
   }
 
   prepare(request: PrepareRequest): Promise<PreparedFile> {
+    if (this.broken) return prepareFile(request);
     const id = this.nextId++;
     return new Promise((resolve) => {
-      this.pending.set(id, resolve);
+      this.pending.set(id, { request, resolve });
       this.workers[id % this.workers.length].postMessage({ id, request });
     });
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  private failAll(reason: string): void {
-    for (const resolve of this.pending.values()) resolve({ state: 'failed', reason });
+  private disposed = false;
+
+  /** A worker died: what it (or any) was preparing is prepared here instead, so no file is lost or waits forever. */
+  private takeOver(): void {
+    if (this.disposed) return;
+    this.broken = true;
+    for (const { request, resolve } of this.pending.values()) resolve(prepareFile(request));
     this.pending.clear();
   }
 }

@@ -9,11 +9,14 @@ export class IndexClient {
   private worker: Worker;
   private nextId = 1;
   private pending = new Map<number, Pending>();
+  /** Set once the worker died: every request from then on fails at once instead of waiting forever. */
+  private stopped: Error | undefined;
 
   constructor(
     workerScript: string,
     private readonly onEvent: (event: Exclude<WorkerReply, { id: number }>) => void,
     workerOptions: WorkerOptions = {},
+    private readonly onStopped: (error: Error) => void = () => {},
   ) {
     this.worker = new Worker(workerScript, workerOptions);
     this.worker.on('message', (reply: WorkerReply) => {
@@ -24,11 +27,17 @@ export class IndexClient {
         else pending?.resolve(reply.value);
       } else this.onEvent(reply);
     });
-    this.worker.on('error', (error) => this.failAll(error));
-    this.worker.on('exit', (code) => this.failAll(new Error(`the index worker stopped (exit code ${code})`)));
+    this.worker.on('error', (error) => this.fail(new Error(`the index worker failed: ${error.message}`)));
+    this.worker.on('exit', (code) => this.fail(new Error(`the index worker stopped (exit code ${code})`)));
+  }
+
+  /** Whether the worker is gone; a new client must be made for the next request. */
+  get isStopped(): boolean {
+    return this.stopped !== undefined;
   }
 
   request<T extends WorkerRequest['type']>(type: T, body: RequestBody<T>): Promise<WorkerResults[T]> {
+    if (this.stopped) return Promise.reject(this.stopped);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
@@ -38,15 +47,25 @@ export class IndexClient {
 
   /** Lets the worker write what it has pending (the search snapshot), for at most `graceMs`, then stops it. */
   async dispose(graceMs = 3000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = new Error('the index worker was closed');
     let timer: ReturnType<typeof setTimeout> | undefined;
     const grace = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
-    await Promise.race([this.request('close', {}).catch(() => undefined), grace]);
+    const closed = new Promise<void>((resolve) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject: () => resolve() });
+      this.worker.postMessage({ id, type: 'close' } as WorkerRequest);
+    });
+    await Promise.race([closed, grace]);
     clearTimeout(timer);
     await this.worker.terminate();
   }
 
-  private failAll(error: Error): void {
+  private fail(error: Error): void {
+    const first = !this.stopped;
+    this.stopped ??= error;
     for (const pending of this.pending.values()) pending.reject(error);
     this.pending.clear();
+    if (first) this.onStopped(error);
   }
 }

@@ -15,6 +15,7 @@ export interface WorkerSettings {
   embedder: EmbedderSettings;
   include?: string[];
   exclude?: string[];
+  followExternalSymlinks?: boolean;
   maxFileBytes?: number;
 }
 

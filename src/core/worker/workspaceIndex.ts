@@ -1,4 +1,3 @@
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DocsIndex, type UpdateSummary } from '../docsIndex';
 import { createEmbedder } from '../embedding/createEmbedder';
@@ -81,9 +80,9 @@ export class WorkspaceIndex {
     const summaries: Array<UpdateSummary & { folder: string }> = [];
     for (const folder of this.settings.folders) {
       if (rebuild) {
+        // Emptied under the index's own lock, not deleted from outside: another process may be writing it.
         await (await this.indexes.get(folder.name)?.catch(() => undefined))?.close();
         this.indexes.delete(folder.name);
-        await fs.rm(folder.indexDir, { recursive: true, force: true });
       }
       let paths: string[] | undefined;
       if (changedFiles && !rebuild) {
@@ -91,7 +90,7 @@ export class WorkspaceIndex {
         paths = changedFiles.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split(path.sep).join('/'));
         if (!paths.length) continue;
       }
-      const index = await this.open(folder.name);
+      const index = await this.open(folder.name, rebuild);
       let reported = 0;
       // At most ten messages a second reach the extension host, not one per file.
       const progress: ProgressReporter = ({ done, total }) => {
@@ -108,7 +107,7 @@ export class WorkspaceIndex {
     return summaries;
   }
 
-  private open(name: string): Promise<DocsIndex> {
+  private open(name: string, rebuild = false): Promise<DocsIndex> {
     const existing = this.indexes.get(name);
     if (existing) return existing;
     const folder = this.settings.folders.find((f) => f.name === name)!;
@@ -116,11 +115,16 @@ export class WorkspaceIndex {
       root: folder.root,
       indexDir: folder.indexDir,
       embedder: createEmbedder(this.settings.embedder),
-      discovery: { include: this.settings.include, exclude: this.settings.exclude },
+      discovery: {
+        include: this.settings.include,
+        exclude: this.settings.exclude,
+        followExternalSymlinks: this.settings.followExternalSymlinks,
+      },
       maxFileBytes: this.settings.maxFileBytes,
       log: (message) => this.log(`${folder.name}: ${message}`),
       chunkWorker: bundledChunkWorker(),
       updateAfterOpen: true,
+      rebuild,
     });
     this.indexes.set(name, opening);
     // A failed open is not cached: the next request tries again.

@@ -1,0 +1,134 @@
+import { readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export const LOCK_FILE = 'index.lock';
+
+/** Who holds an index's write lock. */
+export interface LockOwner {
+  pid: number;
+  hostname: string;
+  /** When the owning process started (from /proc on Linux), to tell a live owner from a reused pid. */
+  processStart: string;
+  acquiredAt: string;
+  /** Tells this acquisition from any other, so a release never removes a lock taken since. */
+  token: string;
+}
+
+export class IndexBusyError extends Error {
+  constructor(
+    readonly indexDir: string,
+    readonly owner: LockOwner,
+  ) {
+    super(
+      `another Groundwork process (pid ${owner.pid}, since ${owner.acquiredAt}) is updating the index at ${indexDir}; ` +
+        'try again when it finishes',
+    );
+  }
+}
+
+/**
+ * One writer per index across processes (two editor windows, the CLI beside the editor): whoever holds
+ * `index.lock` may write shards, the manifest and the snapshot; others read. A lock whose owner is gone (a crash,
+ * kill -9) is taken over.
+ */
+export class IndexLock {
+  private constructor(
+    private readonly file: string,
+    private readonly token: string,
+  ) {}
+
+  /** Takes the lock, or returns who holds it. Waits up to `waitMs` for a live owner to finish. */
+  static async acquire(indexDir: string, waitMs = 0, onWait?: (owner: LockOwner) => void): Promise<IndexLock | { busy: LockOwner }> {
+    const file = path.join(indexDir, LOCK_FILE);
+    const deadline = Date.now() + waitMs;
+    let told = false;
+    for (;;) {
+      const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
+      const owner = await tryCreate(file, token);
+      if (!owner) return new IndexLock(file, token);
+      // The lock is between processes; within one, the index a crash test or a reopen left open is taken over.
+      if (!isAlive(owner) || (owner.pid === process.pid && owner.hostname === os.hostname())) {
+        await removeIfStill(file, owner);
+        continue;
+      }
+      if (Date.now() >= deadline) return { busy: owner };
+      if (!told) onWait?.(owner);
+      told = true;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(10, deadline - Date.now()))));
+    }
+  }
+
+  async release(): Promise<void> {
+    const owner = await readOwner(this.file);
+    if (owner?.token === this.token) await fs.rm(this.file, { force: true });
+  }
+}
+
+/** Creates the lock with its content in one step (write a private file, then hard-link it to the lock name). */
+async function tryCreate(file: string, token: string): Promise<LockOwner | undefined> {
+  const mine: LockOwner = {
+    pid: process.pid,
+    hostname: os.hostname(),
+    processStart: processStart(process.pid),
+    acquiredAt: new Date().toISOString(),
+    token,
+  };
+  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await fs.mkdir(path.dirname(file), { recursive: true });
+  await fs.writeFile(temp, JSON.stringify(mine));
+  try {
+    await fs.link(temp, file);
+    return undefined;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    // A lock file that cannot be read is one being written or damaged: treat it as held by nobody alive.
+    return (await readOwner(file)) ?? { pid: 0, hostname: os.hostname(), processStart: '', acquiredAt: 'unknown', token: '' };
+  } finally {
+    await fs.rm(temp, { force: true });
+  }
+}
+
+async function readOwner(file: string): Promise<LockOwner | undefined> {
+  try {
+    const owner = JSON.parse(await fs.readFile(file, 'utf8')) as LockOwner;
+    return Number.isInteger(owner?.pid) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes a stale lock only if it still is the one judged stale, so two processes recovering it at once do not
+ * remove each other's new lock (the window between read and remove is a few microseconds, not a whole build).
+ */
+async function removeIfStill(file: string, stale: LockOwner): Promise<void> {
+  const current = await readOwner(file);
+  if (!current || current.token === stale.token) await fs.rm(file, { force: true });
+}
+
+function isAlive(owner: LockOwner): boolean {
+  if (owner.pid <= 0) return false;
+  // Another machine's process (a shared folder) cannot be checked: it holds the lock until it releases it.
+  if (owner.hostname !== os.hostname()) return true;
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  // The pid is in use; after a crash and a reboot or a long time it may be another program's.
+  const start = processStart(owner.pid);
+  return !owner.processStart || !start || start === owner.processStart;
+}
+
+/** The start time of a process in clock ticks since boot (Linux); empty where it cannot be read. */
+function processStart(pid: number): string {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 22, counted after the command name, which is in parentheses and may hold spaces.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
+  } catch {
+    return '';
+  }
+}
