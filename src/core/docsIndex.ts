@@ -832,6 +832,15 @@ export class DocsIndex {
     };
   }
 
+  /** The indexed files, and the chunks one of them has, as searches see them (line ranges 1-based, inclusive). */
+  indexedFiles(): string[] {
+    return Object.keys(this.manifest.files);
+  }
+
+  chunksOf(path: string): ChunkRecord[] {
+    return (this.indexedChunksOf(path) ?? []).map(({ chunk }) => chunk);
+  }
+
   get fileCount(): number {
     return Object.keys(this.manifest.files).length;
   }
