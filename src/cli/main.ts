@@ -127,7 +127,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       // status changes nothing on disk and checks every shard; index --verify also checks every chunk's lines.
       readOnly: command === 'status',
       verify: command === 'status' ? 'shards' : values.verify ? 'files' : undefined,
-      lockWaitMs: command === 'index' ? INDEX_LOCK_WAIT_MS : 0,
+      lockWaitMs: command === 'index' ? Number(io.env.GROUNDWORK_LOCK_WAIT_MS ?? INDEX_LOCK_WAIT_MS) : 0,
     });
 
     // Closing writes the search snapshot when this run changed the index, so the next run opens fast.

@@ -486,7 +486,8 @@ export class DocsIndex {
   /** Takes the write lock for an update if this process opened the index read-only, or says who holds it. */
   private async ensureWritable(): Promise<void> {
     if (this.lock) return;
-    const acquired = await IndexLock.acquire(this.options.indexDir, this.options.lockWaitMs ?? 0);
+    // Opening already waited for the lock as long as it was asked to.
+    const acquired = await IndexLock.acquire(this.options.indexDir);
     if (!(acquired instanceof IndexLock)) throw new IndexBusyError(this.options.indexDir, acquired.busy);
     this.lock = acquired;
     // Another process may have changed the index while this one only read it: start again from what is on disk.
