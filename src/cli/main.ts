@@ -13,6 +13,7 @@ import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answer
 import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
 import { IndexBusyError } from '../core/store/indexLock';
+import { oneLine, terminalSafe } from '../core/text/terminalText';
 
 /** How long `index` waits for another process that is writing the same index before giving up. */
 const INDEX_LOCK_WAIT_MS = 60_000;
@@ -59,7 +60,19 @@ interface CliIo {
   env: NodeJS.ProcessEnv;
 }
 
-export async function runCli(argv: string[], io: CliIo): Promise<number> {
+export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
+  // `--k -1` is a bad value, not a missing one: join a negative number to its option so it is checked as a value.
+  argv = argv.flatMap((arg, i) =>
+    /^-\d/.test(arg) && argv[i - 1]?.startsWith('--') && !argv[i - 1].includes('=') ? [] : [joinNegative(argv, i)],
+  );
+  // Document text, file names and endpoint messages reach a terminal: no escape sequence or control character
+  // from them does (JSON output escapes them itself).
+  const json = argv.includes('--json');
+  const io: CliIo = {
+    env: rawIo.env,
+    stdout: json ? rawIo.stdout : (text) => rawIo.stdout(terminalSafe(text)),
+    stderr: (text) => rawIo.stderr(terminalSafe(text)),
+  };
   let parsed;
   try {
     parsed = parseArgs({
@@ -108,6 +121,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     const stat = await fs.stat(root).catch(() => undefined);
     if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a readable folder`);
     const k = positiveInt(values.k, 'k') ?? 10;
+    if (!['offline', 'openai'].includes(String(values.embedder)))
+      throw new UsageError(`--embedder must be offline or openai, got "${values.embedder}"`);
     const embedder = createEmbedder({
       kind: values.embedder as EmbedderKind,
       baseURL: values['base-url'],
@@ -262,7 +277,7 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
     const listed = answer.sources.length ? answer.sources : (answer.nearest ?? []);
     if (listed.length) {
       io.stdout(answer.sources.length ? 'Sources:\n' : 'Nearest sections:\n');
-      for (const s of listed) io.stdout(`[${s.n}] ${s.path}:${s.startLine}-${s.endLine}  ${s.heading}\n`);
+      for (const s of listed) io.stdout(`[${s.n}] ${oneLine(s.path)}:${s.startLine}-${s.endLine}  ${oneLine(s.heading)}\n`);
     }
     const cost = answer.usage.estimatedCostUsd === undefined ? '' : ` · ~$${answer.usage.estimatedCostUsd.toFixed(4)}`;
     const tokens =
@@ -275,6 +290,11 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+function joinNegative(argv: string[], i: number): string {
+  const next = argv[i + 1];
+  return argv[i].startsWith('--') && !argv[i].includes('=') && next !== undefined && /^-\d/.test(next) ? `${argv[i]}=${next}` : argv[i];
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {
@@ -346,7 +366,7 @@ function formatResults(results: SearchResult[]): string {
         .slice(0, 2)
         .join(' ')
         .slice(0, 160);
-      return `${i + 1}. ${r.path}:${r.startLine}-${r.endLine}  ${r.headingPath.join(' > ')}  (score ${r.score.toFixed(3)})\n   ${preview}`;
+      return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (score ${r.score.toFixed(3)})\n   ${oneLine(preview)}`;
     })
     .join('\n')
     .concat('\n');
@@ -368,9 +388,9 @@ function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string 
     `updated:   ${status.updatedAt}`,
     `snapshot:  ${describeSnapshot(status.snapshot)}`,
     `integrity: ${status.problems.length ? `${status.problems.length} problem(s); \`groundwork index\` repairs them` : 'ok (every shard read and checked against the manifest)'}`,
-    ...status.problems.map((p) => `  ${p}`),
+    ...status.problems.map((p) => `  ${oneLine(p)}`),
     `skipped:   ${status.skipped.length}`,
-    ...status.skipped.map((s) => `  ${s.path}: ${s.reason}`),
+    ...status.skipped.map((s) => `  ${oneLine(s.path)}: ${oneLine(s.reason)}`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -16,6 +16,8 @@ export interface ScriptedReply {
   hangMs?: number;
   /** Close the connection without answering (no network). */
   destroy?: boolean;
+  /** Answer 200 with this body as `text/html`, as a proxy's login page does. */
+  html?: string;
 }
 
 export interface RecordedRequest {
@@ -73,6 +75,11 @@ export class LoopbackOpenAI {
     if (reply.hangMs) await sleep(reply.hangMs);
     if (reply.destroy) {
       req.socket.destroy();
+      return;
+    }
+    if (reply.html !== undefined) {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      res.end(reply.html);
       return;
     }
     const status = reply.status ?? 200;

@@ -103,5 +103,6 @@ test('bad arguments and unreadable folders get one line and a non-zero exit', as
   const noQuestion = await cli(['search', fixtures, ...(await indexArgs())]);
   assert.match(noQuestion.stderr, /search needs a question/);
   const badEmbedder = await cli(['index', fixtures, '--embedder', 'magic', ...(await indexArgs())]);
-  assert.match(badEmbedder.stderr, /unknown embedder "magic"/);
+  assert.match(badEmbedder.stderr, /--embedder must be offline or openai, got "magic"/);
+  assert.equal(badEmbedder.code, 2);
 });

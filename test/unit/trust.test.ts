@@ -180,3 +180,49 @@ test("one writer per index: a second process reads only, and a dead owner's lock
   await lock.release();
   await assert.rejects(fs.access(path.join(indexDir, 'index.lock')));
 });
+
+test('text printed to a terminal has no escape sequences or control characters, and a file name cannot break a line', async () => {
+  const root = await tempDir();
+  await writeTree(root, {
+    'evil\nname.md': '# Title \x1b]0;pwned\x07\n\nzebra \x1b[31mred\x1b[0m text with a bell\x07 and a carriage\rreturn\n',
+  });
+  const idx = ['--index', path.join(await tempDir(), 'idx')];
+  await cli(['index', root, ...idx]);
+  const search = await cli(['search', root, 'zebra', ...idx]);
+  assert.equal(search.code, 0);
+  assert.doesNotMatch(search.stdout, /[\x00-\x08\x0b-\x1f\x7f]/);
+  assert.match(search.stdout, /1\. evil\\nname\.md:1-4/);
+  assert.match(search.stdout, /zebra red text/);
+  const json = JSON.parse((await cli(['search', root, 'zebra', '--json', ...idx])).stdout);
+  assert.equal(json.results[0].path, 'evil\nname.md');
+});
+
+test('bad CLI arguments exit 2 with a one-line reason', async () => {
+  const root = await tempDir();
+  for (const [args, reason] of [
+    [['search', root, 'q', '--k', '-1'], /--k must be a positive whole number, got "-1"/],
+    [['search', root, 'q', '--embedder', 'bogus'], /--embedder must be offline or openai, got "bogus"/],
+  ] as const) {
+    const run = await cli([...args]);
+    assert.equal(run.code, 2, args.join(' '));
+    assert.match(run.stderr, reason);
+  }
+});
+
+test('UTF-16 files with a byte order mark are read, not skipped as binary', async () => {
+  const { decodeDocument } = await import('../../src/core/discovery/readDocument');
+  const text = '# Título\n\nUTF-16 works.\n';
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const be = Buffer.from(le.subarray(2)).swap16();
+  assert.deepEqual(decodeDocument(le), { ok: true, text, size: le.length, mtimeMs: 0 });
+  assert.equal((decodeDocument(Buffer.concat([Buffer.from([0xfe, 0xff]), be])) as { text: string }).text, text);
+});
+
+test('key-shaped strings in an endpoint error are redacted before anyone sees them', async () => {
+  const { redactSecrets } = await import('../../src/core/text/redact');
+  const body =
+    'Incorrect API key provided: sk-proj-abcdefghijklmnop1234567890. Authorization: Bearer abc.def-ghijklmnopqrstu; api_key="0123456789abcdef"';
+  const redacted = redactSecrets(body);
+  assert.doesNotMatch(redacted, /abcdefghijklmnop1234567890|ghijklmnopqrstu|0123456789abcdef/);
+  assert.match(redacted, /Incorrect API key provided: \[redacted\]/);
+});

@@ -26,6 +26,15 @@ export async function readDocument(absolutePath: string, maxBytes: number): Prom
 }
 
 export function decodeDocument(bytes: Uint8Array, mtimeMs = 0): ReadOutcome {
+  // UTF-16 text (what some Windows tools save) is full of NUL bytes, but its byte order mark says what it is.
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined;
+  if (utf16) {
+    try {
+      return { ok: true, text: new TextDecoder(utf16, { fatal: true }).decode(bytes.subarray(2)), size: bytes.length, mtimeMs };
+    } catch {
+      return { ok: false, reason: `not valid ${utf16.toUpperCase()}` };
+    }
+  }
   if (looksBinary(bytes)) return { ok: false, reason: 'binary content' };
   let text: string;
   try {

@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { redactSecrets } from '../text/redact';
 import { decodeTokens, encodeTokens } from '../tokens';
 import { type Embedder, normalize } from './embedder';
 
@@ -22,10 +23,12 @@ export class OpenAIEmbedder implements Embedder {
   readonly id: string;
   readonly dimensions: number;
   private readonly client: OpenAI;
+  private readonly endpoint: string;
 
   constructor(private readonly options: OpenAIEmbedderOptions & { dimensions: number }) {
     this.dimensions = options.dimensions;
-    this.id = `openai:${options.baseURL ?? 'https://api.openai.com/v1'}:${options.model}:${options.dimensions}`;
+    this.endpoint = options.baseURL ?? 'https://api.openai.com/v1';
+    this.id = `openai:${this.endpoint}:${options.model}:${options.dimensions}`;
     this.client = new OpenAI({
       apiKey: options.apiKey || 'no-key',
       baseURL: options.baseURL,
@@ -38,10 +41,20 @@ export class OpenAIEmbedder implements Embedder {
     const vectors: Float32Array[] = [];
     for (const batch of batchByLimits(texts)) {
       signal?.throwIfAborted();
-      const response = await this.client.embeddings.create(
-        { model: this.options.model, input: batch, dimensions: this.options.dimensions, encoding_format: 'float' },
-        { signal },
-      );
+      let response;
+      try {
+        response = await this.client.embeddings.create(
+          { model: this.options.model, input: batch, dimensions: this.options.dimensions, encoding_format: 'float' },
+          { signal },
+        );
+      } catch (error) {
+        if ((error as Error)?.name === 'AbortError' || signal?.aborted) throw error;
+        throw new Error(`the embeddings endpoint ${this.endpoint} failed: ${redactSecrets((error as Error).message)}`);
+      }
+      if (!Array.isArray(response?.data) || response.data.some((item) => !Array.isArray(item?.embedding)))
+        throw new Error(
+          `the embeddings endpoint ${this.endpoint} answered, but not with embeddings (a proxy or login page?); check its base URL`,
+        );
       const ordered = [...response.data].sort((a, b) => a.index - b.index);
       if (ordered.length !== batch.length)
         throw new Error(`the embeddings endpoint returned ${ordered.length} vectors for ${batch.length} inputs`);

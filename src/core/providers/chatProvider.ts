@@ -17,7 +17,17 @@ export interface ChatProvider {
 }
 
 export type ProviderErrorKind =
-  'auth' | 'model' | 'rate-limit' | 'server' | 'network' | 'timeout' | 'context-length' | 'cancelled' | 'bad-request';
+  | 'auth'
+  | 'model'
+  | 'rate-limit'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'context-length'
+  | 'cancelled'
+  | 'bad-request'
+  /** A 200 that is not what the API returns (HTML from a proxy, a login page). */
+  | 'bad-response';
 
 /** A model failure with a message a user can act on. */
 export class ProviderError extends Error {

@@ -1,6 +1,7 @@
 import OpenAI, { AzureOpenAI } from 'openai';
 import type { ChatEvent, ChatProvider, ChatRequest } from './chatProvider';
 import { ProviderError } from './chatProvider';
+import { redactSecrets } from '../text/redact';
 
 export interface OpenAIProviderOptions {
   apiKey?: string;
@@ -65,8 +66,11 @@ export class OpenAIProvider implements ChatProvider {
     } catch (error) {
       throw this.explain(error);
     }
+    let chunks = 0;
     try {
       for await (const chunk of stream) {
+        chunks++;
+        if (!Array.isArray(chunk?.choices)) throw this.notAnApi('a chat completion stream');
         const text = chunk.choices[0]?.delta?.content;
         if (text) yield { type: 'text', text };
         if (chunk.usage) yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
@@ -76,6 +80,16 @@ export class OpenAIProvider implements ChatProvider {
     }
     // The client ends an aborted stream quietly; the caller must still learn that the answer is incomplete.
     if (request.signal?.aborted) throw new ProviderError('cancelled', 'Cancelled.');
+    // A 200 that is not a stream (a proxy's HTML login page) parses as no events at all: that is no answer, not an
+    // empty one that would read as "not in the docs".
+    if (!chunks) throw this.notAnApi('a chat completion stream');
+  }
+
+  private notAnApi(expected: string): ProviderError {
+    return new ProviderError(
+      'bad-response',
+      `${this.endpoint} answered, but not with ${expected} (a proxy or login page?). Check that the base URL points at an OpenAI-compatible API.`,
+    );
   }
 
   /** Turns an `openai` client error into one sentence saying what failed and what to do. */
@@ -136,5 +150,5 @@ export class OpenAIProvider implements ChatProvider {
 
 function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {
   const body = error.error as { message?: string } | undefined;
-  return (body?.message ?? error.message).replace(/^\d{3}\s+/, '');
+  return redactSecrets((body?.message ?? error.message).replace(/^\d{3}\s+/, ''));
 }
