@@ -90,8 +90,8 @@ export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
       question: request.question,
       history: [],
       results,
-      contextWindow: 128_000,
-      maxSourceTokens: request.maxSourceTokens ?? 4000,
+      contextWindow: SETTING_DEFAULTS['model.contextWindowTokens'],
+      maxSourceTokens: request.maxSourceTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'],
     });
     const text = offlineExtract(request.question, prompt.sources);
     const cited = prompt.sources.filter((s) => text.includes(`[${s.n}]`));
@@ -108,8 +108,8 @@ export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
     };
   }
 
-  const contextWindow = request.contextWindow ?? 128_000;
-  const maxSourceTokens = request.maxSourceTokens ?? 4000;
+  const contextWindow = request.contextWindow ?? SETTING_DEFAULTS['model.contextWindowTokens'];
+  const maxSourceTokens = request.maxSourceTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'];
   let maxSources: number | undefined;
   let attempt = 0;
   for (;;) {
