@@ -20,6 +20,7 @@ import { type IndexedChunk, SearchIndex, type SearchOptions, searchableText } fr
 import { emptyManifest, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './store/manifest';
 import type { SnapshotStatus } from './store/describeSnapshot';
 import { readSnapshot, type SnapshotFiles, type SnapshotIdentity } from './store/searchSnapshot';
+import { TEMP_FILE } from './store/atomicWrite';
 import { IndexBusyError, IndexLock } from './store/indexLock';
 import { SnapshotSchedule } from './store/snapshotSchedule';
 import { type StoredChunk, VectraShards } from './store/vectraShards';
@@ -243,7 +244,7 @@ export class DocsIndex {
         for (const entry of read.invalid) suspectShards.add(layout.shardFor(entry.path));
       }
     }
-    if (rebuild && lock) await clearIndexFiles(options.indexDir);
+    if (lock) await clearIndexFiles(options.indexDir, !rebuild);
 
     const index = new DocsIndex(
       options,
@@ -883,16 +884,19 @@ function chunkIdsOf(path: string, chunks = 0): string[] {
   return Array.from({ length: chunks }, (_, i) => chunkId(path, i));
 }
 
-async function clearIndexFiles(dir: string): Promise<void> {
+async function clearIndexFiles(dir: string, temporaryOnly = false): Promise<void> {
   let names: string[];
   try {
     names = await fs.readdir(dir);
   } catch {
     return;
   }
-  // Only our own files: the user may have pointed --index at a folder holding other things.
+  // Only our own files: the user may have pointed --index at a folder holding other things. Temporary files are
+  // what a writer that died left; whoever holds the lock is the only writer, so they are debris.
+  const ours = /^(shard-\d+\.json|manifest\.json|search-snapshot\.bin)$/;
   for (const name of names) {
-    if (/^shard-\d+\.json$|^(manifest\.json|search-snapshot\.bin)(\..*\.tmp)?$/.test(name)) await fs.rm(`${dir}/${name}`, { force: true });
+    const temporary = TEMP_FILE.test(name) && ours.test(name.replace(TEMP_FILE, ''));
+    if (temporary || (!temporaryOnly && ours.test(name))) await fs.rm(`${dir}/${name}`, { force: true });
   }
 }
 

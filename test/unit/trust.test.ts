@@ -226,3 +226,20 @@ test('key-shaped strings in an endpoint error are redacted before anyone sees th
   assert.doesNotMatch(redacted, /abcdefghijklmnop1234567890|ghijklmnopqrstu|0123456789abcdef/);
   assert.match(redacted, /Incorrect API key provided: \[redacted\]/);
 });
+
+test('temporary files a killed writer left are removed by the next writer, and other files in the folder are not', async () => {
+  const root = await tempDir();
+  await writeTree(root, { 'a.md': '# A\n\nalpha text\n' });
+  const indexDir = path.join(await tempDir(), 'idx');
+  const options = { root, indexDir, embedder: new HashingEmbedder(), log: () => {} };
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  await writeTree(indexDir, { 'shard-03.json.4242.7.tmp': '{"half', 'manifest.json.4242.tmp': '{', 'notes.txt.1.tmp': 'mine' });
+  const index = await DocsIndex.open(options);
+  const names = await fs.readdir(indexDir);
+  assert.ok(!names.includes('shard-03.json.4242.7.tmp') && !names.includes('manifest.json.4242.tmp'), names.join(' '));
+  assert.ok(names.includes('notes.txt.1.tmp'));
+  assert.equal((await index.search('alpha'))[0].path, 'a.md');
+  await index.close();
+});

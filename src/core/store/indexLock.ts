@@ -79,7 +79,7 @@ async function tryCreate(file: string, token: string): Promise<LockOwner | undef
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(temp, JSON.stringify(mine));
   try {
-    await fs.link(temp, file);
+    await createWithContent(temp, file);
     return undefined;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
@@ -87,6 +87,17 @@ async function tryCreate(file: string, token: string): Promise<LockOwner | undef
     return (await readOwner(file)) ?? { pid: 0, hostname: os.hostname(), processStart: '', acquiredAt: 'unknown', token: '' };
   } finally {
     await fs.rm(temp, { force: true });
+  }
+}
+
+/** A hard link makes the lock appear with its content; where links are not supported, exclusive create and write. */
+async function createWithContent(temp: string, file: string): Promise<void> {
+  try {
+    await fs.link(temp, file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
+    await fs.writeFile(file, await fs.readFile(temp), { flag: 'wx' });
   }
 }
 
