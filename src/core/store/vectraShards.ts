@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
-import type { LocalIndex } from 'vectra';
+import path from 'node:path';
+import type { FileStorage, LocalIndex } from 'vectra';
 import { fnv1a } from '../hash';
 import { writeDataAtomic } from './atomicWrite';
 
@@ -22,22 +23,42 @@ export interface StoredChunk {
 }
 
 type VectraModule = typeof import('vectra');
-let vectraModule: { vectra: VectraModule; storage: import('vectra').FileStorage } | undefined;
+let vectraModule: VectraModule | undefined;
 
 /** Vectra is a large module, needed only to read or write shard files: it is loaded on the first such use. */
-function loadVectra(): { vectra: VectraModule; storage: import('vectra').FileStorage } {
-  if (!vectraModule) {
-    const vectra = require('vectra') as VectraModule; // eslint-disable-line @typescript-eslint/no-require-imports
-    /** Vectra's own file storage writes a shard in place; this one writes it whole under another name first. */
-    class AtomicFileStorage extends vectra.LocalFileStorage {
-      override upsertFile(filePath: string, content: Buffer | string): Promise<void> {
-        return writeDataAtomic(filePath, content);
-      }
-    }
-    vectraModule = { vectra, storage: new AtomicFileStorage() };
-  }
+function loadVectra(): VectraModule {
+  vectraModule ??= require('vectra') as VectraModule; // eslint-disable-line @typescript-eslint/no-require-imports
   return vectraModule;
 }
+
+/**
+ * Vectra's file access, with one change from its own local storage: a shard is written whole under another name,
+ * flushed, then renamed over the old one, so a crash mid-write never leaves a torn shard. (Written against Vectra's
+ * storage interface rather than extending its class: the shipped Vectra bundle holds `LocalIndex` alone.)
+ */
+const atomicStorage: FileStorage = {
+  createFile: (file, content) => fs.writeFile(file, content, { flag: 'wx' }),
+  createFolder: async (folder) => {
+    await fs.mkdir(folder, { recursive: true });
+  },
+  deleteFile: (file) => fs.rm(file, { force: true }),
+  deleteFolder: (folder) => fs.rm(folder, { recursive: true, force: true }),
+  getDetails: async (entry) => {
+    const stat = await fs.stat(entry);
+    return { name: path.basename(entry), path: entry, isFolder: stat.isDirectory() };
+  },
+  listFiles: async (folder) => {
+    const entries = await fs.readdir(folder, { withFileTypes: true });
+    return entries.map((e) => ({ name: e.name, path: path.join(folder, e.name), isFolder: e.isDirectory() }));
+  },
+  pathExists: (entry) =>
+    fs.access(entry).then(
+      () => true,
+      () => false,
+    ),
+  readFile: (file) => fs.readFile(file),
+  upsertFile: (file, content) => writeDataAtomic(file, content),
+};
 
 /**
  * The vectors and chunk metadata on disk, as Vectra indexes in one folder, one file per shard. Vectra
@@ -71,9 +92,9 @@ export class VectraShards {
   private async shard(shard: number): Promise<LocalIndex> {
     const existing = this.shards[shard];
     if (existing) return existing;
-    const { vectra, storage } = loadVectra();
+    const { LocalIndex } = loadVectra();
     await fs.mkdir(this.dir, { recursive: true });
-    return (this.shards[shard] = new vectra.LocalIndex(this.dir, shardFileName(shard), storage));
+    return (this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard), atomicStorage));
   }
 
   /** Reads one shard; a missing shard is created empty, an unreadable one reported so the caller can rebuild it. */
