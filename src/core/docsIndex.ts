@@ -313,7 +313,10 @@ export class DocsIndex {
     const filesOf = new Map<number, string[]>();
     for (const path of Object.keys(this.manifest.files)) {
       const shard = this.shards.shardFor(path);
-      if (shardsToRead.has(shard)) filesOf.set(shard, [...(filesOf.get(shard) ?? []), path]);
+      if (!shardsToRead.has(shard)) continue;
+      const files = filesOf.get(shard);
+      if (files) files.push(path);
+      else filesOf.set(shard, [path]);
     }
     const brokenFiles = new Set<string>();
     let manifestChanged = false;

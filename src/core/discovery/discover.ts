@@ -147,7 +147,7 @@ export async function filterDocumentPaths(root: string, relPaths: string[], opti
     const stat = await fs.stat(absolutePath).catch(() => undefined);
     if (!stat?.isFile()) continue;
     const dirs = parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).join('/'));
-    let ignored = isIgnoredDir(dirs, isExcluded) || (await rules.isIgnored(relPath, false));
+    let ignored = isExcludedDir(dirs, isExcluded) || (await rules.isIgnored(relPath, false));
     for (const dir of dirs) if (!ignored && (await rules.isIgnored(dir, true))) ignored = true;
     if (ignored) continue;
     const real = await fs.realpath(absolutePath).catch(() => undefined);
@@ -165,6 +165,6 @@ export async function filterDocumentPaths(root: string, relPaths: string[], opti
   return { files, skipped };
 }
 
-function isIgnoredDir(dirs: string[], isExcluded: (path: string) => boolean): boolean {
+function isExcludedDir(dirs: string[], isExcluded: (path: string) => boolean): boolean {
   return dirs.some((dir) => isExcluded(dir) || isExcluded(`${dir}/`));
 }

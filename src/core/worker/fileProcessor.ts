@@ -32,6 +32,8 @@ export class WorkerFileProcessor implements FileProcessor {
   private pending = new Map<number, { request: PrepareRequest; resolve: (result: PreparedFile | Promise<PreparedFile>) => void }>();
   /** Once a chunking worker dies, the rest of the update is prepared in this thread rather than waiting forever. */
   private broken = false;
+  /** Set by `dispose`: workers exiting then are expected, not a failure to take over from. */
+  private disposed = false;
 
   constructor({ script, options }: WorkerScript, size = POOL_SIZE) {
     this.workers = Array.from({ length: size }, () => {
@@ -60,8 +62,6 @@ export class WorkerFileProcessor implements FileProcessor {
     this.disposed = true;
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
-
-  private disposed = false;
 
   /** A worker died: what it (or any) was preparing is prepared here instead, so no file is lost or waits forever. */
   private takeOver(): void {
