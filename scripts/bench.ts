@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DocsIndex } from '../src/core/docsIndex';
+import { DocsIndex } from '../src/core/indexing/docsIndex';
 import { DEFAULT_CHUNK_SIZING } from '../src/core/chunking/chunkDocument';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics';

@@ -1,7 +1,7 @@
 /** Answer-path figures for `npm run bench`: abstain calibration, question → request time, time to first token. */
 import path from 'node:path';
 import { answerQuestion } from '../src/core/answer/answerQuestion';
-import { DocsIndex } from '../src/core/docsIndex';
+import { DocsIndex } from '../src/core/indexing/docsIndex';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import type { EvalQuery } from '../src/core/eval/metrics';
 import { OpenAIProvider } from '../src/core/providers/openaiProvider';

@@ -1,11 +1,11 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_FILE_BYTES, DocsIndex, type UpdateSummary } from '../core/docsIndex';
+import { DEFAULT_MAX_FILE_BYTES, DocsIndex, type UpdateSummary } from '../core/indexing/docsIndex';
 import { createEmbedder, type EmbedderKind } from '../core/embedding/createEmbedder';
 import { type EvalQuery, scoreRun } from '../core/eval/metrics';
 import { defaultIndexDir } from '../core/indexLocation';
-import { bundledChunkWorker } from '../core/worker/fileProcessor';
+import { bundledChunkWorker } from '../core/indexing/fileProcessor';
 import { formatBytes } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';

@@ -3,10 +3,9 @@ import type { Answer, ChatTurn, Source } from '../core/answer/types';
 import type { ChatProvider } from '../core/providers/chatProvider';
 import type { Settings } from '../core/settings';
 import type { IndexService } from './indexService';
+import { API_KEY_SECRET } from './apiKey';
 import { loadAnswers } from './lazyModules';
 import { readSettings } from './settings';
-
-export const API_KEY_SECRET = 'groundwork.apiKey';
 
 export interface AnswerCallbacks {
   onDelta: (text: string) => void;

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { API_KEY_SECRET } from './answerService';
+import { API_KEY_SECRET } from './apiKey';
 import type { ChatView } from './chat/chatView';
 import { openSource } from './chat/chatView';
 import type { IndexService } from './indexService';

@@ -6,7 +6,7 @@ import type { IndexClient } from '../core/worker/indexClient';
 import type { SearchOptions } from '../core/retrieval/searchIndex';
 import { formatBytes } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
-import { API_KEY_SECRET } from './answerService';
+import { API_KEY_SECRET } from './apiKey';
 import { readSettings } from './settings';
 
 const WATCH_DEBOUNCE_MS = 400;

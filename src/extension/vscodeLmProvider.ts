@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { ChatMessage } from '../core/answer/prompt';
+import type { ChatMessage } from '../core/providers/chatProvider';
 import { type ChatEvent, type ChatProvider, type ChatRequest, ProviderError } from '../core/providers/chatProvider';
 
 /** Answers from a model VS Code provides (for example Copilot), through the Language Model API: no key needed. */

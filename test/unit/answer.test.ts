@@ -7,7 +7,7 @@ import { answerQuestion, type AnswerRequest } from '../../src/core/answer/answer
 import { offlineExtract, proseParagraphs } from '../../src/core/answer/offlineExtract';
 import { buildPrompt, PromptTooLongError } from '../../src/core/answer/prompt';
 import type { RetrievedResult } from '../../src/core/answer/types';
-import { DocsIndex } from '../../src/core/docsIndex';
+import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { ProviderError } from '../../src/core/providers/chatProvider';
 import { OpenAIProvider } from '../../src/core/providers/openaiProvider';

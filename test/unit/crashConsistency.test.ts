@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DocsIndex } from '../../src/core/docsIndex';
+import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { discoverDocuments } from '../../src/core/discovery/discover';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { chunkNotAtLines } from '../support/chunkAtLines';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { DocsIndex, type DocsIndexOptions } from '../../src/core/docsIndex';
+import { DocsIndex, type DocsIndexOptions } from '../../src/core/indexing/docsIndex';
 import type { Embedder } from '../../src/core/embedding/embedder';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { VectraShards } from '../../src/core/store/vectraShards';

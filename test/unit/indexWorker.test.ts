@@ -80,7 +80,7 @@ test('chunking workers give the same index as chunking inline', async () => {
     files[`docs/page-${i}.md`] = `# Page ${i}\n\nTopic ${i} explains widget number ${i}.\n\n## Details\n\nMore about ${i}.\n`;
   await writeTree(root, files);
   const cache = await tempDir();
-  const { DocsIndex } = await import('../../src/core/docsIndex');
+  const { DocsIndex } = await import('../../src/core/indexing/docsIndex');
   const { HashingEmbedder } = await import('../../src/core/embedding/hashingEmbedder');
   const chunker = {
     script: `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, '../../src/core/worker/workerMain.ts'))});`,

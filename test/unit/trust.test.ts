@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../../src/cli/main';
-import { DocsIndex } from '../../src/core/docsIndex';
+import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { discoverDocuments, filterDocumentPaths } from '../../src/core/discovery/discover';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { IndexLock } from '../../src/core/store/indexLock';

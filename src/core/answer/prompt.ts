@@ -1,11 +1,9 @@
+import type { ChatMessage } from '../providers/chatProvider';
 import { countTokens } from '../tokens';
 import { MESSAGE_OVERHEAD_TOKENS, planBudget, renderSource, selectHistory, selectSources } from './budget';
 import type { ChatTurn, RetrievedResult, Source } from './types';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type { ChatMessage };
 
 /** What the model says when the sources don't answer; the verdict logic looks for it. */
 export const NOT_COVERED = "The docs don't cover this.";

@@ -1,4 +1,8 @@
-import type { ChatMessage } from '../answer/prompt';
+/** One message of a chat request, in the roles every chat API has. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
 
 export interface ChatRequest {
   messages: ChatMessage[];

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
-import { prepareFile, type PrepareRequest } from '../prepareFile';
+import { prepareFile, type PrepareRequest } from '../indexing/prepareFile';
 import { loadTokenizer } from '../tokens';
 
 /**

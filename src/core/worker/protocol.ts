@@ -1,4 +1,4 @@
-import type { IndexStatus, UpdateSummary } from '../docsIndex';
+import type { IndexStatus, UpdateSummary } from '../indexing/docsIndex';
 import type { EmbedderSettings } from '../embedding/createEmbedder';
 import type { SearchOptions } from '../retrieval/searchIndex';
 import type { SearchResult } from '../types';

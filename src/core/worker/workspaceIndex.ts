@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { DocsIndex, type UpdateSummary } from '../docsIndex';
+import { DocsIndex, type UpdateSummary } from '../indexing/docsIndex';
 import { createEmbedder } from '../embedding/createEmbedder';
 import type { SearchOptions } from '../retrieval/searchIndex';
 import type { ProgressReporter } from '../types';
-import { bundledChunkWorker } from './fileProcessor';
+import { bundledChunkWorker } from '../indexing/fileProcessor';
 import type { FolderResult, FolderStatus, WorkerSettings } from './protocol';
 
 const PROGRESS_INTERVAL_MS = 100;

@@ -11,7 +11,8 @@ import {
   type WebviewMessage,
 } from '../../shared/protocol';
 import type { AnswerService } from '../answerService';
-import { API_KEY_SECRET, sourceUri } from '../answerService';
+import { API_KEY_SECRET } from '../apiKey';
+import { sourceUri } from '../answerService';
 import type { CitationTracker } from '../citationTracker';
 import type { IndexService } from '../indexService';
 import { readSettings } from '../settings';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { prepareFile, type PrepareRequest, type PreparedFile } from '../prepareFile';
+import { prepareFile, type PrepareRequest, type PreparedFile } from './prepareFile';
 
 /** Where `prepareFile` runs: in this thread, or in a chunking worker so it overlaps embedding and storage. */
 export interface FileProcessor {

@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { chunkDocument, type ChunkSizing, documentKind } from './chunking/chunkDocument';
-import type { KnownTokenCounts } from './chunking/splitOutline';
-import { containedRealPath } from './discovery/containment';
-import { readDocument } from './discovery/readDocument';
-import { contentHash } from './hash';
-import type { Chunk } from './types';
+import { chunkDocument, type ChunkSizing, documentKind } from '../chunking/chunkDocument';
+import type { KnownTokenCounts } from '../chunking/splitOutline';
+import { containedRealPath } from '../discovery/containment';
+import { readDocument } from '../discovery/readDocument';
+import { contentHash } from '../hash';
+import type { Chunk } from '../types';
 
 /** Notebooks carry their outputs (images, tables) inline; only their markdown is indexed, so they may be larger. */
 const NOTEBOOK_MAX_BYTES = 50 * 1024 * 1024;

@@ -1,0 +1,62 @@
+// Import rules for src/, checked by `npm run lint`: no cycles (type-only imports count), and no import that climbs
+// a layer. A folder may import folders of a lower rank only; the surfaces (CLI, extension, webview) sit on top.
+const LAYERS = [
+  // rank 0: shared words and helpers; the webview protocol
+  ['src/core/[^/]+\\.ts$', 'src/core/text/', 'src/shared/'],
+  // rank 1: leaves of the core, each on its own
+  ['src/core/discovery/', 'src/core/retrieval/', 'src/core/providers/', 'src/core/eval/'],
+  // rank 2: built on the leaves
+  ['src/core/chunking/', 'src/core/embedding/', 'src/core/store/'],
+  // rank 3: the two pipelines, indexing and answering
+  ['src/core/indexing/', 'src/core/answer/'],
+  // rank 4: the index worker thread and its client
+  ['src/core/worker/'],
+  // rank 5: the surfaces
+  ['src/cli/', 'src/extension/', 'src/webview/'],
+];
+
+const higherThan = (rank) => LAYERS.slice(rank + 1).flat();
+const sameRankOthers = (rank, folder) => LAYERS[rank].filter((other) => other !== folder);
+
+const climbing = LAYERS.flatMap((folders, rank) =>
+  folders.map((folder) => ({
+    name: `layer:${folder}`,
+    comment: `${folder} (rank ${rank}) may import only lower layers: move the shared part down, or the caller up.`,
+    severity: 'error',
+    from: { path: `^${folder}` },
+    to: { path: [...higherThan(rank), ...sameRankOthers(rank, folder)].map((p) => `^${p}`) },
+  })),
+);
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      comment: 'One module, one job: a cycle means two modules share one. Type-only imports count.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
+    },
+    ...climbing,
+    {
+      name: 'webview-is-a-browser-bundle',
+      comment: 'The webview talks to the extension through src/shared/protocol.ts only.',
+      severity: 'error',
+      from: { path: '^src/webview/' },
+      to: { path: '^src/(core|extension|cli)/' },
+    },
+    {
+      name: 'core-runs-without-vscode',
+      comment: 'The core and the CLI run in plain Node: `import type` from vscode only.',
+      severity: 'error',
+      from: { path: '^src/(core|cli|shared|webview)/' },
+      to: { path: '^vscode$', dependencyTypesNot: ['type-only'] },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: 'node_modules' },
+  },
+};
