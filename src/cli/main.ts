@@ -10,6 +10,7 @@ import { formatBytes } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
+import { ProviderError, type Remedies } from '../core/providers/chatProvider';
 import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
 import { IndexBusyError } from '../core/store/indexLock';
@@ -50,7 +51,9 @@ ask options (the key comes from OPENAI_API_KEY; with no key and no --base-url, t
   --context-window N   the model's context window in tokens (default 128000)
   --source-budget N    most tokens of sources per question (default 4000)
   --abstain-threshold X  below this coverage, say the docs don't cover it (default ${DEFAULT_ABSTAIN_THRESHOLD})
-  --answer-anyway      ask the model even when retrieval is weak`;
+  --answer-anyway      ask the model even when retrieval is weak
+  --timeout SECONDS    longest wait for the whole answer, retries included (default ${SETTING_DEFAULTS['answer.timeoutSeconds']});
+                       Ctrl+C stops it sooner`;
 
 export class UsageError extends Error {}
 
@@ -101,6 +104,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         'source-budget': { type: 'string' },
         'abstain-threshold': { type: 'string' },
         'answer-anyway': { type: 'boolean', default: false },
+        timeout: { type: 'string' },
         verify: { type: 'boolean', default: false },
       },
     });
@@ -205,9 +209,13 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       return 2;
     }
     io.stderr(`groundwork: ${(error as Error).message}\n`);
-    return 1;
+    // Stopped by Ctrl+C: the shell's convention for an interrupted command.
+    return error instanceof ProviderError && error.kind === 'cancelled' ? 130 : 1;
   }
 }
+
+/** On the command line, a failure names the option or variable that fixes it. */
+const CLI_REMEDIES: Remedies = { baseUrl: '--base-url', apiKey: 'set OPENAI_API_KEY', model: '--model', timeout: '--timeout' };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -222,11 +230,13 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
   if (!['answer', 'restyle'].includes(styleMode)) throw new UsageError(`--style-mode must be answer or restyle, got "${styleMode}"`);
   const threshold = str('abstain-threshold') === undefined ? undefined : Number(str('abstain-threshold'));
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError('--abstain-threshold must be between 0 and 1');
+  const timeoutSeconds = positiveInt(str('timeout'), 'timeout') ?? SETTING_DEFAULTS['answer.timeoutSeconds'];
   const endpoint = (model: string) =>
     new OpenAIProvider({
       apiKey,
       baseURL: str('base-url'),
       model,
+      remedies: CLI_REMEDIES,
       azure:
         providerName === 'azure'
           ? { deployment: model, apiVersion: str('azure-api-version') ?? SETTING_DEFAULTS['model.azureApiVersion'] }
@@ -252,6 +262,8 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
       abstainThreshold: threshold,
       answerAnyway: Boolean(values['answer-anyway']),
       signal: controller.signal,
+      timeoutMs: timeoutSeconds * 1000,
+      remedies: CLI_REMEDIES,
       onDelta: streaming ? (text) => io.stdout(text) : undefined,
     });
     if (values.json) {

@@ -21,6 +21,7 @@ export const SETTING_DEFAULTS = {
   'style.mode': 'off' as 'off' | 'answer' | 'restyle',
   'answer.sourceBudgetTokens': 4000,
   'answer.abstainThreshold': 0.35,
+  'answer.timeoutSeconds': 60,
   'hover.enabled': true,
 };
 

@@ -1,11 +1,19 @@
 import * as vscode from 'vscode';
 import type { Answer, ChatTurn, Source } from '../core/answer/types';
-import type { ChatProvider } from '../core/providers/chatProvider';
+import type { ChatProvider, Remedies } from '../core/providers/chatProvider';
 import type { Settings } from '../core/settings';
 import type { IndexService } from './indexService';
 import { API_KEY_SECRET } from './apiKey';
 import { loadAnswers } from './lazyModules';
 import { readSettings } from './settings';
+
+/** In the editor, a failure names the setting or command that fixes it. */
+const EDITOR_REMEDIES: Remedies = {
+  baseUrl: 'the setting groundwork.model.baseUrl',
+  apiKey: 'run "Groundwork: Set API Key"',
+  model: 'the setting groundwork.model.chatModel',
+  timeout: 'the setting groundwork.answer.timeoutSeconds',
+};
 
 export interface AnswerCallbacks {
   onDelta: (text: string) => void;
@@ -41,6 +49,8 @@ export class AnswerService {
       abstainThreshold: Math.min(options.abstainThreshold ?? 1, settings['answer.abstainThreshold']),
       answerAnyway: options.answerAnyway,
       signal: options.signal,
+      timeoutMs: settings['answer.timeoutSeconds'] * 1000,
+      remedies: EDITOR_REMEDIES,
       onDelta: options.onDelta,
       onReplace: options.onReplace,
     });
@@ -75,6 +85,7 @@ export class AnswerService {
         organization: settings['model.organization'] || undefined,
         project: settings['model.project'] || undefined,
         azure: kind === 'azure' ? { deployment: model, apiVersion: settings['model.azureApiVersion'] } : undefined,
+        remedies: kind === 'azure' ? { ...EDITOR_REMEDIES, model: 'the setting groundwork.model.azureDeployment' } : EDITOR_REMEDIES,
       });
     const model = kind === 'azure' ? settings['model.azureDeployment'] || settings['model.chatModel'] : settings['model.chatModel'];
     const provider = endpoint(model);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultIndexDir } from '../core/indexLocation';
 import type { FolderResult, FolderStatus, WorkerSettings } from '../core/worker/protocol';
-import type { IndexClient } from '../core/worker/indexClient';
+import { IndexConnection } from '../core/worker/indexConnection';
 import type { SearchOptions } from '../core/retrieval/searchIndex';
 import { formatBytes } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
@@ -16,8 +16,10 @@ const WATCH_DEBOUNCE_MS = 400;
  * debounced file watcher, and shows state in the status bar.
  */
 export class IndexService implements vscode.Disposable {
-  private client: IndexClient | undefined;
-  private configured: Promise<void> | undefined;
+  private readonly connection = new IndexConnection(
+    () => this.startWorker(),
+    () => this.workerSettings(),
+  );
   private readonly statusItem: vscode.StatusBarItem;
   private readonly disposables: vscode.Disposable[] = [];
   private debounce: NodeJS.Timeout | undefined;
@@ -115,7 +117,12 @@ export class IndexService implements vscode.Disposable {
     await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: 'Groundwork: rebuilding the index', cancellable: true },
       async (progress, token) => {
-        token.onCancellationRequested(() => void this.client?.request('cancel', {}));
+        token.onCancellationRequested(
+          () =>
+            void this.ready()
+              .then((client) => client.request('cancel', {}))
+              .catch(() => undefined),
+        );
         let reported = 0;
         const timer = setInterval(() => {
           if (!this.progressTotal) return;
@@ -168,45 +175,38 @@ export class IndexService implements vscode.Disposable {
     return lines.join('\n') || 'No workspace folder is open.';
   }
 
-  private ready(): Promise<IndexClient> {
-    // A worker that died is replaced on the next request; the one that failed already told the user.
-    if (this.client?.isStopped) {
-      this.client = undefined;
-      this.configured = undefined;
-    }
-    this.configured ??= this.configure();
-    return this.configured.then(() => this.client!);
+  private ready() {
+    return this.connection.ready();
   }
 
-  private async configure(): Promise<void> {
-    if (!this.client) {
-      // Loaded here, not at activation: the worker module is only needed once there is something to index.
-      const { IndexClient } = await import('../core/worker/indexClient');
-      this.client = new IndexClient(
-        path.join(this.context.extensionPath, 'dist', 'worker.js'),
-        (event) => {
-          if (event.type === 'progress') {
-            this.progressDone = event.done;
-            this.progressTotal = event.total;
-            this.render();
-          } else if (event.type === 'log') this.output.warn(event.message);
-        },
-        {},
-        (error) => {
-          this.output.error(`Groundwork's index worker stopped: ${error.message}. It starts again on the next request.`);
-          void vscode.window.showWarningMessage(
-            `Groundwork: the index worker stopped (${error.message}); it starts again on the next request.`,
-          );
-        },
-      );
-    }
-    await this.client.request('configure', { settings: await this.workerSettings() });
+  /** Loaded here, not at activation: the worker module is only needed once there is something to index. */
+  private async startWorker() {
+    const { IndexClient } = await import('../core/worker/indexClient');
+    return new IndexClient(
+      path.join(this.context.extensionPath, 'dist', 'worker.js'),
+      (event) => {
+        if (event.type === 'progress') {
+          this.progressDone = event.done;
+          this.progressTotal = event.total;
+          this.render();
+        } else if (event.type === 'log') this.output.warn(event.message);
+      },
+      {},
+      (error) => {
+        this.output.error(`Groundwork's index worker stopped: ${error.message}. It starts again on the next request.`);
+        void vscode.window.showWarningMessage(
+          `Groundwork: the index worker stopped (${error.message}); it starts again on the next request.`,
+        );
+      },
+    );
   }
 
   private reconfigure(): void {
-    this.configured = this.configure();
     // Searches wait only for the new configuration, not for the update that follows it.
-    void this.configured.then(() => this.update(false));
+    void this.connection
+      .reconfigure()
+      .then(() => this.update(false))
+      .catch((error) => this.output.error(`Groundwork could not apply the new settings: ${(error as Error).message}`));
   }
 
   private async workerSettings(): Promise<WorkerSettings> {
@@ -257,10 +257,7 @@ export class IndexService implements vscode.Disposable {
   /** Stops the index worker after it writes what it has pending; `deactivate` waits for this. */
   async close(): Promise<void> {
     clearTimeout(this.debounce);
-    const client = this.client;
-    this.client = undefined;
-    this.configured = undefined;
-    await client?.dispose();
+    await this.connection.close();
   }
 
   dispose(): void {

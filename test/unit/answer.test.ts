@@ -179,8 +179,8 @@ test('cancellation mid-stream stops the request', async () => {
 });
 
 for (const [status, kind, pattern] of [
-  [401, 'auth', /API key was rejected .*\(401\): Incorrect API key.*Set API Key/],
-  [404, 'model', /model "gpt-4o" was not found .*\(404\).*groundwork\.model\.chatModel/],
+  [401, 'auth', /API key was rejected .*\(401\): Incorrect API key.*To use another key, set the API key\./],
+  [404, 'model', /model "gpt-4o" was not found .*\(404\).*Check the model name\./],
   [429, 'rate-limit', /Rate limited .*\(429\).*Try again in 7 s/],
   [503, 'server', /failed \(503\) after retrying/],
 ] as const) {
@@ -223,7 +223,7 @@ test('no network and timeouts get their own messages', async () => {
   server.enqueue({ hangMs: 1500 });
   await assert.rejects(ask(RETRY_QUESTION, { provider: provider({ timeoutMs: 200 }) }).promise, (error: ProviderError) => {
     assert.equal(error.kind, 'timeout');
-    assert.match(error.message, /did not answer within 0 s|did not answer within/);
+    assert.match(error.message, /did not answer \(waited \d+\.\d s\)/);
     return true;
   });
 });

@@ -21,7 +21,8 @@ const page = [
 // One chunk per section (small sections are not merged), so each section's fate can be told apart.
 const chunkDocument = (path: string, text: string) =>
   chunkWithDefaults(path, text, { maxTokens: 400, overlapLines: 0, mergeSectionsUpTo: 0 });
-const indexedOf = (text: string) => chunkDocument('guide.md', text).map((chunk, i) => ({ id: chunkId('guide.md', i), chunk }));
+const indexedOf = (text: string) =>
+  chunkDocument('guide.md', text).map((chunk, i) => ({ id: chunkId('guide.md', i), chunk: { ...chunk, id: chunkId('guide.md', i) } }));
 
 test('planning an update: unchanged chunks are kept, moved ones only move, edited ones are embedded again', () => {
   const before = indexedOf(page);

@@ -3,6 +3,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { IndexClient } from '../../src/core/worker/indexClient';
+import { IndexConnection } from '../../src/core/worker/indexConnection';
+import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { tempDir, writeTree } from '../support/tempDir';
 
 // The worker is TypeScript here (the extension runs its bundle): load it through tsx's require hook.
@@ -104,4 +106,99 @@ test('chunking workers give the same index as chunking inline', async () => {
     r.score.toFixed(6),
   ];
   assert.deepEqual((await pooled.search('widget number 42')).map(strip), (await inline.search('widget number 42')).map(strip));
+});
+
+/** The real worker, which dies (as a crash would end it) when asked to search for "crash now". */
+const crashableWorker = `
+  const { parentPort } = require('node:worker_threads');
+  parentPort.on('message', (m) => { if (m.type === 'search' && m.query === 'crash now') process.exit(7); });
+  ${workerScript}`;
+
+/** Rejects instead of waiting forever, so a hang fails the test rather than stalling the suite. */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: still waiting after ${ms} ms`)), ms)),
+  ]);
+}
+
+test('a worker that dies fails its pending and later requests at once, tells the host once, and the next request starts a new one', async () => {
+  const root = await tempDir();
+  await writeTree(root, { 'guide.md': '# Guide\n\nThe deploy command ships the site.\n' });
+  const settings = {
+    folders: [{ name: 'docs', root, indexDir: path.join(await tempDir(), 'idx') }],
+    embedder: { kind: 'offline' as const },
+  };
+  const stops: string[] = [];
+  let started = 0;
+  const connection = new IndexConnection(
+    () => {
+      started++;
+      return new IndexClient(
+        crashableWorker,
+        () => {},
+        tsWorker,
+        (error) => stops.push(error.message),
+      );
+    },
+    async () => settings,
+  );
+  try {
+    const first = await connection.ready();
+    await first.request('update', {});
+    await within(
+      assert.rejects(first.request('search', { query: 'crash now' }), /the index worker stopped \(exit code 7\)/),
+      10_000,
+      'the request the worker died on',
+    );
+    await within(assert.rejects(first.request('counts', {}), /stopped/), 1000, 'a request after the death');
+    assert.deepEqual(stops, ['the index worker stopped (exit code 7)'], 'the host is told once');
+
+    const second = await within(connection.ready(), 20_000, 'a new worker');
+    assert.notEqual(second, first);
+    assert.equal(started, 2);
+    const [top] = await second.request('search', { query: 'deploy command', options: { k: 1 } });
+    assert.equal(top.path, 'guide.md', 'the new worker is configured and serves the index');
+  } finally {
+    await connection.close();
+  }
+});
+
+test('a new key or endpoint reaches the index worker: the next search embeds with it, without a restart', async () => {
+  const oldServer = await new LoopbackOpenAI().start();
+  const newServer = await new LoopbackOpenAI().start();
+  const root = await tempDir();
+  await writeTree(root, { 'guide.md': '# Guide\n\nThe deploy command ships the site.\n' });
+  const folders = [{ name: 'docs', root, indexDir: path.join(await tempDir(), 'idx') }];
+  let settings = {
+    folders,
+    embedder: { kind: 'openai' as const, baseURL: oldServer.baseURL, apiKey: 'old-key', model: 'text-embedding-3-small', dimensions: 64 },
+  };
+  const connection = new IndexConnection(
+    () => new IndexClient(workerScript, () => {}, tsWorker),
+    async () => settings,
+  );
+  try {
+    const client = await connection.ready();
+    await client.request('update', {});
+    assert.ok(oldServer.requests.some((r) => r.headers.authorization === 'Bearer old-key'));
+
+    settings = { ...settings, embedder: { ...settings.embedder, baseURL: newServer.baseURL, apiKey: 'new-key' } };
+    await connection.reconfigure();
+    const before = oldServer.requests.length;
+    // Another endpoint may be another model: the index is rebuilt with it (as the extension's update after a
+    // settings change does), then searched.
+    const worker = await connection.ready();
+    await worker.request('update', {});
+    const results = await worker.request('search', { query: 'deploy command', options: { k: 1 } });
+    assert.equal(results[0]?.path, 'guide.md');
+    const embedded = newServer.requests.filter((r) => r.path.endsWith('/embeddings'));
+    assert.ok(embedded.length >= 2, 'the new endpoint embedded the docs and the query');
+    assert.ok(embedded.every((r) => r.headers.authorization === 'Bearer new-key'));
+    assert.equal(oldServer.requests.length, before, 'the old endpoint is not called again');
+  } finally {
+    await connection.close();
+    await oldServer.stop();
+    await newServer.stop();
+  }
 });

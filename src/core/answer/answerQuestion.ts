@@ -1,6 +1,7 @@
-import type { ChatProvider } from '../providers/chatProvider';
-import { ProviderError } from '../providers/chatProvider';
+import type { ChatProvider, Remedies } from '../providers/chatProvider';
+import { GENERIC_REMEDIES, ProviderError } from '../providers/chatProvider';
 import { SETTING_DEFAULTS } from '../settings';
+import { formatSeconds } from '../text/duration';
 import { countTokens } from '../tokens';
 import { CitationStream } from './citations';
 import { estimateCostUsd } from './cost';
@@ -31,6 +32,13 @@ export interface AnswerRequest {
   /** Ask the model even when retrieval is weak. */
   answerAnyway?: boolean;
   signal?: AbortSignal;
+  /**
+   * The whole answer (search, the model, a restyle) must be done within this; then the request is aborted and the
+   * answer fails with a timeout that says how long it waited. Default: the `answer.timeoutSeconds` setting's.
+   */
+  timeoutMs?: number;
+  /** How messages name what the user can change where they are (CLI options or VS Code settings). */
+  remedies?: Remedies;
   /** Streamed answer text, citations already checked. */
   onDelta?: (text: string) => void;
   /** Called when the answer shown so far is replaced as a whole (a restyled answer). */
@@ -53,8 +61,38 @@ const RESTYLE_INSTRUCTIONS = [
 /**
  * Retrieve, decide whether the docs cover the question, assemble the prompt within budget, stream the model's
  * answer through the citation check, then judge it. Every path returns the sources it used, even when empty.
+ * One deadline covers it all, whatever the provider's own timeouts and retries add up to.
  */
 export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
+  const limitMs = request.timeoutMs ?? SETTING_DEFAULTS['answer.timeoutSeconds'] * 1000;
+  const remedies = request.remedies ?? GENERIC_REMEDIES;
+  const startedAt = Date.now();
+  const deadline = new AbortController();
+  const signal = request.signal ? AbortSignal.any([request.signal, deadline.signal]) : deadline.signal;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  // Raced, not only signalled: a provider or embedder that ignores the abort must not hold the answer past it.
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      deadline.abort();
+      reject(
+        new ProviderError(
+          'timeout',
+          `No complete answer after ${formatSeconds(Date.now() - startedAt)} (the limit is ${formatSeconds(limitMs)}). ` +
+            `Raise ${remedies.timeout} to wait longer, or check ${remedies.baseUrl} and the server.`,
+        ),
+      );
+    }, limitMs);
+  });
+  const answering = answerWithin({ ...request, signal });
+  answering.catch(() => undefined); // after the deadline, its own failure (an abort) is of no interest
+  try {
+    return await Promise.race([answering, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function answerWithin(request: AnswerRequest): Promise<Answer> {
   const results = await request.search(request.searchQuery ?? request.question, RETRIEVE_K);
   const threshold = request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD;
   const best = results.reduce((max, r) => Math.max(max, r.coverage), 0);

@@ -33,6 +33,24 @@ export type ProviderErrorKind =
   /** A 200 that is not what the API returns (HTML from a proxy, a login page). */
   | 'bad-response';
 
+/**
+ * What the user can change to fix a failure, named as they find it where they are: a CLI option, or a VS Code
+ * setting or command. Each surface passes its own; messages quote them.
+ */
+export interface Remedies {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+  timeout: string;
+}
+
+export const GENERIC_REMEDIES: Remedies = {
+  baseUrl: 'the base URL',
+  apiKey: 'set the API key',
+  model: 'the model name',
+  timeout: 'the answer timeout',
+};
+
 /** A model failure with a message a user can act on. */
 export class ProviderError extends Error {
   constructor(

@@ -1,6 +1,7 @@
 import OpenAI, { AzureOpenAI } from 'openai';
-import type { ChatEvent, ChatProvider, ChatRequest } from './chatProvider';
-import { ProviderError } from './chatProvider';
+import type { ChatEvent, ChatProvider, ChatRequest, Remedies } from './chatProvider';
+import { GENERIC_REMEDIES, ProviderError } from './chatProvider';
+import { formatSeconds } from '../text/duration';
 import { redactSecrets } from '../text/redact';
 
 export interface OpenAIProviderOptions {
@@ -11,7 +12,10 @@ export interface OpenAIProviderOptions {
   project?: string;
   /** Azure OpenAI: the endpoint is `baseURL`, the model is the deployment. */
   azure?: { deployment: string; apiVersion: string };
+  /** How long one HTTP attempt may take; the answer as a whole has its own deadline (`answerQuestion`). */
   timeoutMs?: number;
+  /** How messages name what the user can change (a CLI option or a VS Code setting). */
+  remedies?: Remedies;
   /** Retries of 408, 409, 429 (honouring retry-after) and 5xx, with backoff. */
   maxRetries?: number;
 }
@@ -50,7 +54,12 @@ export class OpenAIProvider implements ChatProvider {
     }
   }
 
+  private get remedies(): Remedies {
+    return this.options.remedies ?? GENERIC_REMEDIES;
+  }
+
   async *stream(request: ChatRequest): AsyncIterable<ChatEvent> {
+    const startedAt = Date.now();
     let stream;
     try {
       stream = await this.client.chat.completions.create(
@@ -64,7 +73,7 @@ export class OpenAIProvider implements ChatProvider {
         { signal: request.signal },
       );
     } catch (error) {
-      throw this.explain(error);
+      throw this.explain(error, startedAt);
     }
     let chunks = 0;
     try {
@@ -76,7 +85,7 @@ export class OpenAIProvider implements ChatProvider {
         if (chunk.usage) yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       }
     } catch (error) {
-      throw this.explain(error);
+      throw this.explain(error, startedAt);
     }
     // The client ends an aborted stream quietly; the caller must still learn that the answer is incomplete.
     if (request.signal?.aborted) throw new ProviderError('cancelled', 'Cancelled.');
@@ -93,22 +102,24 @@ export class OpenAIProvider implements ChatProvider {
   }
 
   /** Turns an `openai` client error into one sentence saying what failed and what to do. */
-  private explain(error: unknown): Error {
+  private explain(error: unknown, startedAt: number): Error {
     if (error instanceof ProviderError) return error;
     if (error instanceof OpenAI.APIUserAbortError || (error as Error)?.name === 'AbortError') {
       return new ProviderError('cancelled', 'Cancelled.');
     }
     if (error instanceof OpenAI.APIConnectionTimeoutError) {
+      // The time really waited, retries included, not one attempt's timeout.
+      const waited = formatSeconds(Date.now() - startedAt);
       return new ProviderError(
         'timeout',
-        `${this.endpoint} did not answer within ${Math.round((this.options.timeoutMs ?? 60_000) / 1000)} s.`,
+        `${this.endpoint} did not answer (waited ${waited}). Check ${this.remedies.baseUrl} and the server.`,
       );
     }
     if (error instanceof OpenAI.APIConnectionError) {
       const cause = (error.cause as Error | undefined)?.message;
       return new ProviderError(
         'network',
-        `Cannot reach ${this.endpoint}${cause ? ` (${cause})` : ''}. Check groundwork.model.baseUrl and the network.`,
+        `Cannot reach ${this.endpoint}${cause ? ` (${cause})` : ''}. Check ${this.remedies.baseUrl} and the network.`,
       );
     }
     if (error instanceof OpenAI.APIError) {
@@ -117,14 +128,14 @@ export class OpenAIProvider implements ChatProvider {
       if (status === 401 || status === 403) {
         return new ProviderError(
           'auth',
-          `The API key was rejected by ${this.endpoint} (${status}): ${detail}. Set a valid key with "Groundwork: Set API Key".`,
+          `The API key was rejected by ${this.endpoint} (${status}): ${detail}. To use another key, ${this.remedies.apiKey}.`,
           status,
         );
       }
       if (status === 404) {
         return new ProviderError(
           'model',
-          `The model "${this.model}" was not found at ${this.endpoint} (404): ${detail}. Check groundwork.model.chatModel.`,
+          `The model "${this.model}" was not found at ${this.endpoint} (404): ${detail}. Check ${this.remedies.model}.`,
           status,
         );
       }
