@@ -7,11 +7,13 @@ const LAYERS = [
   ['src/core/discovery/', 'src/core/retrieval/', 'src/core/providers/', 'src/core/eval/'],
   // rank 2: built on the leaves
   ['src/core/chunking/', 'src/core/embedding/', 'src/core/store/'],
-  // rank 3: the two pipelines, indexing and answering
-  ['src/core/indexing/', 'src/core/answer/'],
+  // rank 3: the pipelines (indexing, answering) and the docs tools every surface offers agents
+  ['src/core/indexing/', 'src/core/answer/', 'src/core/docsTools/'],
   // rank 4: the index worker thread and its client
   ['src/core/worker/'],
-  // rank 5: the surfaces
+  // rank 5: the MCP server (started by the CLI)
+  ['src/mcp/'],
+  // rank 6: the surfaces
   ['src/cli/', 'src/extension/', 'src/webview/'],
 ];
 
@@ -49,7 +51,7 @@ module.exports = {
       name: 'core-runs-without-vscode',
       comment: 'The core and the CLI run in plain Node: `import type` from vscode only.',
       severity: 'error',
-      from: { path: '^src/(core|cli|shared|webview)/' },
+      from: { path: '^src/(core|cli|mcp|shared|webview)/' },
       to: { path: '^vscode$', dependencyTypesNot: ['type-only'] },
     },
   ],

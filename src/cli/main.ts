@@ -28,6 +28,9 @@ commands:
   search DIR "question"           ranked passages; --queries FILE.jsonl for a batch (one JSON line per query)
   eval DIR --queries FILE.jsonl   nDCG@10, R@1, R@5, R@10, MRR@10 and sec5 on labelled questions
   ask DIR "question"              a grounded answer with numbered sources (indexes DIR first when needed)
+  mcp DIR [--http PORT]           an MCP server over DIR's index (tools search_docs, read_doc, index_status) on
+                                  stdio, or streamable HTTP on 127.0.0.1:PORT (--host to bind elsewhere; then
+                                  GROUNDWORK_MCP_TOKEN is required, and clients send it as a bearer token)
 
 options:
   --index DIR          where the index lives (default: a folder under ~/.cache/groundwork)
@@ -106,6 +109,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         'answer-anyway': { type: 'boolean', default: false },
         timeout: { type: 'string' },
         verify: { type: 'boolean', default: false },
+        http: { type: 'string' },
+        host: { type: 'string' },
       },
     });
   } catch (error) {
@@ -119,7 +124,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     return values.help ? 0 : 2;
   }
   try {
-    if (!['index', 'status', 'search', 'eval', 'ask'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+    if (!['index', 'status', 'search', 'eval', 'ask', 'mcp'].includes(command)) throw new UsageError(`unknown command "${command}"`);
     if (!dir) throw new UsageError(`${command} needs a folder: groundwork ${command} DIR`);
     const root = path.resolve(dir);
     const stat = await fs.stat(root).catch(() => undefined);
@@ -134,6 +139,21 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       model: values['embedding-model'],
       dimensions: positiveInt(values.dimensions, 'dimensions'),
     });
+    if (command === 'mcp') {
+      const { runMcpServer } = await import('../mcp/runMcpServer');
+      return await runMcpServer({
+        root,
+        indexDir: values.index ? path.resolve(values.index) : defaultIndexDir(root, io.env),
+        embedder,
+        discovery: { include: values.include, exclude: values.exclude },
+        maxFileBytes: positiveInt(values['max-file-bytes'], 'max-file-bytes'),
+        http:
+          values.http === undefined
+            ? undefined
+            : { port: port(values.http), host: values.host ?? '127.0.0.1', token: io.env.GROUNDWORK_MCP_TOKEN || undefined },
+        log: (message) => io.stderr(`${message}\n`),
+      });
+    }
     const index = await DocsIndex.open({
       root,
       indexDir: values.index ? path.resolve(values.index) : defaultIndexDir(root, io.env),
@@ -307,6 +327,12 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
 function joinNegative(argv: string[], i: number): string {
   const next = argv[i + 1];
   return argv[i].startsWith('--') && !argv[i].includes('=') && next !== undefined && /^-\d/.test(next) ? `${argv[i]}=${next}` : argv[i];
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`--http must be a port number, got "${value}"`);
+  return n;
 }
 
 function positiveInt(value: string | undefined, name: string): number | undefined {

@@ -1,0 +1,101 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { DocsIndex, type DocsIndexOptions } from '../core/indexing/docsIndex';
+import { MANIFEST_FILE } from '../core/store/manifest';
+
+/** How often a reader looks for a commit by the writer (one stat of the manifest). */
+const READER_POLL_MS = 1000;
+/** How often a writer looks for changed files; a slow walk stretches it to a small share of the time. */
+const WRITER_MIN_INTERVAL_MS = 3000;
+const WRITER_MAX_SHARE = 0.1;
+
+/**
+ * An index kept current for a long-running server. If no other process writes the index, this one does: it
+ * updates at start and then whenever files change. If another process writes it (the extension, `groundwork
+ * index`), this one only reads, and opens the index again after each commit the writer makes; it takes over the
+ * writing if the writer's lock is released by the time it opens again.
+ */
+export class FollowedIndex {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private manifestStamp: string | undefined;
+  private closed = false;
+  private ticking: Promise<void> | undefined;
+  /** When this process writes: the update that runs now (searches never wait for it). */
+  updating: Promise<unknown> | undefined;
+
+  private constructor(
+    private readonly options: DocsIndexOptions,
+    private index: DocsIndex,
+  ) {}
+
+  static async open(options: DocsIndexOptions): Promise<FollowedIndex> {
+    const followed = new FollowedIndex(options, await DocsIndex.open({ ...options, lockWaitMs: 0 }));
+    followed.manifestStamp = await followed.stamp();
+    if (followed.index.writable) followed.startUpdate();
+    followed.schedule(followed.index.writable ? 0 : READER_POLL_MS);
+    return followed;
+  }
+
+  get current(): DocsIndex {
+    return this.index;
+  }
+
+  get writable(): boolean {
+    return this.index.writable;
+  }
+
+  private startUpdate(): void {
+    const started = Date.now();
+    this.updating = this.index
+      .update()
+      .catch((error) => this.options.log?.(`Indexing failed: ${(error as Error).message}`))
+      .finally(() => {
+        this.lastUpdateMs = Date.now() - started;
+        this.updating = undefined;
+      });
+  }
+
+  private lastUpdateMs = 0;
+
+  private schedule(delayMs: number): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick().finally(() => {
+        this.ticking = undefined;
+        this.schedule(this.index.writable ? Math.max(WRITER_MIN_INTERVAL_MS, this.lastUpdateMs / WRITER_MAX_SHARE) : READER_POLL_MS);
+      });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    if (this.index.writable) {
+      await this.updating;
+      if (!this.closed) this.startUpdate();
+      await this.updating;
+      return;
+    }
+    const stamp = await this.stamp();
+    if (stamp === this.manifestStamp) return;
+    // The writer committed: open again (taking over the writing if its lock is free now), then swap.
+    const next = await DocsIndex.open({ ...this.options, lockWaitMs: 0, updateAfterOpen: false });
+    const previous = this.index;
+    this.index = next;
+    this.manifestStamp = stamp;
+    await previous.close();
+    if (next.writable) this.startUpdate();
+  }
+
+  private async stamp(): Promise<string | undefined> {
+    const stat = await fs.stat(path.join(this.options.indexDir, MANIFEST_FILE)).catch(() => undefined);
+    return stat ? `${stat.size}:${stat.mtimeMs}` : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.ticking?.catch(() => undefined);
+    await this.updating;
+    await this.index.close();
+  }
+}
