@@ -30,11 +30,19 @@ export class AnswerService {
   async answer(
     question: string,
     history: ChatTurn[],
-    options: { answerAnyway?: boolean; searchQuery?: string; abstainThreshold?: number; signal: AbortSignal } & AnswerCallbacks,
+    options: {
+      answerAnyway?: boolean;
+      searchQuery?: string;
+      abstainThreshold?: number;
+      signal: AbortSignal;
+      /** The model the user picked in VS Code's Chat view (`@groundwork`), instead of the configured provider. */
+      chatModel?: vscode.LanguageModelChat;
+      onSources?: (sources: Source[]) => void;
+    } & AnswerCallbacks,
   ): Promise<Answer> {
     const settings = readSettings();
     const { answerQuestion } = loadAnswers(this.context.extensionPath);
-    const { provider, style, notes } = await this.providers(settings);
+    const { provider, style, notes } = await this.providers(settings, options.chatModel);
     const { files } = await this.index.counts();
     const answer = await answerQuestion({
       question,
@@ -53,6 +61,7 @@ export class AnswerService {
       remedies: EDITOR_REMEDIES,
       onDelta: options.onDelta,
       onReplace: options.onReplace,
+      onSources: options.onSources,
     });
     answer.notes.unshift(...notes);
     return answer;
@@ -61,11 +70,18 @@ export class AnswerService {
   /** The configured model, or none (offline). Nothing leaves the machine from an untrusted workspace. */
   async providers(
     settings: Settings,
+    chatModel?: vscode.LanguageModelChat,
   ): Promise<{ provider?: ChatProvider; style?: { provider: ChatProvider; mode: 'answer' | 'restyle' }; notes: string[] }> {
     const kind = settings['model.provider'];
-    if (kind === 'offline') return { notes: [] };
+    if (!chatModel && kind === 'offline') return { notes: [] };
     if (!vscode.workspace.isTrusted)
       return { notes: ['This workspace is not trusted, so nothing was sent to a model: offline extracts instead.'] };
+    if (chatModel) {
+      const { VscodeLmProvider } = await import('./vscodeLmProvider');
+      const configured = kind === 'offline' || kind === 'vscode' ? undefined : await this.providers(settings);
+      // The Chat view's model writes the grounded answer; the team's style model still restyles when configured.
+      return { provider: new VscodeLmProvider(chatModel), style: configured?.style, notes: [] };
+    }
     if (kind === 'vscode') {
       const { VscodeLmProvider } = await import('./vscodeLmProvider');
       return { provider: await VscodeLmProvider.select(settings['model.chatModel'] || undefined), notes: [] };

@@ -4,9 +4,8 @@ import type { ChatView } from './chat/chatView';
 import { openSource } from './chat/chatView';
 import type { IndexService } from './indexService';
 import { readSettings } from './settings';
-
-/** Below this coverage even a code selection is taken as something the docs don't cover. */
-const EXPLAIN_ABSTAIN_THRESHOLD = 0.15;
+import { explainQuestion } from '../core/answer/explainQuestion';
+import { explainTargetOf } from './explainTarget';
 
 /** Every command of the extension; each is a few lines that call into the services. */
 export function registerCommands(context: vscode.ExtensionContext, index: IndexService, chat: ChatView): vscode.Disposable[] {
@@ -29,13 +28,8 @@ export function registerCommands(context: vscode.ExtensionContext, index: IndexS
         void vscode.window.showInformationMessage('Groundwork: select the code or text to explain.');
         return;
       }
-      const file = vscode.workspace.asRelativePath(editor.document.uri, false);
-      const language = editor.document.languageId;
-      const clipped = text.length > 6000 ? `${text.slice(0, 6000)}\n…` : text;
-      const question = `Explain this ${language} from ${file} (lines ${selection.start.line + 1}-${selection.end.line + 1}), using the docs:\n\n\`\`\`${language}\n${clipped}\n\`\`\``;
-      // Retrieval looks for what the selection names (identifiers, words) and where it lives. Code is mostly
-      // syntax the docs never contain, so its coverage runs low even when the docs describe it: a lower bar.
-      await chat.ask(question, { searchQuery: `${clipped.slice(0, 2000)} ${file}`, abstainThreshold: EXPLAIN_ABSTAIN_THRESHOLD });
+      const { question, ...options } = explainQuestion(explainTargetOf(editor.document, selection));
+      await chat.ask(question, options);
     }),
     register('groundwork.newChat', () => chat.newChat()),
     register('groundwork.rebuildIndex', () => index.rebuildWithProgress()),

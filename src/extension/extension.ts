@@ -1,4 +1,7 @@
 import * as vscode from 'vscode';
+import { participantHandler, registerChatParticipant } from './agents/chatParticipant';
+import { registerLanguageModelTools } from './agents/languageModelTools';
+import { registerMcpServerProvider } from './agents/mcpServerProvider';
 import { AnswerService } from './answerService';
 import { ChatView } from './chat/chatView';
 import { CitationTracker } from './citationTracker';
@@ -12,14 +15,20 @@ import { IndexService } from './indexService';
  */
 let indexService: IndexService | undefined;
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activation returns: the `@groundwork` handler, so the extension-host tests can drive it with a recording stream. */
+export interface GroundworkApi {
+  chatHandler: vscode.ChatRequestHandler;
+}
+
+export function activate(context: vscode.ExtensionContext): GroundworkApi | undefined {
   const started = performance.now();
   const output = vscode.window.createOutputChannel('Groundwork', { log: true });
   context.subscriptions.push(output);
   try {
     const index = (indexService = new IndexService(context, output));
     const citations = new CitationTracker();
-    const chat = new ChatView(context, index, new AnswerService(context, index), citations);
+    const answers = new AnswerService(context, index);
+    const chat = new ChatView(context, index, answers, citations);
     context.subscriptions.push(
       index,
       citations,
@@ -29,15 +38,21 @@ export function activate(context: vscode.ExtensionContext): void {
       vscode.languages.registerHoverProvider({ scheme: 'file' }, new DocsHover(index)),
       index.onDidUpdate(() => void citations.checkFiles()),
       ...registerCommands(context, index, chat),
+      // Where this VS Code has them: @groundwork in the Chat view, #docs tools for agents, and an MCP server.
+      ...registerChatParticipant(context, answers, index),
+      ...registerLanguageModelTools(index),
+      ...registerMcpServerProvider(context, index),
     );
     setTimeout(() => index.start(), 0);
+    output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
+    return { chatHandler: participantHandler(answers, index) };
   } catch (error) {
     // Surface activation failures ourselves; otherwise the user sees only commands that do nothing.
     const message = `Groundwork failed to start: ${(error as Error).message}`;
     output.error(message);
     void vscode.window.showErrorMessage(message);
+    return undefined;
   }
-  output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
 }
 
 /** VS Code waits (a few seconds at most) for this: the index worker writes its pending search snapshot. */

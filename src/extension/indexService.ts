@@ -231,7 +231,8 @@ export class IndexService implements vscode.Disposable {
     };
   }
 
-  private indexDirFor(root: string): string {
+  /** Where the index of a workspace folder lives (the MCP server the editor starts reads it there). */
+  indexDirFor(root: string): string {
     const storage = this.context.storageUri?.fsPath;
     // Keyed like the CLI's cache folders, so two workspace folders with the same name never share an index.
     return storage ? path.join(storage, 'index', path.basename(defaultIndexDir(root))) : defaultIndexDir(root);

@@ -45,6 +45,8 @@ export interface AnswerRequest {
   onReplace?: (text: string) => void;
   /** Called once the request to the model is about to be sent: retrieval and prompt assembly are done. */
   onRequestReady?: () => void;
+  /** The numbered sources the answer's `[n]` markers refer to, given before any text that cites them. */
+  onSources?: (sources: Source[]) => void;
 }
 
 /** Calibrated on the eval sets: see BENCHMARKS.md, "Abstain threshold". */
@@ -134,6 +136,7 @@ async function answerWithin(request: AnswerRequest): Promise<Answer> {
     const text = offlineExtract(request.question, prompt.sources);
     const cited = prompt.sources.filter((s) => text.includes(`[${s.n}]`));
     const answer = text || `${NOT_COVERED} No sentence in the closest sections matches the question.`;
+    if (text) request.onSources?.(prompt.sources);
     request.onDelta?.(answer);
     return {
       ...base,
@@ -160,6 +163,7 @@ async function answerWithin(request: AnswerRequest): Promise<Answer> {
       maxSources,
     });
     request.onRequestReady?.();
+    request.onSources?.(prompt.sources);
     let streamed = '';
     try {
       const draft = await streamAnswer(answering, prompt.messages, prompt.maxAnswerTokens, prompt.sources, request, (text) => {

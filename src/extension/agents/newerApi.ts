@@ -1,0 +1,56 @@
+import * as vscode from 'vscode';
+
+/*
+ * The agent-facing APIs arrived after the VS Code this extension supports (engines ^1.90): language model tools
+ * in 1.95, MCP server definitions in 1.101, `ChatRequest.model` in 1.95. Their shapes are declared here as
+ * optional, so every use is feature-detected and older editors keep the panel, hovers and commands.
+ */
+
+export interface ToolInvocationOptions<T> {
+  readonly input: T;
+  readonly toolInvocationToken: unknown;
+}
+
+export interface LanguageModelToolApi<T> {
+  invoke(options: ToolInvocationOptions<T>, token: vscode.CancellationToken): Promise<unknown>;
+  prepareInvocation?(options: { input: T }, token: vscode.CancellationToken): { invocationMessage?: string } | undefined;
+}
+
+export interface McpServerDefinitionProviderApi {
+  onDidChangeMcpServerDefinitions?: vscode.Event<void>;
+  provideMcpServerDefinitions(token: vscode.CancellationToken): unknown[] | Promise<unknown[]>;
+}
+
+interface NewerLm {
+  registerTool?<T>(name: string, tool: LanguageModelToolApi<T>): vscode.Disposable;
+  invokeTool?(name: string, options: { input: object; toolInvocationToken: unknown }, token?: vscode.CancellationToken): Thenable<unknown>;
+  tools?: ReadonlyArray<{ name: string; description: string }>;
+  registerMcpServerDefinitionProvider?(id: string, provider: McpServerDefinitionProviderApi): vscode.Disposable;
+}
+
+interface NewerClasses {
+  LanguageModelTextPart?: new (value: string) => unknown;
+  LanguageModelToolResult?: new (content: unknown[]) => unknown;
+  McpStdioServerDefinition?: new (
+    label: string,
+    command: string,
+    args?: string[],
+    env?: Record<string, string>,
+    version?: string,
+  ) => unknown;
+}
+
+export function newerLm(): NewerLm {
+  return vscode.lm as unknown as NewerLm;
+}
+
+export function newerClasses(): NewerClasses {
+  return vscode as unknown as NewerClasses;
+}
+
+/** A tool result of plain text, or undefined where this VS Code has no tool results. */
+export function textToolResult(text: string): unknown {
+  const { LanguageModelTextPart, LanguageModelToolResult } = newerClasses();
+  if (!LanguageModelTextPart || !LanguageModelToolResult) return undefined;
+  return new LanguageModelToolResult([new LanguageModelTextPart(text)]);
+}
