@@ -14,6 +14,7 @@ import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics'
 import { HOVER_MAX_TERM_SHARE } from '../src/core/retrieval/hover';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
+import { benchMcp } from './benchMcp';
 import { f3, ms, percentile, row } from './benchFormat';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -364,6 +365,9 @@ async function main() {
   // 6. The answer path: abstain calibration, question → request, time to first token.
   await calibrateAbstain(log, EVAL, WORK, { 'ray-docs': await readQueries('ray-docs'), scifact: await readQueries('scifact') });
   await benchAnswerPath(log, EVAL, WORK, await readQueries('ray-docs'));
+
+  // 7. The MCP server over stdio.
+  await benchMcp(log, ROOT, EVAL, WORK, await readQueries('ray-docs'));
 
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n') + '\n');
   console.log('\nWrote BENCHMARKS.md');

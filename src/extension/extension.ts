@@ -18,6 +18,8 @@ let indexService: IndexService | undefined;
 /** What activation returns: the `@groundwork` handler, so the extension-host tests can drive it with a recording stream. */
 export interface GroundworkApi {
   chatHandler: vscode.ChatRequestHandler;
+  /** Which agent surfaces this VS Code has (each needs a newer API than the panel does). */
+  surfaces: { chatParticipant: boolean; languageModelTools: boolean; mcpServers: boolean };
 }
 
 export function activate(context: vscode.ExtensionContext): GroundworkApi | undefined {
@@ -38,14 +40,18 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi | unde
       vscode.languages.registerHoverProvider({ scheme: 'file' }, new DocsHover(index)),
       index.onDidUpdate(() => void citations.checkFiles()),
       ...registerCommands(context, index, chat),
-      // Where this VS Code has them: @groundwork in the Chat view, #docs tools for agents, and an MCP server.
-      ...registerChatParticipant(context, answers, index),
-      ...registerLanguageModelTools(index),
-      ...registerMcpServerProvider(context, index),
     );
+    // Where this VS Code has them: @groundwork in the Chat view, #docs tools for agents, and an MCP server.
+    const participant = registerChatParticipant(context, answers, index);
+    const tools = registerLanguageModelTools(index);
+    const mcp = registerMcpServerProvider(context, index);
+    context.subscriptions.push(...participant, ...tools, ...mcp);
     setTimeout(() => index.start(), 0);
     output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
-    return { chatHandler: participantHandler(answers, index) };
+    return {
+      chatHandler: participantHandler(answers, index),
+      surfaces: { chatParticipant: participant.length > 0, languageModelTools: tools.length > 0, mcpServers: mcp.length > 0 },
+    };
   } catch (error) {
     // Surface activation failures ourselves; otherwise the user sees only commands that do nothing.
     const message = `Groundwork failed to start: ${(error as Error).message}`;

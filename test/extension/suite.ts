@@ -10,6 +10,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
+import type { GroundworkApi } from '../../src/extension/extension';
 import { RESULTS_FILE, type SuiteResult } from './results';
 
 const INDEX_TIMEOUT_MS = 60_000;
@@ -111,6 +112,80 @@ const tests: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'the docs tools are offered to agents and return cited passages and exact lines',
+    async () => {
+      const api = await groundworkApi();
+      assert.deepEqual(
+        api.surfaces,
+        { chatParticipant: true, languageModelTools: true, mcpServers: true },
+        'VS Code 1.139 has every agent API',
+      );
+      const lm = vscode.lm as unknown as {
+        tools: ReadonlyArray<{ name: string }>;
+        invokeTool(
+          name: string,
+          options: { input: object; toolInvocationToken: undefined },
+        ): Thenable<{ content: Array<{ value?: string }> }>;
+      };
+      const names = lm.tools.map((t) => t.name);
+      assert.ok(names.includes('groundwork_searchDocs') && names.includes('groundwork_readDocLines'), names.join(', '));
+      const text = (result: { content: Array<{ value?: string }> }) => result.content.map((part) => part.value ?? '').join('');
+      const found = await until(async () => {
+        const result = text(
+          await lm.invokeTool('groundwork_searchDocs', { input: { query: 'max_retries backoff', k: 3 }, toolInvocationToken: undefined }),
+        );
+        return /docs\/guide\/retries\.rst:\d+-\d+/.test(result) ? result : undefined;
+      }, 'the search tool to return the retries guide');
+      assert.match(found, /<passage>/);
+      const lines = text(
+        await lm.invokeTool('groundwork_readDocLines', {
+          input: { path: 'docs/guide/retries.rst', startLine: 1, endLine: 2 },
+          toolInvocationToken: undefined,
+        }),
+      );
+      assert.match(lines, /^docs\/guide\/retries\.rst:1-2 /);
+      const refused = text(
+        await lm.invokeTool('groundwork_readDocLines', { input: { path: '../../etc/passwd' }, toolInvocationToken: undefined }),
+      );
+      assert.match(refused, /outside the workspace folder/);
+    },
+  ],
+  [
+    '@groundwork answers through its handler, with each citation anchored at the exact lines',
+    async () => {
+      const api = await groundworkApi();
+      const parts: Array<{ kind: string; value: unknown; title?: string }> = [];
+      const stream = {
+        markdown: (value: unknown) => parts.push({ kind: 'markdown', value }),
+        anchor: (value: unknown, title?: string) => parts.push({ kind: 'anchor', value, title }),
+        reference: (value: unknown) => parts.push({ kind: 'reference', value }),
+        progress: (value: unknown) => parts.push({ kind: 'progress', value }),
+        button: () => undefined,
+        filetree: () => undefined,
+        push: () => undefined,
+      } as unknown as vscode.ChatResponseStream;
+      const request = {
+        prompt: 'How do I set max_retries for the client?',
+        command: undefined,
+        references: [],
+      } as unknown as vscode.ChatRequest;
+      const result = (await api.chatHandler(
+        request,
+        { history: [] },
+        stream,
+        new vscode.CancellationTokenSource().token,
+      )) as vscode.ChatResult;
+      assert.equal(result.errorDetails, undefined, JSON.stringify(result.errorDetails));
+      const anchor = parts.find((p) => p.kind === 'anchor' && p.value instanceof vscode.Location);
+      assert.ok(anchor, `an anchor among ${parts.map((p) => p.kind).join(', ')}`);
+      const location = anchor.value as vscode.Location;
+      assert.equal(vscode.workspace.asRelativePath(location.uri, false), 'docs/guide/retries.rst');
+      const cited = (await vscode.workspace.openTextDocument(location.uri)).getText(location.range);
+      assert.match(cited, /max_retries/, 'the anchored lines say what is cited');
+      assert.ok(parts.some((p) => p.kind === 'reference'));
+    },
+  ],
+  [
     'a plain word the docs do not cover shows no Groundwork hover',
     async () => {
       const code = await openWorkspaceFile('src/client.py');
@@ -132,6 +207,12 @@ export async function run(): Promise<void> {
   });
   writeFileSync(path.join(__dirname, RESULTS_FILE), JSON.stringify(results, null, 2));
   if (failures) throw new Error(`${failures} extension-host test(s) failed`);
+}
+
+async function groundworkApi(): Promise<GroundworkApi> {
+  const extension = vscode.extensions.all.find((e) => e.packageJSON.name === 'groundwork');
+  assert.ok(extension);
+  return (await extension.activate()) as GroundworkApi;
 }
 
 async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
