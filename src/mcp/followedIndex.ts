@@ -20,8 +20,9 @@ export class FollowedIndex {
   private manifestStamp: string | undefined;
   private closed = false;
   private ticking: Promise<void> | undefined;
-  /** When this process writes: the update that runs now (searches never wait for it). */
+  /** When this process writes: the update that runs now (searches never wait for it), and how long the last took. */
   updating: Promise<unknown> | undefined;
+  private lastUpdateMs = 0;
 
   private constructor(
     private readonly options: DocsIndexOptions,
@@ -32,7 +33,7 @@ export class FollowedIndex {
     const followed = new FollowedIndex(options, await DocsIndex.open({ ...options, lockWaitMs: 0 }));
     followed.manifestStamp = await followed.stamp();
     if (followed.index.writable) followed.startUpdate();
-    followed.schedule(followed.index.writable ? 0 : READER_POLL_MS);
+    followed.schedule(followed.index.writable ? WRITER_MIN_INTERVAL_MS : READER_POLL_MS);
     return followed;
   }
 
@@ -54,8 +55,6 @@ export class FollowedIndex {
         this.updating = undefined;
       });
   }
-
-  private lastUpdateMs = 0;
 
   private schedule(delayMs: number): void {
     if (this.closed) return;
