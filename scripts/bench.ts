@@ -14,6 +14,7 @@ import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics'
 import { HOVER_MAX_TERM_SHARE } from '../src/core/retrieval/hover';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
+import { benchEvidence } from './benchEvidence';
 import { benchMcp } from './benchMcp';
 import { f3, ms, percentile, row } from './benchFormat';
 
@@ -366,7 +367,10 @@ async function main() {
   await calibrateAbstain(log, EVAL, WORK, { 'ray-docs': await readQueries('ray-docs'), scifact: await readQueries('scifact') });
   await benchAnswerPath(log, EVAL, WORK, await readQueries('ray-docs'));
 
-  // 7. The MCP server over stdio.
+  // 7. Claim-level evidence: what a click on a citation selects.
+  await benchEvidence(log, await buildIndex('ray-docs', 'ray-docs'), await readQueries('ray-docs'));
+
+  // 8. The MCP server over stdio.
   await benchMcp(log, ROOT, EVAL, WORK, await readQueries('ray-docs'));
 
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n') + '\n');

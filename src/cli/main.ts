@@ -6,7 +6,7 @@ import { createEmbedder, type EmbedderKind } from '../core/embedding/createEmbed
 import { type EvalQuery, scoreRun } from '../core/eval/metrics';
 import { defaultIndexDir } from '../core/indexLocation';
 import { bundledChunkWorker } from '../core/indexing/fileProcessor';
-import { formatBytes } from '../core/discovery/readDocument';
+import { formatBytes, splitLines } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
@@ -282,6 +282,7 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
       abstainThreshold: threshold,
       answerAnyway: Boolean(values['answer-anyway']),
       signal: controller.signal,
+      readFileLines: async (source) => splitLines(await fs.readFile(path.join(index.root, source.path), 'utf8')),
       timeoutMs: timeoutSeconds * 1000,
       remedies: CLI_REMEDIES,
       onDelta: streaming ? (text) => io.stdout(text) : undefined,
@@ -293,6 +294,8 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
           verdict: answer.verdict,
           sources: answer.sources.map(({ n, path, startLine, endLine, heading }) => ({ n, path, startLine, endLine, heading })),
           citations: answer.citations,
+          // For each [n] marker in order: the lines of source n that support the sentence it ends.
+          evidence: answer.evidence ?? [],
           removedCitations: answer.removedCitations,
           provider: answer.provider,
           model: answer.model,
@@ -309,7 +312,11 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
     const listed = answer.sources.length ? answer.sources : (answer.nearest ?? []);
     if (listed.length) {
       io.stdout(answer.sources.length ? 'Sources:\n' : 'Nearest sections:\n');
-      for (const s of listed) io.stdout(`[${s.n}] ${oneLine(s.path)}:${s.startLine}-${s.endLine}  ${oneLine(s.heading)}\n`);
+      for (const s of listed) {
+        const support = [...new Set((answer.evidence ?? []).filter((e) => e.n === s.n && e.matched).map((e) => lineRange(e)))];
+        const cited = support.length ? `  (says it at ${support.join(', ')})` : '';
+        io.stdout(`[${s.n}] ${oneLine(s.path)}:${s.startLine}-${s.endLine}  ${oneLine(s.heading)}${cited}\n`);
+      }
     }
     const cost = answer.usage.estimatedCostUsd === undefined ? '' : ` · ~$${answer.usage.estimatedCostUsd.toFixed(4)}`;
     const tokens =
@@ -327,6 +334,10 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
 function joinNegative(argv: string[], i: number): string {
   const next = argv[i + 1];
   return argv[i].startsWith('--') && !argv[i].includes('=') && next !== undefined && /^-\d/.test(next) ? `${argv[i]}=${next}` : argv[i];
+}
+
+function lineRange({ startLine, endLine }: { startLine: number; endLine: number }): string {
+  return startLine === endLine ? `${startLine}` : `${startLine}-${endLine}`;
 }
 
 function port(value: string): number {

@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { splitLines } from '../core/discovery/readDocument';
 import type { Answer, ChatTurn, Source } from '../core/answer/types';
 import type { ChatProvider, Remedies } from '../core/providers/chatProvider';
 import type { Settings } from '../core/settings';
@@ -62,6 +64,10 @@ export class AnswerService {
       onDelta: options.onDelta,
       onReplace: options.onReplace,
       onSources: options.onSources,
+      readFileLines: async (source) => {
+        const uri = sourceUri(source);
+        return uri ? splitLines(await fs.readFile(uri.fsPath, 'utf8')) : undefined;
+      },
     });
     answer.notes.unshift(...notes);
     return answer;

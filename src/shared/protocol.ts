@@ -68,7 +68,8 @@ export type WebviewMessage =
   | { type: 'ask'; question: string; answerAnyway?: boolean }
   | { type: 'stop'; id: string }
   | { type: 'newChat' }
-  | { type: 'openSource'; turnId: string; n: number; nearest?: boolean }
+  /** `marker`: which `[n]` of the answer was clicked (0-based, in order), to select the lines that support its sentence. */
+  | { type: 'openSource'; turnId: string; n: number; nearest?: boolean; marker?: number }
   | { type: 'copy'; text: string }
   | { type: 'openLink'; url: string }
   | { type: 'command'; command: PanelCommand };
@@ -94,7 +95,14 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
     case 'openSource':
       if (!isText(m.turnId) || !Number.isInteger(m.n) || (m.n as number) < 1) return undefined;
       if (m.nearest !== undefined && typeof m.nearest !== 'boolean') return undefined;
-      return { type: 'openSource', turnId: m.turnId as string, n: m.n as number, nearest: m.nearest === true };
+      if (m.marker !== undefined && (!Number.isInteger(m.marker) || (m.marker as number) < 0)) return undefined;
+      return {
+        type: 'openSource',
+        turnId: m.turnId as string,
+        n: m.n as number,
+        nearest: m.nearest === true,
+        ...(m.marker !== undefined ? { marker: m.marker as number } : {}),
+      };
     case 'copy':
       return isText(m.text) ? { type: 'copy', text: m.text as string } : undefined;
     case 'openLink':

@@ -298,7 +298,9 @@ log.addEventListener('click', (event) => {
   if (!target) return;
   const article = target.closest('article') as HTMLElement | null;
   if (target.classList.contains('citation') && article) {
-    post({ type: 'openSource', turnId: article.dataset.turn!, n: Number(target.dataset.n) });
+    // Which marker of the answer this is, in order: the host selects the lines that support its sentence.
+    const marker = [...article.querySelectorAll('.citation')].indexOf(target);
+    post({ type: 'openSource', turnId: article.dataset.turn!, n: Number(target.dataset.n), marker });
   } else if (target.classList.contains('source')) {
     post({ type: 'openSource', turnId: target.dataset.turn!, n: Number(target.dataset.n), nearest: target.dataset.nearest === 'true' });
   } else if (target.classList.contains('copy-code')) {

@@ -37,11 +37,11 @@ type Part =
 /** A response stream that records what it was given, in order. */
 function recordingSink(): ChatSink & { parts: Part[]; text: () => string } {
   const parts: Part[] = [];
-  const lines = (s: Source): [number, number] => [s.startLine, s.endLine];
+  const lines = (s: Pick<Source, 'startLine' | 'endLine'>): [number, number] => [s.startLine, s.endLine];
   return {
     parts,
     markdown: (text) => parts.push({ kind: 'markdown', text }),
-    anchor: (source, title) => parts.push({ kind: 'anchor', title, path: source.path, lines: lines(source) }),
+    anchor: (source, title, evidence) => parts.push({ kind: 'anchor', title, path: source.path, lines: lines(evidence ?? source) }),
     reference: (source) => parts.push({ kind: 'reference', path: source.path, lines: lines(source) }),
     progress: (text) => parts.push({ kind: 'progress', text }),
     text: () => parts.map((p) => (p.kind === 'markdown' ? p.text : p.kind === 'anchor' ? `{${p.title}}` : '')).join(''),
@@ -66,7 +66,7 @@ const request = (prompt: string, extra: Partial<ReplyRequest> = {}): ReplyReques
   ...extra,
 });
 
-test('@groundwork: each [n] becomes an anchor to its source lines, a bogus [n] never does, and sources are references', async () => {
+test('@groundwork: each [n] becomes an anchor to the lines that say its sentence, a bogus [n] never does, and sources are references', async () => {
   server.enqueue({ chunks: ['Set `max_retries` on the client', ' [1]. The default is three', ' retries [', '1]. Ignore [7].'] });
   const sink = recordingSink();
   const metadata = await replyInChat(request('How do I configure max_retries for the Widgetron client?'), deps(), sink);
@@ -75,8 +75,8 @@ test('@groundwork: each [n] becomes an anchor to its source lines, a bogus [n] n
   assert.deepEqual(
     anchors.map((a) => [a.title, a.path, a.lines]),
     [
-      ['[1]', 'guide/retries.rst', [1, 21]],
-      ['[1]', 'guide/retries.rst', [1, 21]],
+      ['[1]', 'guide/retries.rst', [11, 11]],
+      ['[1]', 'guide/retries.rst', [16, 16]],
     ],
   );
   assert.doesNotMatch(sink.text(), /\[7\]/, 'a marker with no source is removed, not linked');

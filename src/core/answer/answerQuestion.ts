@@ -5,6 +5,7 @@ import { formatSeconds } from '../text/duration';
 import { countTokens } from '../tokens';
 import { CitationStream } from './citations';
 import { estimateCostUsd } from './cost';
+import { alignEvidence, type Evidence, type PassageLines, passageLinesFromText, passageLinesInFile } from './evidence';
 import { offlineExtract } from './offlineExtract';
 import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
@@ -45,6 +46,8 @@ export interface AnswerRequest {
   onReplace?: (text: string) => void;
   /** Called once the request to the model is about to be sent: retrieval and prompt assembly are done. */
   onRequestReady?: () => void;
+  /** A cited file's lines as they are now, to find each claim's supporting lines in (the passage text otherwise). */
+  readFileLines?: (source: Source) => Promise<string[] | undefined>;
   /** The numbered sources the answer's `[n]` markers refer to, given before any text that cites them. */
   onSources?: (sources: Source[]) => void;
 }
@@ -95,6 +98,24 @@ export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
 }
 
 async function answerWithin(request: AnswerRequest): Promise<Answer> {
+  const answer = await compose(request);
+  if (answer.citations.length) answer.evidence = await evidenceOf(answer, request.readFileLines);
+  return answer;
+}
+
+/** Each citation's supporting lines, found in the cited files as they are now (or in the passage text without them). */
+async function evidenceOf(answer: Answer, readFileLines: AnswerRequest['readFileLines']): Promise<Evidence[]> {
+  const lines = new Map<number, PassageLines>();
+  for (const source of answer.sources) {
+    if (!answer.citations.includes(source.n)) continue;
+    const file = await readFileLines?.(source).catch(() => undefined);
+    const inFile = file ? passageLinesInFile(source, file) : [];
+    lines.set(source.n, inFile.length ? inFile : passageLinesFromText(source));
+  }
+  return alignEvidence(answer.answer, answer.sources, (source) => lines.get(source.n) ?? []);
+}
+
+async function compose(request: AnswerRequest): Promise<Answer> {
   const results = await request.search(request.searchQuery ?? request.question, RETRIEVE_K);
   const threshold = request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD;
   const best = results.reduce((max, r) => Math.max(max, r.coverage), 0);

@@ -13,6 +13,17 @@ export interface Source {
   folder?: string;
 }
 
+/** The lines of a source that support one cited sentence. */
+export interface Evidence {
+  /** The source the marker cites. */
+  n: number;
+  /** 1-based, inclusive, inside the source's passage. */
+  startLine: number;
+  endLine: number;
+  /** False when no line shares a term with the sentence: the evidence is then the whole passage. */
+  matched: boolean;
+}
+
 export type Verdict = 'grounded' | 'partly-grounded' | 'not-in-docs' | 'offline-extract';
 
 export interface ChatTurn {
@@ -45,6 +56,8 @@ export interface Answer {
   nearest?: Source[];
   /** How many files were searched. */
   searchedFiles: number;
+  /** For each `[n]` marker of the answer, in order: the lines of source n that support its sentence. */
+  evidence?: Evidence[];
 }
 
 export type RetrievedResult = SearchResult & { root?: string; folder?: string };

@@ -1,6 +1,7 @@
 import type { Answer, ChatTurn, RetrievedResult, Source } from '../answer/types';
 import { explainQuestion, type ExplainTarget } from '../answer/explainQuestion';
 import { toSource } from '../answer/budget';
+import { alignEvidence, passageLinesFromText } from '../answer/evidence';
 
 /**
  * Where a chat reply goes: VS Code's response stream, or a recording of it in tests. An anchor and a reference
@@ -8,7 +9,8 @@ import { toSource } from '../answer/budget';
  */
 export interface ChatSink {
   markdown(text: string): void;
-  anchor(source: Source, title: string): void;
+  /** A link to a source: to `lines` (the lines that support the cited sentence) when given, else to the passage. */
+  anchor(source: Source, title: string, lines?: { startLine: number; endLine: number }): void;
   reference(source: Source): void;
   progress(message: string): void;
 }
@@ -143,12 +145,16 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
   return { question: query, command: 'search' };
 }
 
-/** Splits streamed answer text at its `[n]` markers, writing each marker as an anchor to source n. */
+/**
+ * Splits streamed answer text at its `[n]` markers, writing each marker as an anchor to the lines of source n that
+ * support the sentence it ends (found as the marker arrives, in the passage text).
+ */
 export class AnchoringWriter {
   private readonly byNumber: Map<number, Source>;
+  private written = '';
 
   constructor(
-    sources: Source[],
+    private readonly sources: Source[],
     private readonly sink: ChatSink,
   ) {
     this.byNumber = new Map(sources.map((s) => [s.n, s]));
@@ -160,10 +166,13 @@ export class AnchoringWriter {
       const source = this.byNumber.get(Number(match[1]));
       if (!source) continue; // not a source of this answer: left as the text it is, never a link
       if (match.index > last) this.sink.markdown(text.slice(last, match.index));
-      this.sink.anchor(source, `[${source.n}]`);
+      const upTo = this.written + text.slice(0, match.index + match[0].length);
+      const evidence = alignEvidence(upTo, this.sources, passageLinesFromText).at(-1);
+      this.sink.anchor(source, `[${source.n}]`, evidence?.matched && evidence.n === source.n ? evidence : undefined);
       last = match.index + match[0].length;
     }
     if (last < text.length) this.sink.markdown(text.slice(last));
+    this.written += text;
   }
 }
 

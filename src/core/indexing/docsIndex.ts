@@ -170,6 +170,11 @@ export class DocsIndex {
     return this.store.writable;
   }
 
+  /** The folder whose documents are indexed. */
+  get root(): string {
+    return this.options.root;
+  }
+
   /** Writes the search snapshot now if memory changed since the last one; returns once it is on disk. */
   saveSnapshot(): Promise<void> {
     return this.store.saveSnapshot();

@@ -9,18 +9,18 @@ import { readSettings } from '../settings';
 
 export const PARTICIPANT_ID = 'groundwork.docs';
 
-/** A source's exact lines as a VS Code location. */
-function locationOf(source: Source): vscode.Location | undefined {
+/** A source's exact lines (or some of them) as a VS Code location. */
+function locationOf(source: Source, lines: { startLine: number; endLine: number } = source): vscode.Location | undefined {
   const uri = sourceUri(source);
-  return uri && new vscode.Location(uri, new vscode.Range(source.startLine - 1, 0, source.endLine - 1, Number.MAX_SAFE_INTEGER));
+  return uri && new vscode.Location(uri, new vscode.Range(lines.startLine - 1, 0, lines.endLine - 1, Number.MAX_SAFE_INTEGER));
 }
 
 /** The response stream as a chat sink: anchors and references point at the lines. */
 export function streamSink(stream: vscode.ChatResponseStream): ChatSink {
   return {
     markdown: (text) => stream.markdown(text),
-    anchor: (source, title) => {
-      const location = locationOf(source);
+    anchor: (source, title, lines) => {
+      const location = locationOf(source, lines);
       if (location) stream.anchor(location, title);
       else stream.markdown(title);
     },

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Answer, ChatTurn, Source } from '../../core/answer/types';
+import type { Answer, ChatTurn, Evidence, Source } from '../../core/answer/types';
 import {
   type AnswerView,
   type HostMessage,
@@ -21,6 +21,8 @@ import { readSettings } from '../settings';
 interface StoredTurn extends TurnView {
   sources?: Source[];
   nearest?: Source[];
+  /** For each `[n]` of the answer, in order: the lines that support its sentence. */
+  evidence?: Evidence[];
 }
 
 type AskOptions = { searchQuery?: string; answerAnyway?: boolean; abstainThreshold?: number };
@@ -116,7 +118,8 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       case 'openSource': {
         const turn = this.turns.find((t) => t.id === message.turnId);
         const source = (message.nearest ? turn?.nearest : turn?.sources)?.find((s) => s.n === message.n);
-        if (source) await openSource(source);
+        const evidence = message.marker === undefined ? undefined : turn?.evidence?.[message.marker];
+        if (source) await openSource(source, evidence?.n === source.n && evidence.matched ? evidence : undefined);
         break;
       }
       case 'copy':
@@ -156,6 +159,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       turn.sources = answer.sources;
       turn.nearest = answer.nearest;
       turn.result = toView(answer);
+      turn.evidence = answer.evidence;
       this.post({ type: 'done', id, result: turn.result });
       await this.citations.record(id, question, answer);
     } catch (error) {
@@ -300,15 +304,32 @@ function toView(answer: Answer): AnswerView {
   };
 }
 
-/** Opens the file of a source with its lines selected and revealed. */
-export async function openSource(source: Pick<Source, 'root' | 'path' | 'startLine' | 'endLine'>): Promise<void> {
+/** The passage around cited lines, shown lighter than the selection: the context the evidence came from. */
+const passageDecoration = vscode.window.createTextEditorDecorationType({
+  isWholeLine: true,
+  backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
+});
+
+/**
+ * Opens the file of a source with its lines selected and revealed: the lines that support the cited sentence when
+ * they are known (`evidence`), with the whole passage marked around them; otherwise the passage.
+ */
+export async function openSource(
+  source: Pick<Source, 'root' | 'path' | 'startLine' | 'endLine'>,
+  evidence?: Pick<Evidence, 'startLine' | 'endLine'>,
+): Promise<void> {
   const uri = sourceUri(source);
   if (!uri) return;
   try {
     const document = await vscode.workspace.openTextDocument(uri);
-    const last = Math.min(source.endLine, document.lineCount) - 1;
-    const range = new vscode.Range(source.startLine - 1, 0, last, document.lineAt(last).text.length);
+    const lines = (from: number, to: number) => {
+      const last = Math.max(0, Math.min(to, document.lineCount) - 1);
+      return new vscode.Range(Math.min(from - 1, last), 0, last, document.lineAt(last).text.length);
+    };
+    const passage = lines(source.startLine, source.endLine);
+    const range = evidence ? lines(evidence.startLine, evidence.endLine) : passage;
     const editor = await vscode.window.showTextDocument(document, { selection: range, preview: true });
+    editor.setDecorations(passageDecoration, evidence ? [passage] : []);
     editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
   } catch (error) {
     void vscode.window.showWarningMessage(`Groundwork: cannot open ${source.path}: ${(error as Error).message}`);
