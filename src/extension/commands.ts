@@ -74,15 +74,23 @@ export function registerCommands(context: vscode.ExtensionContext, index: IndexS
 
 async function selectModel(): Promise<void> {
   const config = vscode.workspace.getConfiguration('groundwork');
-  const items: Array<vscode.QuickPickItem & { apply: () => Thenable<void> | Promise<void> }> = [
+  const settings = readSettings();
+  const provider = settings['model.provider'];
+  type Item = vscode.QuickPickItem & { apply?: () => Thenable<void> | Promise<void> };
+  // The current choice is marked, so the picker also answers "what am I using now?".
+  const mark = (current: boolean, label: string) => (current ? `$(check) ${label}` : label);
+  const items: Item[] = [
     {
-      label: '$(circle-slash) Offline',
+      label: mark(provider === 'offline', 'Offline'),
       description: 'cited extracts from your docs; no key, no network',
       apply: () => config.update('model.provider', 'offline', vscode.ConfigurationTarget.Global),
     },
     {
-      label: '$(globe) OpenAI-compatible endpoint…',
-      description: 'OpenAI, Ollama, LM Studio, vLLM',
+      label: mark(provider === 'openai' || provider === 'azure', 'OpenAI-compatible endpoint…'),
+      description:
+        provider === 'openai' || provider === 'azure'
+          ? `now: ${settings['model.chatModel']} at ${settings['model.baseUrl'] || 'api.openai.com'}`
+          : 'OpenAI, Ollama, LM Studio, vLLM',
       apply: async () => {
         const baseUrl = await vscode.window.showInputBox({
           title: 'Base URL (empty for OpenAI)',
@@ -96,21 +104,26 @@ async function selectModel(): Promise<void> {
         await config.update('model.provider', 'openai', vscode.ConfigurationTarget.Global);
       },
     },
+    { label: "VS Code's models", kind: vscode.QuickPickItemKind.Separator },
   ];
+  let models: vscode.LanguageModelChat[] = [];
   try {
-    for (const model of await vscode.lm.selectChatModels({})) {
-      items.push({
-        label: `$(sparkle) ${model.name}`,
-        description: `VS Code · ${model.vendor} · ${model.id}`,
-        apply: async () => {
-          await config.update('model.chatModel', model.id, vscode.ConfigurationTarget.Global);
-          await config.update('model.provider', 'vscode', vscode.ConfigurationTarget.Global);
-        },
-      });
-    }
+    models = await vscode.lm.selectChatModels({});
   } catch {
-    // No Language Model API provider installed: the other choices remain.
+    // No Language Model API provider: said below.
   }
+  for (const model of models) {
+    items.push({
+      label: mark(provider === 'vscode' && settings['model.chatModel'] === model.id, model.name),
+      description: `${model.vendor} · ${model.id}`,
+      apply: async () => {
+        await config.update('model.chatModel', model.id, vscode.ConfigurationTarget.Global);
+        await config.update('model.provider', 'vscode', vscode.ConfigurationTarget.Global);
+      },
+    });
+  }
+  if (!models.length)
+    items.push({ label: '$(info) None available', description: 'install and sign in to a model provider such as GitHub Copilot' });
   const picked = await vscode.window.showQuickPick(items, { title: 'Groundwork: who writes answers?' });
-  await picked?.apply();
+  await picked?.apply?.();
 }

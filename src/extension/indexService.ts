@@ -66,12 +66,15 @@ export class IndexService implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reconfigure()),
     );
+    // From activation until the first update ends, the index is not ready: say so, never "docs indexed" before.
+    this.indexing = Boolean(vscode.workspace.workspaceFolders?.length);
     this.render();
   }
 
   /** Starts the first build in the background; returns at once. */
   start(): void {
     if (!vscode.workspace.workspaceFolders?.length) {
+      this.indexing = false;
       this.statusItem.hide();
       return;
     }
@@ -91,10 +94,10 @@ export class IndexService implements vscode.Disposable {
 
   async update(rebuild: boolean, changedFiles?: string[]): Promise<void> {
     try {
-      const client = await this.ready();
       this.indexing = true;
       this.lastError = undefined;
       this.render();
+      const client = await this.ready();
       const summaries = await client.request('update', { rebuild, changedFiles });
       for (const s of summaries) {
         if (s.added || s.changed || s.removed) {

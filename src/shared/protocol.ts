@@ -37,6 +37,8 @@ export interface TurnView {
   answer: string;
   result?: AnswerView;
   error?: string;
+  /** The reader's 👍/👎 on this answer. */
+  feedback?: 'helpful' | 'unhelpful';
 }
 
 export interface PanelStatus {
@@ -48,6 +50,8 @@ export interface PanelStatus {
   model?: string;
   trusted: boolean;
   hasKey: boolean;
+  /** A model is configured that needs no more from the user (an endpoint with a base URL, or VS Code's models). */
+  modelReady: boolean;
 }
 
 export type HostMessage =
@@ -71,6 +75,7 @@ export type WebviewMessage =
   /** `marker`: which `[n]` of the answer was clicked (0-based, in order), to select the lines that support its sentence. */
   | { type: 'openSource'; turnId: string; n: number; nearest?: boolean; marker?: number }
   | { type: 'copy'; text: string }
+  | { type: 'feedback'; turnId: string; helpful: boolean }
   | { type: 'openLink'; url: string }
   | { type: 'command'; command: PanelCommand };
 
@@ -105,6 +110,10 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       };
     case 'copy':
       return isText(m.text) ? { type: 'copy', text: m.text as string } : undefined;
+    case 'feedback':
+      return isText(m.turnId) && typeof m.helpful === 'boolean'
+        ? { type: 'feedback', turnId: m.turnId as string, helpful: m.helpful }
+        : undefined;
     case 'openLink':
       return isText(m.url) && /^(https?:|mailto:)/i.test(m.url as string) ? { type: 'openLink', url: m.url as string } : undefined;
     case 'command':

@@ -1,5 +1,6 @@
 import DOMPurify from 'dompurify';
 import type { AnswerView, HostMessage, PanelCommand, PanelStatus, SourceView, TurnView, WebviewMessage } from '../shared/protocol';
+import { answerAsMarkdown, MAX_PATH_CHARS, shortenMiddle } from './format';
 import { renderMarkdown } from './renderMarkdown';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
@@ -70,23 +71,21 @@ function element<K extends keyof HTMLElementTagNameMap>(tag: K, className?: stri
   return el;
 }
 
-function sourceButton(turn: TurnView, source: SourceView, nearest: boolean): HTMLElement {
-  const li = element('li');
+function sourceButton(turn: TurnView, source: SourceView, nearest: boolean, uncited = false): HTMLElement {
+  const li = element('li', uncited ? 'uncited' : undefined);
   const button = element('button', `source${source.stale ? ' stale' : ''}`);
   button.type = 'button';
   button.dataset.turn = turn.id;
   button.dataset.n = String(source.n);
   if (nearest) button.dataset.nearest = 'true';
   const location = `${source.folder ? `${source.folder}: ` : ''}${source.path}:${source.startLine}-${source.endLine}`;
-  button.append(
-    element('span', 'source-n', `[${source.n}]`),
-    element('span', 'source-path', location),
-    element('span', 'source-heading', source.heading),
-  );
+  const path = element('span', 'source-path', shortenMiddle(location, MAX_PATH_CHARS));
+  button.title = location;
+  button.append(element('span', 'source-n', `[${source.n}]`), path, element('span', 'source-heading', source.heading));
   if (source.stale) button.append(element('span', 'stale-badge', 'changed since cited'));
   button.setAttribute(
     'aria-label',
-    `Open source ${source.n}: ${location} ${source.heading}${source.stale ? ' (changed since cited)' : ''}`,
+    `Open source ${source.n}${uncited ? ' (not cited)' : ''}: ${location} ${source.heading}${source.stale ? ' (changed since cited)' : ''}`,
   );
   li.append(button);
   return li;
@@ -139,25 +138,24 @@ function renderTurn(turn: TurnView): HTMLElement {
     );
     article.append(meta);
     for (const note of result.notes) article.append(element('div', 'note', note));
+    article.append(answerActions(turn, result));
     if (result.sources.length) {
-      // The passages the answer cites come first; the others it was given are listed apart, so a reader checks
-      // the claims against the right files.
+      // Collapsed to one line so the answer stays in view; the passages it cites come first, the others it was
+      // given follow, so a reader checks the claims against the right files.
       const cited = result.sources.filter((source) => result.citations.includes(source.n));
       const uncited = result.sources.filter((source) => !result.citations.includes(source.n));
-      const apart = cited.length > 0 && uncited.length > 0;
-      const uncitedTitle = result.verdict === 'offline-extract' ? 'Also retrieved, not quoted' : 'Also given to the model, not cited';
-      const groups: Array<[string, SourceView[], string]> = apart
-        ? [
-            ['Sources', cited, 'sources'],
-            [uncitedTitle, uncited, 'sources uncited'],
-          ]
-        : [['Sources', result.sources, 'sources']];
-      for (const [title, sources, listClass] of groups) {
-        article.append(element('div', 'sources-title', title));
-        const list = element('ol', listClass);
-        for (const source of sources) list.append(sourceButton(turn, source, false));
-        article.append(list);
-      }
+      const details = element('details', 'sources-box');
+      const summary = element(
+        'summary',
+        'sources-title',
+        `${result.sources.length} source${result.sources.length === 1 ? '' : 's'} · ${cited.length} ${result.verdict === 'offline-extract' ? 'quoted' : 'cited'}`,
+      );
+      details.append(summary);
+      const list = element('ol', 'sources');
+      for (const source of cited) list.append(sourceButton(turn, source, false));
+      for (const source of uncited) list.append(sourceButton(turn, source, false, true));
+      details.append(list);
+      article.append(details);
     } else if (result.verdict === 'not-in-docs') {
       article.append(element('div', 'sources-title', result.nearest.length ? 'Nearest sections' : 'No sources'));
       const list = element('ol', 'sources');
@@ -172,6 +170,34 @@ function renderTurn(turn: TurnView): HTMLElement {
   return article;
 }
 
+/** Copy (Markdown with its sources), retry, and 👍/👎 (kept in the workspace for house style). */
+function answerActions(turn: TurnView, result: AnswerView): HTMLElement {
+  const bar = element('div', 'answer-actions');
+  bar.setAttribute('role', 'group');
+  bar.setAttribute('aria-label', 'Answer actions');
+  const action = (kind: string, icon: string, label: string) => {
+    const button = element('button', `icon action-${kind}`);
+    button.type = 'button';
+    button.dataset.turn = turn.id;
+    button.dataset.action = kind;
+    button.title = label;
+    button.setAttribute('aria-label', label);
+    button.append(element('span', `codicon codicon-${icon}`));
+    bar.append(button);
+    return button;
+  };
+  action('copy', 'copy', 'Copy the answer as Markdown, with its sources');
+  action('retry', 'refresh', 'Ask again');
+  if (result.verdict !== 'not-in-docs') {
+    action('helpful', 'thumbsup', 'Helpful: keep as a house-style example').setAttribute(
+      'aria-pressed',
+      String(turn.feedback === 'helpful'),
+    );
+    action('unhelpful', 'thumbsdown', 'Not helpful').setAttribute('aria-pressed', String(turn.feedback === 'unhelpful'));
+  }
+  return bar;
+}
+
 function renderEmptyState(): HTMLElement {
   const empty = element('div', 'empty');
   empty.append(element('h2', undefined, 'Ask your docs'));
@@ -181,6 +207,11 @@ function renderEmptyState(): HTMLElement {
       ? `Indexing… ${status.files} files so far.`
       : `${status.files} files indexed (${status.chunks} passages).`;
   empty.append(element('p', 'indexed', indexed));
+  if (status?.modelReady) {
+    const model = status.provider === 'vscode' ? "VS Code's model" : `${status.model ?? 'the configured model'}`;
+    empty.append(element('p', undefined, `Answers are written by ${model} and cite the exact lines they come from.`));
+    return empty;
+  }
   empty.append(element('p', undefined, 'Answers cite the exact lines they come from. To have a model write answers, connect one:'));
   const actions = element('div', 'actions');
   for (const [command, label, icon] of [
@@ -196,6 +227,16 @@ function renderEmptyState(): HTMLElement {
   empty.append(actions);
   empty.append(element('p', 'hint', 'Or stay offline: you get the most relevant passages, cited, with no key and no network.'));
   return empty;
+}
+
+/**
+ * While an answer streams, follow its end; once it is done, show it from its question down, so the answer and its
+ * verdict are what the reader sees, not the bottom of a source list.
+ */
+function keepInView(article: HTMLElement): void {
+  if (article.dataset.turn === streamingId || typeof article.scrollIntoView !== 'function') log.scrollTop = log.scrollHeight;
+  else if (article.offsetHeight > log.clientHeight) article.scrollIntoView({ block: 'start' });
+  else log.scrollTop = log.scrollHeight;
 }
 
 function renderAll(): void {
@@ -225,7 +266,7 @@ function updateTurn(id: string, change: (turn: TurnView) => void): void {
     const fresh = renderTurn(turn);
     if (old) old.replaceWith(fresh);
     else renderAll();
-    log.scrollTop = log.scrollHeight;
+    keepInView(fresh);
   });
 }
 
@@ -290,7 +331,6 @@ input.addEventListener('keydown', (event) => {
 });
 sendButton.addEventListener('click', send);
 stopButton.addEventListener('click', () => streamingId && post({ type: 'stop', id: streamingId }));
-$('new-chat').addEventListener('click', () => post({ type: 'newChat' }));
 
 // One delegated handler for everything clickable inside rendered answers.
 log.addEventListener('click', (event) => {
@@ -303,6 +343,16 @@ log.addEventListener('click', (event) => {
     post({ type: 'openSource', turnId: article.dataset.turn!, n: Number(target.dataset.n), marker });
   } else if (target.classList.contains('source')) {
     post({ type: 'openSource', turnId: target.dataset.turn!, n: Number(target.dataset.n), nearest: target.dataset.nearest === 'true' });
+  } else if (target.dataset.action) {
+    const turn = turns.find((t) => t.id === target.dataset.turn);
+    if (!turn) return;
+    if (target.dataset.action === 'copy') post({ type: 'copy', text: answerAsMarkdown(turn) });
+    else if (target.dataset.action === 'retry' && !streamingId) post({ type: 'ask', question: turn.question });
+    else if (target.dataset.action === 'helpful' || target.dataset.action === 'unhelpful') {
+      turn.feedback = target.dataset.action;
+      post({ type: 'feedback', turnId: turn.id, helpful: target.dataset.action === 'helpful' });
+      updateTurn(turn.id, () => {});
+    }
   } else if (target.classList.contains('copy-code')) {
     const code = target.closest('.code-block')?.querySelector('code')?.textContent ?? '';
     post({ type: 'copy', text: code });

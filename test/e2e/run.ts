@@ -150,6 +150,14 @@ async function main(): Promise<void> {
       const article = frame.locator('article.turn').nth(turn);
       await article.locator('.verdict', { hasText: 'Grounded in your docs' }).waitFor({ timeout: TIMEOUT });
       if ((await article.locator('button.citation').count()) < 1) throw new Error('no [n] citation in the answer');
+      // The answer and its verdict stay in view once it is done; the sources wait, collapsed to one line.
+      const verdictInView = await article.locator('.verdict').evaluate((el) => {
+        const log = document.getElementById('log')!.getBoundingClientRect();
+        const box = el.getBoundingClientRect();
+        return box.top >= log.top && box.bottom <= log.bottom;
+      });
+      if (!verdictInView) throw new Error('the verdict is scrolled out of view after the answer completed');
+      await openSources(article);
       await article.locator('button.source', { hasText: 'docs/guide/retries.rst' }).first().waitFor({ timeout: TIMEOUT });
       const sent = model.requests.filter((r) => r.path.endsWith('/chat/completions'));
       if (!sent.length || sent.at(-1)!.headers.authorization !== 'Bearer sk-e2e-test-key')
@@ -191,12 +199,10 @@ async function main(): Promise<void> {
       await fs.appendFile(path.join(workspace, 'docs/api/notes.txt'), '\nThe quantum flux regulator needs seven bananas to start.\n');
       await page.waitForTimeout(2500);
       const turn = await ask(frame, 'How many bananas does the quantum flux regulator need?');
-      await frame
-        .locator('article.turn')
-        .nth(turn)
-        .locator('button.source', { hasText: 'docs/api/notes.txt' })
-        .first()
-        .waitFor({ timeout: TIMEOUT });
+      const article = frame.locator('article.turn').nth(turn);
+      await article.locator('.verdict').waitFor({ timeout: TIMEOUT });
+      await openSources(article);
+      await article.locator('button.source', { hasText: 'docs/api/notes.txt' }).first().waitFor({ timeout: TIMEOUT });
     });
 
     await step(page, 'with no key, the answer is the offline extract, labelled as such', async () => {
@@ -238,3 +244,10 @@ main().catch((error) => {
   console.error(error);
   process.exitCode = 1;
 });
+
+/** Opens an answer's sources box (collapsed to one line by default). */
+async function openSources(article: import('playwright-core').Locator): Promise<void> {
+  const summary = article.locator('details.sources-box > summary');
+  await summary.waitFor({ timeout: TIMEOUT });
+  if (!(await article.locator('details.sources-box').evaluate((d) => (d as HTMLDetailsElement).open))) await summary.click();
+}

@@ -1,6 +1,7 @@
 import type { Answer, ChatTurn, RetrievedResult, Source } from '../answer/types';
 import { explainQuestion, type ExplainTarget } from '../answer/explainQuestion';
 import { toSource } from '../answer/budget';
+import { plainDocText } from '../text/docMarkup';
 import { alignEvidence, passageLinesFromText } from '../answer/evidence';
 
 /**
@@ -139,7 +140,10 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
     sink.markdown(`\n${i + 1}. `);
     sink.anchor(source, linesOf(source));
     const heading = source.heading ? ` **${escapeMarkdown(source.heading)}**` : '';
-    const firstLine = result.text.split('\n').find((line) => line.trim() && !line.startsWith('#')) ?? '';
+    const firstLine =
+      plainDocText(result.text)
+        .split('\n')
+        .find((line) => line.trim() && !line.startsWith('#') && !/^[=\-~^"'`*+]{3,}\s*$/.test(line.trim())) ?? '';
     sink.markdown(`${heading} ${escapeMarkdown(firstLine.trim().slice(0, 160))}`);
   });
   return { question: query, command: 'search' };

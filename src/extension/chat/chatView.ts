@@ -10,6 +10,8 @@ import {
   type TurnView,
   type WebviewMessage,
 } from '../../shared/protocol';
+import { recordFeedback } from '../../core/style/feedbackLog';
+import { PANEL_BODY } from '../../shared/panelBody';
 import type { AnswerService } from '../answerService';
 import { API_KEY_SECRET } from '../apiKey';
 import { sourceUri } from '../answerService';
@@ -125,6 +127,23 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         break;
+      case 'feedback': {
+        const turn = this.turns.find((t) => t.id === message.turnId);
+        const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+        if (!turn?.result || !folder) break;
+        turn.feedback = message.helpful ? 'helpful' : 'unhelpful';
+        void this.context.workspaceState.update(HISTORY_KEY, this.turns.slice(-MAX_STORED_TURNS));
+        await recordFeedback(folder.uri.fsPath, {
+          question: turn.question,
+          answer: turn.answer,
+          verdict: turn.result.verdict,
+          helpful: message.helpful,
+          model: turn.result.model,
+          surface: 'panel',
+          createdAt: new Date().toISOString(),
+        }).catch((error) => void vscode.window.showWarningMessage(`Groundwork could not record the feedback: ${(error as Error).message}`));
+        break;
+      }
       case 'openLink':
         await vscode.env.openExternal(vscode.Uri.parse(message.url));
         break;
@@ -197,6 +216,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       // The index is still opening: report zeros until it answers.
     }
     const { files, chunks } = counts;
+    const hasKey = Boolean(await this.context.secrets.get(API_KEY_SECRET));
     return {
       files,
       chunks,
@@ -205,7 +225,10 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       provider: settings['model.provider'],
       model: settings['model.provider'] === 'offline' ? undefined : settings['model.chatModel'],
       trusted: vscode.workspace.isTrusted,
-      hasKey: Boolean(await this.context.secrets.get(API_KEY_SECRET)),
+      hasKey,
+      modelReady:
+        settings['model.provider'] === 'vscode' ||
+        (settings['model.provider'] !== 'offline' && (hasKey || Boolean(settings['model.baseUrl']))),
     };
   }
 
@@ -256,18 +279,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
 <title>Groundwork</title>
 </head>
 <body>
-<div id="app">
-  <header>
-    <div id="status" aria-live="polite"></div>
-    <button id="new-chat" class="icon" type="button" title="New Chat" aria-label="New chat"><span class="codicon codicon-add" aria-hidden="true"></span></button>
-  </header>
-  <main id="log" role="log" aria-live="polite" aria-label="Questions and answers"></main>
-  <footer>
-    <textarea id="question" rows="2" aria-label="Ask a question about your docs" placeholder="Ask about your docs (Enter to send, Shift+Enter for a new line)"></textarea>
-    <button id="send" type="button" aria-label="Send question" title="Send"><span class="codicon codicon-send" aria-hidden="true"></span></button>
-    <button id="stop" type="button" aria-label="Stop the answer" title="Stop" hidden><span class="codicon codicon-debug-stop" aria-hidden="true"></span></button>
-  </footer>
-</div>
+${PANEL_BODY}
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

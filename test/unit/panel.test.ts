@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import * as esbuild from 'esbuild';
+import { JSDOM } from 'jsdom';
+import type { AnswerView, HostMessage, TurnView, WebviewMessage } from '../../src/shared/protocol';
+import { PANEL_BODY } from '../../src/shared/panelBody';
+import { shortenMiddle } from '../../src/webview/format';
+
+const repo = path.join(__dirname, '../..');
+let bundle: string;
+
+before(async () => {
+  // The real webview bundle, built as the extension ships it, run in a DOM.
+  const built = await esbuild.build({
+    entryPoints: [path.join(repo, 'src/webview/main.ts')],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    platform: 'browser',
+  });
+  bundle = built.outputFiles[0].text;
+});
+
+function openPanel() {
+  const dom = new JSDOM(`<!DOCTYPE html><html lang="en"><head><title>Groundwork</title></head><body>${PANEL_BODY}</body></html>`, {
+    runScripts: 'outside-only',
+    pretendToBeVisual: true,
+  });
+  const posted: WebviewMessage[] = [];
+  (dom.window as unknown as { acquireVsCodeApi: () => unknown }).acquireVsCodeApi = () => ({
+    postMessage: (m: WebviewMessage) => posted.push(JSON.parse(JSON.stringify(m))),
+  });
+  // jsdom has no CSS.escape, which every browser (and VS Code's webview) has.
+  (dom.window as unknown as { CSS: { escape: (s: string) => string } }).CSS = { escape: (s: string) => s.replace(/["\\]/g, '\\$&') };
+  dom.window.eval(bundle);
+  const send = async (message: HostMessage) => {
+    dom.window.dispatchEvent(new dom.window.MessageEvent('message', { data: message }));
+    await new Promise((resolve) => dom.window.requestAnimationFrame(() => resolve(undefined)));
+  };
+  return { dom, document: dom.window.document, posted, send };
+}
+
+const status = {
+  files: 535,
+  chunks: 3502,
+  indexing: false,
+  provider: 'openai',
+  model: 'gpt-4o',
+  trusted: true,
+  hasKey: true,
+  modelReady: true,
+};
+
+function answeredTurn(): TurnView {
+  const sources = Array.from({ length: 13 }, (_, i) => ({
+    n: i + 1,
+    path: i === 4 ? 'templates/02_many_model_training/start.ipynb' : `guide/page-${i + 1}.md`,
+    startLine: 349,
+    endLine: 359,
+    heading: `Section ${i + 1}`,
+  }));
+  const result: AnswerView = {
+    verdict: 'grounded',
+    sources,
+    nearest: [],
+    citations: [5],
+    removedCitations: [],
+    provider: 'openai',
+    model: 'gpt-4o',
+    notes: [],
+  };
+  return { id: 't1', question: 'How do I train many models?', answer: 'Use one task per model [5]. Then gather the results [5].', result };
+}
+
+test('sources collapse to one line with the cited first; long paths lose their middle, with the full path in a tooltip', async () => {
+  const { document, send } = openPanel();
+  await send({ type: 'state', status, turns: [answeredTurn()] });
+  const details = document.querySelector('details.sources-box') as HTMLDetailsElement;
+  assert.ok(details, 'the sources are in a collapsible box');
+  assert.equal(details.open, false);
+  assert.equal(details.querySelector('summary')!.textContent, '13 sources · 1 cited');
+  const buttons = [...details.querySelectorAll('button.source')] as HTMLButtonElement[];
+  assert.equal(buttons[0].dataset.n, '5', 'the cited source comes first');
+  assert.equal(buttons[0].title, 'templates/02_many_model_training/start.ipynb:349-359');
+  const shown = buttons[0].querySelector('.source-path')!.textContent!;
+  assert.ok(shown.length <= 34 && shown.includes('…') && shown.endsWith('start.ipynb:349-359'), shown);
+  assert.equal(shortenMiddle('short.md:1-2', 34), 'short.md:1-2');
+});
+
+test('each answer can be copied as Markdown with its sources, asked again, and rated; a citation click names its marker', async () => {
+  const { document, posted, send } = openPanel();
+  await send({ type: 'state', status, turns: [answeredTurn()] });
+  const click = (selector: string) => (document.querySelector(selector) as HTMLElement).click();
+  click('button.action-copy');
+  const copy = posted.find((m) => m.type === 'copy') as { text: string };
+  assert.match(
+    copy.text,
+    /^Use one task per model \[5\]\. Then gather the results \[5\]\.\n\nSources:\n- \[1\] guide\/page-1\.md:349-359 Section 1/,
+  );
+  click('button.action-retry');
+  assert.deepEqual(posted.at(-1), { type: 'ask', question: 'How do I train many models?' });
+  click('button.action-helpful');
+  assert.deepEqual(posted.at(-1), { type: 'feedback', turnId: 't1', helpful: true });
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  assert.equal(document.querySelector('button.action-helpful')!.getAttribute('aria-pressed'), 'true');
+
+  const citations = [...document.querySelectorAll('a.citation, button.citation, .citation')] as HTMLElement[];
+  assert.equal(citations.length, 2);
+  citations[1].click();
+  assert.deepEqual(posted.at(-1), { type: 'openSource', turnId: 't1', n: 5, marker: 1 });
+});
+
+test('the panel has no serious accessibility violations (axe-core), and streaming text is announced politely', async () => {
+  const { dom, document, send } = openPanel();
+  await send({ type: 'state', status, turns: [answeredTurn()] });
+  await send({ type: 'start', id: 't2', question: 'And the empty state?' });
+  assert.equal(document.getElementById('log')!.getAttribute('aria-live'), 'polite');
+  dom.window.eval(readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8'));
+  const axe = (
+    dom.window as unknown as {
+      axe: {
+        run: (context: unknown, options: unknown) => Promise<{ violations: Array<{ id: string; impact: string; nodes: unknown[] }> }>;
+      };
+    }
+  ).axe;
+  const { violations } = await axe.run(document, { rules: { 'color-contrast': { enabled: false } } });
+  const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.equal(serious.length, 0, serious.map((v) => `${v.id} (${v.impact})`).join(', '));
+  for (const button of document.querySelectorAll('button'))
+    assert.ok(button.getAttribute('aria-label') || button.textContent!.trim(), button.outerHTML.slice(0, 80));
+});
+
+test('with an endpoint configured, the empty state does not ask for a key', async () => {
+  const { document, send } = openPanel();
+  await send({ type: 'state', status: { ...status, hasKey: false, model: 'llama3', modelReady: true }, turns: [] });
+  assert.doesNotMatch(document.body.textContent!, /Set API Key/);
+  assert.match(document.body.textContent!, /llama3/);
+  await send({ type: 'state', status: { ...status, provider: 'offline', hasKey: false, modelReady: false }, turns: [] });
+  assert.match(document.body.textContent!, /Set API Key/);
+});
