@@ -228,6 +228,17 @@ async function main(): Promise<void> {
       if (live) throw new Error(`${live} live element(s) rendered from the doc`);
     });
 
+    await step(page, 'a citation into a notebook opens the notebook editor at its cell, not the raw JSON', async () => {
+      const turn = await ask(frame, 'How do I tune the quantum sprocket?');
+      const article = frame.locator('article.turn').nth(turn);
+      await article.locator('.verdict').waitFor({ timeout: TIMEOUT });
+      await article.locator('button.citation').first().click();
+      await page.locator('.tab.active', { hasText: 'tour.ipynb' }).waitFor({ timeout: TIMEOUT });
+      await page.locator('.notebookOverlay').first().waitFor({ timeout: TIMEOUT });
+      const rawJson = await page.locator('.monaco-editor .view-line', { hasText: '"cell_type"' }).count();
+      if (rawJson) throw new Error('the notebook opened as raw JSON');
+    });
+
     if (steps.some((s) => !s.ok)) console.log(`\ncode-server log (tail):\n${serverLog.join('').split('\n').slice(-30).join('\n')}`);
   } finally {
     await browser?.close();

@@ -353,11 +353,12 @@ test('the CLI ask --json prints the answer object', async () => {
   );
   assert.equal(code, 0);
   const parsed = JSON.parse(stdout);
-  assert.deepEqual(Object.keys(parsed).slice(0, 9), [
+  assert.deepEqual(Object.keys(parsed).slice(0, 10), [
     'answer',
     'verdict',
     'sources',
     'citations',
+    'evidence',
     'removedCitations',
     'provider',
     'model',
@@ -366,6 +367,7 @@ test('the CLI ask --json prints the answer object', async () => {
   ]);
   assert.deepEqual(parsed.sources[0], { n: 1, path: 'guide/retries.rst', startLine: 1, endLine: 21, heading: 'Retry policy' });
   assert.equal(parsed.verdict, 'grounded');
+  assert.deepEqual(parsed.evidence, [{ n: 1, startLine: 11, endLine: 11, matched: true }], 'the cited sentence is said at line 11');
 
   let offline = '';
   await runCli(['ask', path.join(__dirname, '../fixtures/docs'), 'flux capacitor gigawatts', '--index', path.join(await tempDir(), 'j')], {

@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { chunkDocument } from '../../src/core/chunking/chunkDocument';
 import { type CountedPart, joinedTokens } from '../../src/core/chunking/joinedTokens';
+import { notebookCellAt } from '../../src/core/chunking/notebookLines';
 import { splitLines } from '../../src/core/discovery/readDocument';
 import { countTokens } from '../../src/core/tokens';
 import type { Chunk } from '../../src/core/types';
@@ -347,4 +348,25 @@ test("property: a joined text's token count put together from its parts' counts 
     }),
     { numRuns: 3000 },
   );
+});
+
+test('a citation of notebook file lines maps to its cell and the lines inside it (for the notebook editor)', () => {
+  const notebook = {
+    cells: [
+      { cell_type: 'markdown', metadata: {}, source: ['# Many models\n', '\n', 'Train one model per task.\n', 'Gather the results.'] },
+      { cell_type: 'code', metadata: {}, execution_count: null, outputs: [], source: ['import ray\n', 'ray.init()'] },
+      { cell_type: 'markdown', metadata: {}, source: ['## Next\n', 'Deploy them.'] },
+    ],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  const raw = JSON.stringify(notebook, null, 1);
+  const lineOf = (text: string) => raw.split('\n').findIndex((l) => l.includes(text)) + 1;
+  assert.deepEqual(notebookCellAt(raw, lineOf('Train one model'), lineOf('Gather the results')), { cell: 0, startLine: 2, endLine: 3 });
+  assert.deepEqual(notebookCellAt(raw, lineOf('Deploy them'), lineOf('Deploy them')), { cell: 2, startLine: 1, endLine: 1 });
+  // A chunk's lines are file lines of cell sources: its first cell is found (a chunk may span small cells).
+  for (const chunk of chunkDocument('start.ipynb', raw))
+    assert.ok(notebookCellAt(raw, chunk.startLine, chunk.endLine), `${chunk.startLine}-${chunk.endLine}`);
+  assert.equal(notebookCellAt(raw, 1, 1), undefined, 'lines outside any cell source');
 });

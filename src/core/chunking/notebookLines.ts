@@ -33,6 +33,42 @@ export function notebookMarkdownLines(raw: string): SourceLine[] {
   return out;
 }
 
+/** Where lines of an `.ipynb` file are in the notebook: the cell, and the lines within it (0-based, inclusive). */
+export interface CellLines {
+  cell: number;
+  startLine: number;
+  endLine: number;
+}
+
+/**
+ * The cell that holds `startLine`-`endLine` of the notebook's file (1-based, as citations give them), with the
+ * lines inside that cell, so a citation opens the notebook editor at the cell instead of the raw JSON. Undefined
+ * when the lines are not in a cell's source or the notebook is not laid out as Jupyter writes it.
+ */
+export function notebookCellAt(raw: string, startLine: number, endLine: number): CellLines | undefined {
+  let notebook: { cells?: Array<{ source?: string | string[] }> };
+  try {
+    notebook = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const cells = Array.isArray(notebook.cells) ? notebook.cells : [];
+  const located = locateSourceLines(splitLines(raw), cells.length);
+  if (!located) return undefined;
+  for (let cell = 0; cell < located.length; cell++) {
+    const lines = located[cell];
+    const first = lines.findIndex((line) => line >= startLine);
+    if (first < 0 || lines[first] > endLine) continue;
+    // One `source` element is one line of the cell (Jupyter writes them so), except a string source: its lines.
+    const source = cells[cell].source;
+    if (!Array.isArray(source)) return { cell, startLine: 0, endLine: Math.max(0, String(source ?? '').split('\n').length - 1) };
+    let last = first;
+    while (last + 1 < lines.length && lines[last + 1] <= endLine) last++;
+    return { cell, startLine: first, endLine: last };
+  }
+  return undefined;
+}
+
 /**
  * For each cell, the file line of each element of its `source` array, read from the pretty-printed JSON that
  * Jupyter writes. Returns undefined when the layout is not that one (minified JSON), and callers fall back.
