@@ -10,7 +10,7 @@ const LAYERS = [
   // rank 3: the pipelines (indexing, answering) and the docs tools every surface offers agents
   ['src/core/indexing/', 'src/core/answer/', 'src/core/docsTools/'],
   // rank 4: the index worker thread and its client; an answer written as a chat reply
-  ['src/core/worker/', 'src/core/chatReply/'],
+  ['src/core/worker/', 'src/core/chatReply/', 'src/core/style/'],
   // rank 5: the MCP server (started by the CLI)
   ['src/mcp/'],
   // rank 6: the surfaces

@@ -28,6 +28,7 @@ commands:
   search DIR "question"           ranked passages; --queries FILE.jsonl for a batch (one JSON line per query)
   eval DIR --queries FILE.jsonl   nDCG@10, R@1, R@5, R@10, MRR@10 and sec5 on labelled questions
   ask DIR "question"              a grounded answer with numbered sources (indexes DIR first when needed)
+  style COMMAND                    house style: dataset, train, status, cancel, eval (groundwork style --help)
   mcp DIR [--http PORT]           an MCP server over DIR's index (tools search_docs, read_doc, index_status) on
                                   stdio, or streamable HTTP on 127.0.0.1:PORT (--host to bind elsewhere; then
                                   GROUNDWORK_MCP_TOKEN is required, and clients send it as a bearer token)
@@ -79,6 +80,10 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     stdout: json ? rawIo.stdout : (text) => rawIo.stdout(terminalSafe(text)),
     stderr: (text) => rawIo.stderr(terminalSafe(text)),
   };
+  if (argv[0] === 'style') {
+    const { runStyleCli } = await import('./styleCommands');
+    return runStyleCli(argv.slice(1), io);
+  }
   let parsed;
   try {
     parsed = parseArgs({

@@ -19,6 +19,7 @@ export const SETTING_DEFAULTS = {
   'model.contextWindowTokens': 128000,
   'style.model': '',
   'style.mode': 'off' as 'off' | 'answer' | 'restyle',
+  'style.minFaithfulness': 0.95,
   'answer.sourceBudgetTokens': 4000,
   'answer.abstainThreshold': 0.35,
   'answer.timeoutSeconds': 60,

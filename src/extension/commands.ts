@@ -59,6 +59,7 @@ export function registerCommands(context: vscode.ExtensionContext, index: IndexS
       void vscode.window.showInformationMessage('Groundwork: API key removed.');
     }),
     register('groundwork.selectModel', () => selectModel()),
+    register('groundwork.trainHouseStyle', async () => (await import('./style/trainHouseStyle')).trainHouseStyle(context)),
     register('groundwork.openLocation', (location: unknown) => {
       const l = location as { root?: unknown; path?: unknown; startLine?: unknown; endLine?: unknown } | undefined;
       if (typeof l?.path !== 'string' || !Number.isInteger(l.startLine) || !Number.isInteger(l.endLine)) return;

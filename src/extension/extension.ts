@@ -47,6 +47,8 @@ export function activate(context: vscode.ExtensionContext): GroundworkApi | unde
     const mcp = registerMcpServerProvider(context, index);
     context.subscriptions.push(...participant, ...tools, ...mcp);
     setTimeout(() => index.start(), 0);
+    // A house-style job started before a reload is followed again.
+    setTimeout(() => void import('./style/trainHouseStyle').then((m) => m.followKeptJob(context)), 0);
     output.info(`Activated in ${(performance.now() - started).toFixed(1)} ms`);
     return {
       chatHandler: participantHandler(answers, index),

@@ -98,8 +98,117 @@ export class LoopbackOpenAI {
       return;
     }
     if (path.endsWith('/chat/completions')) return this.chat(body, reply, res);
+    if (path.endsWith('/files') && req.method === 'POST')
+      return this.json(res, this.upload(req.headers['content-type'] ?? '', String(body)));
+    const job = /\/fine_tuning\/jobs(?:\/([^/]+))?(?:\/(events|cancel))?$/.exec(path);
+    if (job) return this.fineTuning(req.method ?? 'GET', job[1], job[2], body, res);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error' } }));
+  }
+
+  /** Files uploaded with purpose `fine-tune`: name, purpose and content, by id. */
+  readonly files = new Map<string, { filename: string; purpose: string; content: string }>();
+  /** Fine-tuning jobs, by id, with the states each retrieve walks through. */
+  readonly jobs = new Map<string, { job: any; steps: string[]; events: any[] }>();
+  /** How the next created job runs: to success, or to failure with a message. */
+  nextJobOutcome: { fail?: string } = {};
+
+  private json(res: http.ServerResponse, value: unknown, status = 200): void {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  }
+
+  /** A multipart upload, read as the `openai` client sends it: a `purpose` field and one file. */
+  private upload(contentType: string, raw: string): unknown {
+    const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+    const parts = boundary ? raw.split(`--${boundary[1] ?? boundary[2]}`) : [];
+    let purpose = '';
+    let filename = '';
+    let content = '';
+    for (const part of parts) {
+      const [head, ...rest] = part.split('\r\n\r\n');
+      const value = rest.join('\r\n\r\n').replace(/\r\n$/, '');
+      if (/name="purpose"/.test(head)) purpose = value;
+      const file = /name="file"; filename="([^"]*)"/.exec(head);
+      if (file) [filename, content] = [file[1], value];
+    }
+    const id = `file-${this.files.size + 1}`;
+    this.files.set(id, { filename, purpose, content });
+    return { id, object: 'file', bytes: Buffer.byteLength(content), created_at: 0, filename, purpose, status: 'processed' };
+  }
+
+  private fineTuning(method: string, id: string | undefined, action: string | undefined, body: any, res: http.ServerResponse): void {
+    const now = Math.floor(Date.now() / 1000);
+    const event = (entry: { events: any[] }, message: string, level = 'info') =>
+      entry.events.push({
+        id: `ftevent-${entry.events.length + 1}`,
+        object: 'fine_tuning.job.event',
+        created_at: now + entry.events.length,
+        level,
+        message,
+      });
+    if (!id && method === 'POST') {
+      if (!this.files.has(body?.training_file))
+        return this.json(res, { error: { message: `no file ${body?.training_file}`, type: 'invalid_request_error' } }, 400);
+      const jobId = `ftjob-${this.jobs.size + 1}`;
+      const fail = this.nextJobOutcome.fail;
+      this.nextJobOutcome = {};
+      const entry = {
+        job: {
+          id: jobId,
+          object: 'fine_tuning.job',
+          created_at: now,
+          model: body.model,
+          training_file: body.training_file,
+          validation_file: body.validation_file ?? null,
+          suffix: body.suffix ?? null,
+          status: 'validating_files',
+          fine_tuned_model: null,
+          trained_tokens: null,
+          error: null,
+          hyperparameters: { n_epochs: 'auto' },
+          result_files: [],
+          organization_id: 'org-test',
+          seed: 0,
+          finished_at: null,
+        },
+        steps: fail ? ['running', `failed:${fail}`] : ['running', 'succeeded'],
+        events: [] as any[],
+      };
+      event(entry, `Validating training file: ${body.training_file}`);
+      this.jobs.set(jobId, entry);
+      return this.json(res, entry.job);
+    }
+    if (!id) {
+      const data = [...this.jobs.values()].map((e) => e.job).reverse();
+      return this.json(res, { object: 'list', data, has_more: false });
+    }
+    const entry = this.jobs.get(id);
+    if (!entry) return this.json(res, { error: { message: `no job ${id}`, type: 'invalid_request_error' } }, 404);
+    if (action === 'events') return this.json(res, { object: 'list', data: [...entry.events].reverse(), has_more: false });
+    if (action === 'cancel') {
+      entry.job.status = 'cancelled';
+      entry.steps = [];
+      event(entry, 'Job cancelled');
+      return this.json(res, entry.job);
+    }
+    // Each retrieve moves an unfinished job one step along its script.
+    const next = entry.steps.shift();
+    if (next === 'running') {
+      entry.job.status = 'running';
+      event(entry, 'Fine-tuning job started');
+      event(entry, 'Step 1/30: training loss=1.52');
+    } else if (next === 'succeeded') {
+      entry.job.status = 'succeeded';
+      entry.job.fine_tuned_model = `ft:${entry.job.model}:groundwork::${id.slice(-4)}`;
+      entry.job.trained_tokens = 12_345;
+      event(entry, 'The job has successfully completed');
+    } else if (next?.startsWith('failed:')) {
+      entry.job.status = 'failed';
+      entry.job.error = { code: 'invalid_training_file', message: next.slice('failed:'.length), param: 'training_file' };
+      event(entry, `Job failed: ${next.slice('failed:'.length)}`, 'error');
+    }
+    return this.json(res, entry.job);
   }
 
   private embeddings(body: any, res: http.ServerResponse): void {

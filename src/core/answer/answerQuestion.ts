@@ -9,7 +9,7 @@ import { alignEvidence, type Evidence, type PassageLines, passageLinesFromText, 
 import { offlineExtract } from './offlineExtract';
 import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
-import { checkRestyle } from './restyleCheck';
+import { checkRestyle, restyleMessages } from './restyleCheck';
 import type { Answer, ChatTurn, RetrievedResult, Source } from './types';
 import { judgeAnswer } from './verdict';
 
@@ -56,12 +56,6 @@ export interface AnswerRequest {
 export const DEFAULT_ABSTAIN_THRESHOLD = SETTING_DEFAULTS['answer.abstainThreshold'];
 const RETRIEVE_K = 24;
 const NEAREST_SHOWN = 3;
-
-const RESTYLE_INSTRUCTIONS = [
-  'Rewrite the answer below in the house style: tone, wording and formatting only.',
-  'Keep every citation marker like [1] exactly as it is, attached to the same statement. Do not add, remove or renumber markers.',
-  'Do not add facts, numbers, code or links that the answer does not have. Reply with the rewritten answer only.',
-].join('\n');
 
 /**
  * Retrieve, decide whether the docs cover the question, assemble the prompt within budget, stream the model's
@@ -258,10 +252,7 @@ async function streamAnswer(
 
 /** Rewrites tone and format with the style model; keeps the draft when the rewrite is not faithful. */
 async function restyle(answer: Answer, style: ChatProvider, request: AnswerRequest): Promise<void> {
-  const messages: ChatMessage[] = [
-    { role: 'system', content: RESTYLE_INSTRUCTIONS },
-    { role: 'user', content: answer.answer },
-  ];
+  const messages = restyleMessages(answer.answer);
   let rewrite = '';
   let usage: { promptTokens: number; completionTokens: number } | undefined;
   for await (const event of style.stream({ messages, maxTokens: Math.max(256, countTokens(answer.answer) * 2), signal: request.signal })) {

@@ -1,3 +1,20 @@
+import type { ChatMessage } from '../providers/chatProvider';
+
+/** What the style model is told at answer time; a house-style dataset trains it on exactly this prompt. */
+export const RESTYLE_INSTRUCTIONS = [
+  'Rewrite the answer below in the house style: tone, wording and formatting only.',
+  'Keep every citation marker like [1] exactly as it is, attached to the same statement. Do not add, remove or renumber markers.',
+  'Do not add facts, numbers, code or links that the answer does not have. Reply with the rewritten answer only.',
+].join('\n');
+
+/** The restyle request for a grounded draft: the instructions, then the draft as the user's turn. */
+export function restyleMessages(draft: string): ChatMessage[] {
+  return [
+    { role: 'system', content: RESTYLE_INSTRUCTIONS },
+    { role: 'user', content: draft },
+  ];
+}
+
 export interface RestyleCheck {
   ok: boolean;
   /** Why the rewrite was rejected, for the note shown with the draft. */
