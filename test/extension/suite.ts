@@ -32,6 +32,7 @@ const tests: Array<[string, () => Promise<void>]> = [
         'clearApiKey',
         'selectModel',
         'newChat',
+        'trainHouseStyle',
       ]) {
         assert.ok(commands.includes(`groundwork.${id}`), `groundwork.${id} is registered`);
       }

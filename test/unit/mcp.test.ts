@@ -177,3 +177,15 @@ test('MCP over HTTP: loopback by default, a bearer token when one is set, and no
     assert.equal(await server.exited, 0);
   }
 });
+
+test('MCP over stdio ends when its client closes stdin, releasing the index for other writers', async () => {
+  const { root, indexDir } = await docsFolder();
+  const child = spawn(process.execPath, [...cliArgs, 'mcp', root, '--index', indexDir], { cwd: repo, stdio: ['pipe', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (data) => (stderr += data));
+  await until(async () => (stderr.includes('Groundwork MCP server on stdio') ? true : undefined), 'the server to start');
+  child.stdin.end();
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  assert.equal(code, 0, stderr);
+  await assert.rejects(fs.stat(path.join(indexDir, 'index.lock')), 'the write lock is released');
+});
