@@ -76,6 +76,8 @@ export type WebviewMessage =
   | { type: 'openSource'; turnId: string; n: number; nearest?: boolean; marker?: number }
   | { type: 'copy'; text: string }
   | { type: 'feedback'; turnId: string; helpful: boolean }
+  /** Open the answer for the team to rewrite in its house style (kept as an example if the citation lock holds). */
+  | { type: 'editStyle'; turnId: string }
   | { type: 'openLink'; url: string }
   | { type: 'command'; command: PanelCommand };
 
@@ -110,6 +112,8 @@ export function parseWebviewMessage(value: unknown): WebviewMessage | undefined 
       };
     case 'copy':
       return isText(m.text) ? { type: 'copy', text: m.text as string } : undefined;
+    case 'editStyle':
+      return isText(m.turnId) ? { type: 'editStyle', turnId: m.turnId as string } : undefined;
     case 'feedback':
       return isText(m.turnId) && typeof m.helpful === 'boolean'
         ? { type: 'feedback', turnId: m.turnId as string, helpful: m.helpful }

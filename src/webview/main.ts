@@ -195,6 +195,7 @@ function answerActions(turn: TurnView, result: AnswerView): HTMLElement {
     );
     action('unhelpful', 'thumbsdown', 'Not helpful').setAttribute('aria-pressed', String(turn.feedback === 'unhelpful'));
   }
+  if (result.verdict === 'grounded') action('edit-style', 'edit', 'Edit into house style (kept as an example)');
   return bar;
 }
 
@@ -348,6 +349,7 @@ log.addEventListener('click', (event) => {
     if (!turn) return;
     if (target.dataset.action === 'copy') post({ type: 'copy', text: answerAsMarkdown(turn) });
     else if (target.dataset.action === 'retry' && !streamingId) post({ type: 'ask', question: turn.question });
+    else if (target.dataset.action === 'edit-style') post({ type: 'editStyle', turnId: turn.id });
     else if (target.dataset.action === 'helpful' || target.dataset.action === 'unhelpful') {
       turn.feedback = target.dataset.action;
       post({ type: 'feedback', turnId: turn.id, helpful: target.dataset.action === 'helpful' });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { MAX_LINES, parseReadInput, readDocLines } from '../../src/core/docsTools/readDocLines';
 import { parseSearchInput, passagesAsText, toPassage, ToolInputError } from '../../src/core/docsTools/searchDocs';
-import { recordFeedback } from '../../src/core/style/feedbackLog';
+import { keepEditedExample, recordFeedback } from '../../src/core/style/feedbackLog';
 import { tempDir, writeTree } from '../support/tempDir';
 
 test('docs tools check what an agent sends and say what to send instead', () => {
@@ -101,4 +101,22 @@ test('feedback is kept in the workspace, and a thumbs-up on a grounded answer be
       createdAt: '2026-12-01T00:00:00Z',
     },
   ]);
+});
+
+test('an answer edited into house style is kept only if the citation lock holds, and says why not', async () => {
+  const root = await tempDir();
+  const base = {
+    question: 'How do I deploy?',
+    draft: 'Run `deploy` in the root [1]. It takes 2 minutes [2].',
+    createdAt: '2026-12-01T00:00:00Z',
+  };
+  assert.equal(await keepEditedExample(root, { ...base, approved: 'From the root, run `deploy` [1]; allow 2 minutes [2].' }), undefined);
+  assert.match(
+    (await keepEditedExample(root, { ...base, approved: 'Run `deploy` [1]. It takes 3 minutes [2].' }))!,
+    /numbers not in the draft: 3/,
+  );
+  assert.match((await keepEditedExample(root, { ...base, approved: 'Run `deploy` [1].' }))!, /citations lost: \[2\]/);
+  const kept = (await fs.readFile(path.join(root, '.groundwork/style/examples.jsonl'), 'utf8')).trim().split('\n');
+  assert.equal(kept.length, 1);
+  assert.equal(JSON.parse(kept[0]).approved, 'From the root, run `deploy` [1]; allow 2 minutes [2].');
 });

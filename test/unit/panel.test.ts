@@ -101,6 +101,8 @@ test('each answer can be copied as Markdown with its sources, asked again, and r
   );
   click('button.action-retry');
   assert.deepEqual(posted.at(-1), { type: 'ask', question: 'How do I train many models?' });
+  click('button.action-edit-style');
+  assert.deepEqual(posted.at(-1), { type: 'editStyle', turnId: 't1' });
   click('button.action-helpful');
   assert.deepEqual(posted.at(-1), { type: 'feedback', turnId: 't1', helpful: true });
   await new Promise((resolve) => setTimeout(resolve, 50));

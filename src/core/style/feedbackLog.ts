@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { checkRestyle } from '../answer/restyleCheck';
 
 /** Where a workspace keeps its house-style material, shared through git like any file. */
 export const STYLE_DIR = '.groundwork/style';
@@ -42,4 +43,16 @@ export async function recordFeedback(root: string, record: FeedbackRecord): Prom
     };
     await appendLine(path.join(root, STYLE_DIR, 'examples.jsonl'), example);
   }
+}
+
+/**
+ * Keeps the team's rewrite of an answer as a house-style example, if it passes the citation lock (no marker lost,
+ * added or renumbered; no new numbers, code or links). Returns why it was refused, or undefined when kept.
+ */
+export async function keepEditedExample(root: string, example: StyleExample): Promise<string | undefined> {
+  if (!example.approved.trim()) return 'the rewrite is empty';
+  const lock = checkRestyle(example.draft, example.approved);
+  if (!lock.ok) return lock.problems.join('; ');
+  await appendLine(path.join(root, STYLE_DIR, 'examples.jsonl'), example);
+  return undefined;
 }

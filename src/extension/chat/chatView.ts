@@ -11,7 +11,7 @@ import {
   type WebviewMessage,
 } from '../../shared/protocol';
 import { notebookCellAt } from '../../core/chunking/notebookLines';
-import { recordFeedback } from '../../core/style/feedbackLog';
+import { keepEditedExample, recordFeedback } from '../../core/style/feedbackLog';
 import { PANEL_BODY } from '../../shared/panelBody';
 import type { AnswerService } from '../answerService';
 import { API_KEY_SECRET } from '../apiKey';
@@ -128,6 +128,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       case 'copy':
         await vscode.env.clipboard.writeText(message.text);
         break;
+      case 'editStyle': {
+        const turn = this.turns.find((t) => t.id === message.turnId);
+        if (turn?.result) await editIntoHouseStyle(turn.question, turn.answer, turn.result.model);
+        break;
+      }
       case 'feedback': {
         const turn = this.turns.find((t) => t.id === message.turnId);
         const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
@@ -346,6 +351,36 @@ async function openInNotebook(uri: vscode.Uri, lines: { startLine: number; endLi
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return true;
+}
+
+/**
+ * Opens an answer for the team to rewrite as it would say it; "Keep Example" checks the rewrite against the citation
+ * lock and keeps it in `.groundwork/style/examples.jsonl`, or says why it was refused (the document stays open).
+ */
+async function editIntoHouseStyle(question: string, draft: string, model: string | undefined): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
+  if (!folder) return;
+  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: draft });
+  await vscode.window.showTextDocument(document);
+  for (;;) {
+    const choice = await vscode.window.showInformationMessage(
+      'Rewrite the answer as your team would say it (keep every [n], number, code and link), then keep it as a house-style example.',
+      'Keep Example',
+    );
+    if (choice !== 'Keep Example' || document.isClosed) return;
+    const refused = await keepEditedExample(folder.uri.fsPath, {
+      question,
+      draft,
+      approved: document.getText().trim(),
+      model,
+      createdAt: new Date().toISOString(),
+    });
+    if (!refused) {
+      void vscode.window.showInformationMessage('Groundwork: kept as a house-style example in .groundwork/style/examples.jsonl.');
+      return;
+    }
+    void vscode.window.showWarningMessage(`Groundwork: not kept, the rewrite breaks the citation lock: ${refused}.`);
+  }
 }
 
 /** The passage around cited lines, shown lighter than the selection: the context the evidence came from. */
