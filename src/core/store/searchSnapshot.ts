@@ -65,21 +65,25 @@ export async function writeSnapshot(dir: string, identity: SnapshotIdentity, fro
   const headerBytes = Buffer.from(JSON.stringify(header));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(headerBytes.length);
-  await writeFileAtomic(path.join(dir, SNAPSHOT_FILE), async (handle) => {
-    let offset = 0;
-    const write = async (chunk: Uint8Array) => {
-      await handle.write(chunk);
-      offset += chunk.byteLength;
-    };
-    const pad = () => write(Buffer.alloc((ALIGN - (offset % ALIGN)) % ALIGN));
-    await write(MAGIC);
-    await write(length);
-    await write(headerBytes);
-    for (const section of sections) {
-      await pad();
-      await write(section);
-    }
-  });
+  await writeFileAtomic(
+    path.join(dir, SNAPSHOT_FILE),
+    async (handle) => {
+      let offset = 0;
+      const write = async (chunk: Uint8Array) => {
+        await handle.write(chunk);
+        offset += chunk.byteLength;
+      };
+      const pad = () => write(Buffer.alloc((ALIGN - (offset % ALIGN)) % ALIGN));
+      await write(MAGIC);
+      await write(length);
+      await write(headerBytes);
+      for (const section of sections) {
+        await pad();
+        await write(section);
+      }
+    },
+    { durable: false },
+  );
 }
 
 export async function readSnapshot(dir: string, expected: SnapshotIdentity): Promise<SnapshotRead> {
