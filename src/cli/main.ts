@@ -10,7 +10,8 @@ import { formatBytes, splitLines } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
-import { ProviderError, type Remedies } from '../core/providers/chatProvider';
+import { ProviderError } from '../core/providers/chatProvider';
+import { CLI_REMEDIES, type CliIo } from './io';
 import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
 import { IndexBusyError } from '../core/store/indexLock';
@@ -60,12 +61,6 @@ ask options (the key comes from OPENAI_API_KEY; with no key and no --base-url, t
                        Ctrl+C stops it sooner`;
 
 export class UsageError extends Error {}
-
-interface CliIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
 
 export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
   // `--k -1` is a bad value, not a missing one: join a negative number to its option so it is checked as a value.
@@ -238,9 +233,6 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     return error instanceof ProviderError && error.kind === 'cancelled' ? 130 : 1;
   }
 }
-
-/** On the command line, a failure names the option or variable that fixes it. */
-const CLI_REMEDIES: Remedies = { baseUrl: '--base-url', apiKey: 'set OPENAI_API_KEY', model: '--model', timeout: '--timeout' };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 

@@ -7,6 +7,7 @@ import { buildDataset, type Dataset, toJsonl, type TrainingExample } from '../co
 import { STYLE_DIR } from '../core/style/feedbackLog';
 import { cancelJob, type FineTuneEndpoint, fineTuneClient, followJob, jobReport, startTraining } from '../core/style/fineTune';
 import { TRAINING_PRICES_AS_OF } from '../core/style/pricing';
+import { CLI_REMEDIES, type CliIo } from './io';
 import { evaluateStyle, type StyleCandidate } from '../core/style/styleEval';
 
 export const STYLE_USAGE = `usage: groundwork style <command> [options]
@@ -22,16 +23,10 @@ export const STYLE_USAGE = `usage: groundwork style <command> [options]
         restyle the validation drafts with M, with the base model and with no restyle, side by side: the share
         that passes the citation lock, markers kept, length ratio and chrF against the approved text, latency, cost`;
 
-interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
 class StyleUsageError extends Error {}
 
 /** `groundwork style …`: the house-style loop from the team's approved answers to a checked fine-tuned model. */
-export async function runStyleCli(argv: string[], io: Io): Promise<number> {
+export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -140,7 +135,7 @@ export async function runStyleCli(argv: string[], io: Io): Promise<number> {
 
 type Values = Record<string, string | boolean | undefined>;
 
-async function checkedDataset(dir: string, styleDir: string, values: Values, io: Io): Promise<Dataset | undefined> {
+async function checkedDataset(dir: string, styleDir: string, values: Values, io: CliIo): Promise<Dataset | undefined> {
   const examplesFile = values.examples ? path.resolve(String(values.examples)) : path.join(styleDir, 'examples.jsonl');
   const text = await fs.readFile(examplesFile, 'utf8').catch(() => {
     throw new Error(`no examples at ${examplesFile}: keep answers with 👍 in the panel or @groundwork, or write them there`);
@@ -165,7 +160,7 @@ async function writeDataset(outDir: string, dataset: Dataset): Promise<void> {
   await fs.writeFile(path.join(outDir, 'validation.jsonl'), toJsonl(dataset.validation));
 }
 
-async function datasetCommand(dir: string, styleDir: string, outDir: string, values: Values, io: Io): Promise<number> {
+async function datasetCommand(dir: string, styleDir: string, outDir: string, values: Values, io: CliIo): Promise<number> {
   const dataset = await checkedDataset(dir, styleDir, values, io);
   if (!dataset) {
     io.stderr('The dataset was not written: fix the errors above.\n');
@@ -186,7 +181,7 @@ async function datasetCommand(dir: string, styleDir: string, outDir: string, val
   return 0;
 }
 
-async function evalCommand(styleDir: string, outDir: string, values: Values, endpoint: FineTuneEndpoint, io: Io): Promise<number> {
+async function evalCommand(styleDir: string, outDir: string, values: Values, endpoint: FineTuneEndpoint, io: CliIo): Promise<number> {
   if (!values.model) throw new StyleUsageError('eval needs --model, the fine-tuned model to check');
   const validationFile = path.join(outDir, 'validation.jsonl');
   const text = await fs.readFile(validationFile, 'utf8').catch(() => {
@@ -203,7 +198,7 @@ async function evalCommand(styleDir: string, outDir: string, values: Values, end
       baseURL: endpoint.baseURL,
       model,
       azure: endpoint.azureApiVersion ? { deployment: model, apiVersion: endpoint.azureApiVersion } : undefined,
-      remedies: { baseUrl: '--base-url', apiKey: 'set OPENAI_API_KEY', model: '--model', timeout: 'the timeout' },
+      remedies: CLI_REMEDIES,
     });
   const baseModel = String(values['base-model'] ?? SETTING_DEFAULTS['model.chatModel']);
   const candidates: StyleCandidate[] = [

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { answerQuestion } from '../../src/core/answer/answerQuestion';
+import { answerQuestion, type AnswerRequest } from '../../src/core/answer/answerQuestion';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import type { ChatProvider } from '../../src/core/providers/chatProvider';
@@ -106,38 +106,46 @@ test('an endpoint that never answers: the message states the time really waited,
   );
 });
 
-test('one deadline per answer: a hanging model is stopped at the limit, with what to change', async () => {
-  server.enqueue({ hangMs: 5000 });
+/** The fixture docs indexed, and a question about them answered by `provider` within `timeoutMs`. */
+async function askFixtures(request: Pick<AnswerRequest, 'provider' | 'timeoutMs' | 'remedies'>) {
   const index = await DocsIndex.open({ root: fixtures, indexDir: path.join(await tempDir(), 'idx'), embedder: new HashingEmbedder() });
   await index.update();
-  const provider = new OpenAIProvider({ baseURL: server.baseURL, model: 'm', apiKey: 'k', maxRetries: 2 });
-  const started = Date.now();
-  await assert.rejects(
-    answerQuestion({
+  return {
+    answer: answerQuestion({
       question: 'How do I install widgetron?',
       search: (query, k) => index.search(query, { k }),
       searchedFiles: index.fileCount,
-      provider,
-      timeoutMs: 800,
-      remedies: {
-        baseUrl: 'the setting groundwork.model.baseUrl',
-        apiKey: 'a',
-        model: 'b',
-        timeout: 'the setting groundwork.answer.timeoutSeconds',
-      },
+      ...request,
     }),
-    (error: Error & { kind?: string }) => {
-      assert.equal(error.kind, 'timeout');
-      assert.ok(Date.now() - started < 2000, 'stopped at the deadline, not after the endpoint gave up');
-      assert.match(
-        error.message,
-        /^No complete answer after 0\.\d s \(the limit is 0\.8 s\)\. Raise the setting groundwork\.answer\.timeoutSeconds/,
-      );
-      assert.match(error.message, /groundwork\.model\.baseUrl/);
-      return true;
+    close: () => index.close(),
+  };
+}
+
+test('one deadline per answer: a hanging model is stopped at the limit, with what to change', async () => {
+  server.enqueue({ hangMs: 5000 });
+  const provider = new OpenAIProvider({ baseURL: server.baseURL, model: 'm', apiKey: 'k', maxRetries: 2 });
+  const { answer, close } = await askFixtures({
+    provider,
+    timeoutMs: 800,
+    remedies: {
+      baseUrl: 'the setting groundwork.model.baseUrl',
+      apiKey: 'a',
+      model: 'b',
+      timeout: 'the setting groundwork.answer.timeoutSeconds',
     },
-  );
-  await index.close();
+  });
+  const started = Date.now();
+  await assert.rejects(answer, (error: Error & { kind?: string }) => {
+    assert.equal(error.kind, 'timeout');
+    assert.ok(Date.now() - started < 2000, 'stopped at the deadline, not after the endpoint gave up');
+    assert.match(
+      error.message,
+      /^No complete answer after 0\.\d s \(the limit is 0\.8 s\)\. Raise the setting groundwork\.answer\.timeoutSeconds/,
+    );
+    assert.match(error.message, /groundwork\.model\.baseUrl/);
+    return true;
+  });
+  await close();
 });
 
 test('the deadline holds even against a model that ignores cancellation', async () => {
@@ -149,21 +157,11 @@ test('the deadline holds even against a model that ignores cancellation', async 
       yield { type: 'text' as const, text: 'too late' };
     },
   };
-  const index = await DocsIndex.open({ root: fixtures, indexDir: path.join(await tempDir(), 'idx'), embedder: new HashingEmbedder() });
-  await index.update();
+  const { answer, close } = await askFixtures({ provider: deaf, timeoutMs: 500 });
   const started = Date.now();
-  await assert.rejects(
-    answerQuestion({
-      question: 'How do I install widgetron?',
-      search: (query, k) => index.search(query, { k }),
-      searchedFiles: index.fileCount,
-      provider: deaf,
-      timeoutMs: 500,
-    }),
-    /No complete answer after 0\.\d s/,
-  );
+  await assert.rejects(answer, /No complete answer after 0\.\d s/);
   assert.ok(Date.now() - started < 1500);
-  await index.close();
+  await close();
 });
 
 test('the CLI: --timeout bounds ask, messages name --base-url, and Ctrl+C stops it with exit 130', async () => {

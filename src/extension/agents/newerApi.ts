@@ -23,8 +23,6 @@ export interface McpServerDefinitionProviderApi {
 
 interface NewerLm {
   registerTool?<T>(name: string, tool: LanguageModelToolApi<T>): vscode.Disposable;
-  invokeTool?(name: string, options: { input: object; toolInvocationToken: unknown }, token?: vscode.CancellationToken): Thenable<unknown>;
-  tools?: ReadonlyArray<{ name: string; description: string }>;
   registerMcpServerDefinitionProvider?(id: string, provider: McpServerDefinitionProviderApi): vscode.Disposable;
 }
 
