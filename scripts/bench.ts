@@ -86,7 +86,7 @@ async function main() {
     `Machine: ${os.availableParallelism()} cores (${cpu}), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, ${os.platform()} ${os.release()}, Node ${process.version}.`,
   );
   log(
-    `Embedder: the offline default (\`hashing-v2-256\`). Chunking: ${JSON.stringify(DEFAULT_CHUNK_SIZING)}, lexical weight ${DEFAULT_LEXICAL_WEIGHT}.`,
+    `Embedder: the offline default (\`hashing-v3-256\`). Chunking: ${JSON.stringify(DEFAULT_CHUNK_SIZING)}, lexical weight ${DEFAULT_LEXICAL_WEIGHT}.`,
   );
   log('Corpora and questions: `../shared/eval` (dev files). Every figure below comes from this run.');
   log();

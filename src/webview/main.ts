@@ -1,5 +1,6 @@
 import DOMPurify from 'dompurify';
 import type { AnswerView, HostMessage, PanelCommand, PanelStatus, SourceView, TurnView, WebviewMessage } from '../shared/protocol';
+import { focusableIn, nextInOrder, readingOrder } from './focusOrder';
 import { answerAsMarkdown, MAX_PATH_CHARS, shortenMiddle } from './format';
 import { renderMarkdown } from './renderMarkdown';
 
@@ -331,6 +332,17 @@ input.addEventListener('keydown', (event) => {
   }
 });
 sendButton.addEventListener('click', send);
+
+// Tab follows reading order (see focusOrder.ts); at either end the browser moves focus out of the panel as usual.
+document.addEventListener('keydown', (event) => {
+  if (event.key !== 'Tab' || event.altKey || event.ctrlKey || event.metaKey || !document.activeElement) return;
+  const order = readingOrder(input.parentElement!, log);
+  const next = nextInOrder(order, focusableIn(document.body), document.activeElement, event.shiftKey, input);
+  if (!next) return;
+  if (!next.leave) event.preventDefault();
+  next.target.focus();
+  if (!next.leave && next.target.closest('#log')) next.target.scrollIntoView?.({ block: 'nearest' });
+});
 stopButton.addEventListener('click', () => streamingId && post({ type: 'stop', id: streamingId }));
 
 // One delegated handler for everything clickable inside rendered answers.

@@ -98,14 +98,10 @@ async function main(): Promise<void> {
   await fs.rm(userData, { recursive: true, force: true });
   await fs.rm(extensions, { recursive: true, force: true });
   await fs.mkdir(path.join(userData, 'User'), { recursive: true });
-  await fs.writeFile(
-    path.join(userData, 'User', 'settings.json'),
-    JSON.stringify({
-      'groundwork.model.baseUrl': model.baseURL,
-      'groundwork.model.chatModel': 'gpt-4o-mini',
-      ...QUIET_SETTINGS,
-    }),
-  );
+  const userSettings = { 'groundwork.model.baseUrl': model.baseURL, 'groundwork.model.chatModel': 'gpt-4o-mini', ...QUIET_SETTINGS };
+  await fs.writeFile(path.join(userData, 'User', 'settings.json'), JSON.stringify(userSettings));
+  // The house-style job is polled every second here, not every 30 s.
+  process.env.GROUNDWORK_POLL_MS = '1000';
   installGroundwork({ extensions, userData });
 
   let server: ChildProcess | undefined;
@@ -239,6 +235,92 @@ async function main(): Promise<void> {
       if (rawJson) throw new Error('the notebook opened as raw JSON');
     });
 
+    await step(page, 'at a 280 px sidebar nothing in the panel scrolls sideways, with every source list open', async () => {
+      const sidebar = page.locator('.part.sidebar');
+      const box = (await sidebar.boundingBox())!;
+      const y = box.y + box.height / 2;
+      await page.mouse.move(box.x + box.width, y);
+      await page.mouse.down();
+      await page.mouse.move(box.x + 200, y, { steps: 5 });
+      await page.mouse.move(box.x + 280, y, { steps: 5 });
+      await page.mouse.up();
+      const width = (await sidebar.boundingBox())!.width;
+      if (Math.abs(width - 280) > 12) throw new Error(`the sidebar is ${width} px wide, not 280`);
+      await frame.evaluate(() => document.querySelectorAll('details').forEach((d) => ((d as HTMLDetailsElement).open = true)));
+      await page.waitForTimeout(300);
+      const overflow = await frame.evaluate(() => {
+        const log = document.getElementById('log')!;
+        const page = document.scrollingElement!;
+        return { log: log.scrollWidth - log.clientWidth, page: page.scrollWidth - page.clientWidth, view: innerWidth };
+      });
+      if (overflow.view > 290) throw new Error(`the panel is ${overflow.view} px wide`);
+      if (overflow.log > 0 || overflow.page > 0)
+        throw new Error(`the panel scrolls sideways by ${Math.max(overflow.log, overflow.page)} px at ${overflow.view} px`);
+    });
+
+    await step(page, 'keyboard: Tab from the ask box reaches the newest answer; Shift+Tab goes back into it', async () => {
+      const newestHasFocus = () =>
+        frame.evaluate(() => {
+          const turns = document.querySelectorAll('article.turn');
+          return Boolean(
+            document.activeElement?.closest('article') && document.activeElement.closest('article') === turns[turns.length - 1],
+          );
+        });
+      await frame.locator('#question').focus();
+      await page.keyboard.press('Shift+Tab');
+      if (!(await newestHasFocus())) throw new Error('Shift+Tab from the ask box left the newest answer');
+      await frame.locator('#question').focus();
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Tab');
+      if (!(await newestHasFocus())) throw new Error('Tab from the ask box did not reach the newest answer');
+      const first = await frame.evaluate(() => document.activeElement?.className);
+      if (!/citation|action/.test(first ?? '')) throw new Error(`the first control reached is "${first}"`);
+    });
+
+    await step(page, 'Train House Style starts a job that is still followed after a reload, and offers Evaluate', async () => {
+      model.holdJobs = true;
+      await runCommand(page, 'Groundwork: Train House Style');
+      const baseModel = page.locator('.quick-input-widget input');
+      await baseModel.waitFor({ state: 'visible', timeout: TIMEOUT });
+      await baseModel.press('Enter');
+      await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Train' }).click({ timeout: TIMEOUT });
+      const following = (id: string) => page.locator('.notification-toast', { hasText: `training house style (${id}` });
+      await following('ftjob-').first().waitFor({ timeout: TIMEOUT });
+      const jobId = [...model.jobs.keys()].at(-1);
+      if (!jobId || model.files.size < 2) throw new Error(`no job (${jobId}) or files (${model.files.size}) on the endpoint`);
+      const polledBefore = model.requests.length;
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
+      await following(jobId).first().waitFor({ timeout: TIMEOUT });
+      if (!model.requests.slice(polledBefore).some((r) => r.path.endsWith(`/fine_tuning/jobs/${jobId}`)))
+        throw new Error('the job was not polled after the reload');
+      model.holdJobs = false;
+      const done = page.locator('.notification-toast', { hasText: 'is trained' });
+      await done.first().waitFor({ timeout: TIMEOUT });
+      await done.locator('.monaco-button', { hasText: 'Evaluate' }).first().waitFor({ timeout: TIMEOUT });
+    });
+
+    await step(page, 'an untrusted workspace cannot train: nothing is uploaded', async () => {
+      await fs.writeFile(
+        path.join(userData, 'User', 'settings.json'),
+        JSON.stringify({ ...userSettings, 'security.workspace.trust.enabled': true }),
+      );
+      await page.waitForTimeout(1000);
+      await page.reload();
+      await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
+      // Restricted Mode, whether VS Code asks first (then the answer is no) or opens the folder restricted at once.
+      const distrust = page.locator('.monaco-dialog-box .monaco-button', { hasText: /No, I don.t trust/ });
+      const restricted = page.locator('.statusbar-item', { hasText: 'Restricted Mode' });
+      await restricted.or(distrust).first().waitFor({ timeout: TIMEOUT });
+      if (await distrust.count()) await distrust.first().click();
+      await restricted.first().waitFor({ timeout: TIMEOUT });
+      await page.locator('.statusbar-item', { hasText: 'Groundwork' }).first().waitFor({ timeout: TIMEOUT });
+      const uploads = model.files.size;
+      await runCommand(page, 'Groundwork: Train House Style');
+      await page.locator('.notification-toast', { hasText: 'trust this workspace first' }).first().waitFor({ timeout: TIMEOUT });
+      if (model.files.size !== uploads) throw new Error('an untrusted workspace uploaded its examples');
+    });
+
     if (steps.some((s) => !s.ok)) console.log(`\ncode-server log (tail):\n${serverLog.join('').split('\n').slice(-30).join('\n')}`);
   } finally {
     await browser?.close();
@@ -248,7 +330,7 @@ async function main(): Promise<void> {
   const failed = steps.filter((s) => !s.ok);
   console.log(`\n${steps.length - failed.length} of ${steps.length} steps passed; screenshots in test-results/`);
   for (const f of failed) console.log(`FAILED: ${f.name}: ${f.error}`);
-  if (failed.length || steps.length < 8) process.exitCode = 1;
+  if (failed.length || steps.length < 13) process.exitCode = 1;
 }
 
 main().catch((error) => {

@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 
-/** The fixture workspace: the unit-test docs, a code file, and a doc full of hostile markup. */
+/**
+ * The fixture workspace: the unit-test docs, a code file, a doc full of hostile markup, and enough approved
+ * house-style examples to train on.
+ */
 export async function createWorkspace(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
   await fs.mkdir(dir, { recursive: true });
@@ -31,5 +34,18 @@ export async function createWorkspace(dir: string): Promise<void> {
       '[pipeline payload link](javascript:window.__pwned=3)',
       '',
     ].join('\n'),
+  );
+  await fs.mkdir(path.join(dir, '.groundwork', 'style'), { recursive: true });
+  await fs.writeFile(
+    path.join(dir, '.groundwork', 'style', 'examples.jsonl'),
+    Array.from({ length: 12 }, (_, i) =>
+      JSON.stringify({
+        question: `How do I set option_${i}?`,
+        draft: `Set \`option_${i}\` in the config [1]. It takes effect on restart [2].`,
+        approved: `To configure it, set \`option_${i}\` in the config [1]; the change applies on restart [2].`,
+        model: 'gpt-4o-mini',
+        createdAt: '2026-11-30T10:00:00.000Z',
+      }),
+    ).join('\n') + '\n',
   );
 }

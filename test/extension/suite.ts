@@ -57,7 +57,7 @@ const tests: Array<[string, () => Promise<void>]> = [
         return /files indexed: [1-9]\d*/.test(shown) ? shown : undefined;
       }, 'the index status to list indexed files');
       assert.match(text, /# Groundwork index/);
-      assert.match(text, /embedder: hashing-v2-256/);
+      assert.match(text, /embedder: hashing-v3-256/);
       await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     },
   ],
@@ -184,6 +184,45 @@ const tests: Array<[string, () => Promise<void>]> = [
       const cited = (await vscode.workspace.openTextDocument(location.uri)).getText(location.range);
       assert.match(cited, /max_retries/, 'the anchored lines say what is cited');
       assert.ok(parts.some((p) => p.kind === 'reference'));
+    },
+  ],
+  [
+    '/explain of a selection that ends at column 1 of the next line explains only the selected lines',
+    async () => {
+      const api = await groundworkApi();
+      const code = await openWorkspaceFile('src/client.py');
+      // Lines 4-5 selected with the keyboard (Shift+Down twice from line 4): the end sits at column 1 of line 6.
+      code.selection = new vscode.Selection(3, 0, 5, 0);
+      const stream = { markdown: () => {}, anchor: () => {}, reference: () => {}, progress: () => {}, button: () => {}, push: () => {} };
+      const result = (await api.chatHandler(
+        { prompt: '', command: 'explain', references: [] } as unknown as vscode.ChatRequest,
+        { history: [] },
+        stream as unknown as vscode.ChatResponseStream,
+        new vscode.CancellationTokenSource().token,
+      )) as vscode.ChatResult;
+      const question = String((result.metadata as { question?: string }).question);
+      assert.match(question, /from src\/client\.py \(lines 4-5\)/);
+      assert.doesNotMatch(question, /return client/, 'the line the selection ends at column 1 of is not explained');
+    },
+  ],
+  [
+    'a citation into a Markdown notebook cell opens the notebook editor with the cited lines of that cell selected',
+    async () => {
+      // tour.ipynb's JSON line 27 is the third line of its third cell ("Tune the sprocket…").
+      await vscode.commands.executeCommand('groundwork.openLocation', { path: 'docs/guide/tour.ipynb', startLine: 27, endLine: 27 });
+      const notebook = await until(
+        async () =>
+          vscode.window.activeNotebookEditor?.notebook.uri.path.endsWith('tour.ipynb') ? vscode.window.activeNotebookEditor : undefined,
+        'the notebook editor',
+      );
+      assert.equal(notebook.selection.start, 2, 'the third cell is selected');
+      const cell = notebook.notebook.cellAt(2).document;
+      const cellEditor = await until(
+        async () => vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === cell.uri.toString()),
+        "the cell's editor",
+      );
+      assert.equal(cellEditor.document.getText(cellEditor.selection), 'Tune the sprocket by turning the dial clockwise.');
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
     },
   ],
   [

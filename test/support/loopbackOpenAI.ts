@@ -112,6 +112,8 @@ export class LoopbackOpenAI {
   readonly jobs = new Map<string, { job: any; steps: string[]; events: any[] }>();
   /** How the next created job runs: to success, or to failure with a message. */
   nextJobOutcome: { fail?: string } = {};
+  /** While set, a running job stays running however often it is polled (a long job, for the reload test). */
+  holdJobs = false;
 
   private json(res: http.ServerResponse, value: unknown, status = 200): void {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -193,7 +195,7 @@ export class LoopbackOpenAI {
       return this.json(res, entry.job);
     }
     // Each retrieve moves an unfinished job one step along its script.
-    const next = entry.steps.shift();
+    const next = this.holdJobs && entry.job.status === 'running' ? undefined : entry.steps.shift();
     if (next === 'running') {
       entry.job.status = 'running';
       event(entry, 'Fine-tuning job started');

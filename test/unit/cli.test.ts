@@ -31,7 +31,7 @@ test('index, then status lists files, chunks, embedder and skipped files', async
   const status = await cli(['status', fixtures, ...idx, '--json']);
   const parsed = JSON.parse(status.stdout);
   assert.equal(parsed.files, 4);
-  assert.equal(parsed.embedder, 'hashing-v2-256');
+  assert.equal(parsed.embedder, 'hashing-v3-256');
   assert.ok(parsed.chunks >= 4 && parsed.sizeOnDiskBytes > 0);
 });
 

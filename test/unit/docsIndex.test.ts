@@ -281,10 +281,10 @@ test('changing the embedder rebuilds the index cleanly instead of mixing vectors
   await (await DocsIndex.open(options)).update();
   const other = new HashingEmbedder({ dimensions: 32 });
   const index = await DocsIndex.open({ ...options, embedder: other });
-  assert.match(messages.join('\n'), /Rebuilding the index: it was built with the embedder hashing-v2-64, now hashing-v2-32/);
+  assert.match(messages.join('\n'), /Rebuilding the index: it was built with the embedder hashing-v3-64, now hashing-v3-32/);
   assert.equal(index.fileCount, 0);
   await index.update();
-  assert.equal((await index.status()).embedder, 'hashing-v2-32');
+  assert.equal((await index.status()).embedder, 'hashing-v3-32');
   assert.equal(index.fileCount, 4);
 });
 

@@ -27,15 +27,15 @@ test('the offline embedder gives unit vectors that rank related text above unrel
 });
 
 test("the offline embedder's vectors do not change under its id, or indexes built by it would mix two kinds", () => {
-  // The digest of this vector as hashing-v2-256 has produced it since that id was introduced.
+  // The digest of this vector as hashing-v3-256 has produced it since that id was introduced.
   const text =
     'Configure `maxRetries` for the CWnd::OnCreate handler; the autoscaler scales clusters. Retries, retrying, retried! 42 times 0xFFFF émigré naïve';
   const embedder = new HashingEmbedder();
-  assert.equal(embedder.id, 'hashing-v2-256');
+  assert.equal(embedder.id, 'hashing-v3-256');
   const digest = createHash('sha256')
     .update(Buffer.from(embedder.embedOne(text).buffer))
     .digest('hex');
-  assert.equal(digest, '271acfd1c424e4bdcaaa9beeb53db0ff7529c06e259aa7ab8bce5aa84ab13e0e');
+  assert.equal(digest, '2b92b61e4b145a49e227c944b7c7bb4265a83e002d11324e8ec723830645839d');
 });
 
 test('property: feature counts sum weights per key in first-insertion order, as a Map does, across reuse and growth', () => {

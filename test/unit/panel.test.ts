@@ -142,3 +142,53 @@ test('with an endpoint configured, the empty state does not ask for a key', asyn
   await send({ type: 'state', status: { ...status, provider: 'offline', hasKey: false, modelReady: false }, turns: [] });
   assert.match(document.body.textContent!, /Set API Key/);
 });
+
+test('Tab follows reading order: the ask box, the newest answer, then older turns; Shift+Tab from the box goes into the answer', async () => {
+  const { dom, document, send } = openPanel();
+  const older = { ...answeredTurn(), id: 't0', question: 'An older question?' };
+  await send({ type: 'state', status, turns: [older, answeredTurn()] });
+  const press = (shiftKey = false) => {
+    const event = new dom.window.KeyboardEvent('keydown', { key: 'Tab', shiftKey, bubbles: true, cancelable: true });
+    document.activeElement!.dispatchEvent(event);
+    return event.defaultPrevented;
+  };
+  const describe = (el: Element | null) =>
+    el?.id || `${el?.closest('article')?.getAttribute('data-turn')}:${el?.className || el?.tagName.toLowerCase()}`;
+  const input = document.getElementById('question') as HTMLTextAreaElement;
+  input.focus();
+  const visited: string[] = [];
+  for (let i = 0; i < 18 && press(); i++) visited.push(describe(document.activeElement));
+  assert.deepEqual(visited.slice(0, 10), [
+    'send',
+    't1:citation',
+    't1:citation',
+    't1:icon action-copy',
+    't1:icon action-retry',
+    't1:icon action-helpful',
+    't1:icon action-unhelpful',
+    't1:icon action-edit-style',
+    't1:sources-title',
+    't0:citation',
+  ]);
+  assert.equal(visited.at(-1), 't0:sources-title', 'the oldest turn comes last, then focus leaves the panel');
+  assert.ok(!visited.slice(9).some((v) => v.startsWith('t1')), 'no newer control after an older one');
+
+  // Shift+Tab from the box: the newest answer's last control, not the far end of the log.
+  input.focus();
+  assert.equal(press(true), true);
+  assert.equal(describe(document.activeElement), 't1:sources-title');
+  // An open sources box puts its sources in the order.
+  (document.querySelector('article[data-turn="t1"] details') as HTMLDetailsElement).open = true;
+  input.focus();
+  press(true);
+  assert.match(describe(document.activeElement), /^t1:source/);
+  // Back through the newest answer to its first control, then out of the panel (no trap).
+  const firstCitation = document.querySelector('article[data-turn="t1"] .citation');
+  const walked: string[] = [];
+  while (document.activeElement !== firstCitation && walked.length < 30) {
+    assert.equal(press(true), true);
+    walked.push(describe(document.activeElement));
+  }
+  assert.ok(walked.length < 30 && walked.every((v) => v.startsWith('t1:')), walked.join(', '));
+  assert.equal(press(true), false, 'the browser takes Shift+Tab out of the panel');
+});

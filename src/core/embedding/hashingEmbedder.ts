@@ -20,7 +20,7 @@ export class HashingEmbedder implements Embedder {
 
   constructor(options: HashingEmbedderOptions = {}) {
     this.dimensions = options.dimensions ?? 256;
-    this.id = `hashing-v2-${this.dimensions}`;
+    this.id = `hashing-v3-${this.dimensions}`;
   }
 
   async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {

@@ -17,23 +17,151 @@ const CAMEL_BOUNDARIES = /([a-z])([A-Z])/g;
 
 /** Splits identifiers as well as prose: `maxRetries` and `max_retries` both yield `max` and `retries`. */
 export function words(text: string): string[] {
-  const out: string[] = [];
+  return wordTokens(text).map((t) => t.word);
+}
+
+interface WordToken {
+  word: string;
+  /** A camelCase identifier's whole form, followed by its parts. */
+  whole: boolean;
+}
+
+function wordTokens(text: string): WordToken[] {
+  const out: WordToken[] = [];
   for (const match of text.matchAll(WORD)) {
     const word = match[0];
     const lower = word.toLowerCase();
-    out.push(lower);
-    if (lower === word || !CAMEL_BOUNDARY.test(word)) continue;
-    for (const part of word.replace(CAMEL_BOUNDARIES, '$1 $2').split(' ')) out.push(part.toLowerCase());
+    const camel = lower !== word && CAMEL_BOUNDARY.test(word);
+    out.push({ word: lower, whole: camel });
+    if (!camel) continue;
+    for (const part of word.replace(CAMEL_BOUNDARIES, '$1 $2').split(' ')) out.push({ word: part.toLowerCase(), whole: false });
   }
   return out;
 }
 
+/**
+ * Bumped whenever the terms a text yields change: postings and offline vectors built with another version are
+ * rebuilt (the manifest records it).
+ */
+export const ANALYZER_VERSION = 2;
+
+/**
+ * Compounds written closed or open ("rollback" / "roll back", "setup" / "set up"): an open pair also yields the
+ * closed form, so either spelling finds the other. Keyed by the stems of the two words, so "rolled back" and
+ * "setting up" count too.
+ */
+const COMPOUNDS = [
+  'roll-back',
+  'set-up',
+  'log-in',
+  'log-out',
+  'sign-in',
+  'sign-up',
+  'data-set',
+  'back-end',
+  'front-end',
+  'back-up',
+  'check-out',
+  'clean-up',
+  'look-up',
+  'shut-down',
+  'start-up',
+  'tear-down',
+  'time-out',
+  'time-stamp',
+  'file-name',
+  'path-name',
+  'user-name',
+  'key-word',
+  'web-site',
+  'code-base',
+  'work-space',
+  'name-space',
+  'data-base',
+  'check-point',
+  'hot-fix',
+  'plug-in',
+  'pop-up',
+  'work-flow',
+  'data-frame',
+  'run-time',
+  'host-name',
+  'file-system',
+  'sub-folder',
+  'sub-directory',
+];
+
+/**
+ * Abbreviations identifiers use for words prose spells out (`num_gpus` / "number of GPUs", `max_retries` /
+ * "maximum retries"): both are read as the full word. Only abbreviations with one common meaning in docs.
+ */
+const ABBREVIATIONS: Record<string, string> = {
+  num: 'number',
+  nums: 'numbers',
+  max: 'maximum',
+  min: 'minimum',
+  config: 'configuration',
+  configs: 'configurations',
+  cfg: 'configuration',
+  conf: 'configuration',
+  env: 'environment',
+  envs: 'environments',
+  dir: 'directory',
+  dirs: 'directories',
+  repo: 'repository',
+  repos: 'repositories',
+  param: 'parameter',
+  params: 'parameters',
+  arg: 'argument',
+  args: 'arguments',
+  kwargs: 'arguments',
+  auth: 'authentication',
+  db: 'database',
+  info: 'information',
+  init: 'initialize',
+  impl: 'implementation',
+  spec: 'specification',
+  specs: 'specifications',
+  msg: 'message',
+  msgs: 'messages',
+  len: 'length',
+  idx: 'index',
+  ctx: 'context',
+  app: 'application',
+  apps: 'applications',
+  k8s: 'kubernetes',
+  attr: 'attribute',
+  attrs: 'attributes',
+  lib: 'library',
+  libs: 'libraries',
+  pkg: 'package',
+  pkgs: 'packages',
+  prev: 'previous',
+};
+
 const stemCache = new Map<string, string>();
+
+function stemOf(word: string): string {
+  let stem = stemCache.get(word);
+  if (stem === undefined) {
+    stem = stemmer(ABBREVIATIONS[word] ?? word.replace(/['’]s$/, ''));
+    if (stemCache.size < 200_000) stemCache.set(word, stem);
+  }
+  return stem;
+}
+
+/** "roll|back" (the stems of an open compound's words) → the closed compound's stem. */
+const COMPOUND_BY_PARTS = new Map(
+  COMPOUNDS.map((split) => {
+    const [first, second] = split.split('-');
+    return [`${stemmer(first)}|${stemmer(second)}`, stemmer(first + second)] as const;
+  }),
+);
 
 export interface Analysis {
   /** Lower-cased words, identifiers also split into their parts. */
   words: string[];
-  /** Stemmed content words (no stopwords). */
+  /** Stemmed content words (no stopwords), abbreviations read in full, open compounds also closed. */
   terms: string[];
 }
 
@@ -50,23 +178,56 @@ export function analyze(text: string): string[] {
 export function analysis(text: string): Analysis {
   const cached = recent.get(text);
   if (cached) return cached;
-  const wordList = words(text);
-  const result = { words: wordList, terms: termsOf(wordList) };
+  const tokens = wordTokens(text);
+  const result = { words: tokens.map((t) => t.word), terms: termsOf(tokens).map((t) => t.term) };
   if (recent.size >= 1024) recent.clear();
   recent.set(text, result);
   return result;
 }
 
-function termsOf(wordList: string[]): string[] {
-  const terms: string[] = [];
-  for (const word of wordList) {
-    if (STOPWORDS.has(word) || word.length > 40) continue;
-    let stem = stemCache.get(word);
-    if (stem === undefined) {
-      stem = stemmer(word.replace(/['’]s$/, ''));
-      if (stemCache.size < 200_000) stemCache.set(word, stem);
+export interface QueryTerms {
+  /** Terms a passage must have to cover the question (what the coverage signal weighs). */
+  required: string[];
+  /**
+   * Terms that add to a passage's score but whose absence does not make it miss the question: an identifier's
+   * whole form (`torchtrainer`, when its parts are asked for too) and an open compound's words ("roll", "back",
+   * when "rollback" stands for them).
+   */
+  optional: string[];
+}
+
+/** A question's distinct terms, split into those coverage weighs and those that only add to the score. */
+export function queryTerms(text: string): QueryTerms {
+  const required = new Set<string>();
+  const optional = new Set<string>();
+  for (const { term, optional: isOptional } of termsOf(wordTokens(text))) (isOptional ? optional : required).add(term);
+  for (const term of required) optional.delete(term);
+  return { required: [...required], optional: [...optional] };
+}
+
+interface Term {
+  term: string;
+  optional: boolean;
+}
+
+function termsOf(tokens: WordToken[]): Term[] {
+  const terms: Term[] = [];
+  let previous: { stem: string; at: number } | undefined;
+  for (const { word, whole } of tokens) {
+    if (word.length > 40) {
+      previous = undefined;
+      continue;
     }
-    terms.push(stem);
+    const stem = stemOf(word);
+    // An identifier's whole form is followed by its parts, which coverage weighs instead.
+    const compound = previous ? COMPOUND_BY_PARTS.get(`${previous.stem}|${stem}`) : undefined;
+    if (compound && previous!.at >= 0) terms[previous!.at].optional = true;
+    if (STOPWORDS.has(word)) previous = { stem, at: -1 };
+    else {
+      terms.push({ term: stem, optional: whole || Boolean(compound) });
+      previous = { stem, at: terms.length - 1 };
+    }
+    if (compound) terms.push({ term: compound, optional: false });
   }
   return terms;
 }

@@ -1,6 +1,6 @@
 import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
-import { analyze } from './analyzer';
+import { analyze, queryTerms } from './analyzer';
 import { freezeIndex } from './freeze';
 import { type ChunkRecord, emptyFrozenIndex, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
 
@@ -24,10 +24,12 @@ export interface SearchOptions {
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
 export const DEFAULT_LEXICAL_WEIGHT = 0.7;
-// Anserini's BM25 defaults, which suit short technical passages better than the textbook 1.2 / 0.75.
-const K1 = 0.9;
+// k1 1.2 (the textbook value) with b 0.4 (Anserini's): chosen across both dev sets (BENCHMARKS.md, "Retrieval
+// variants"); 0.9 scored lower once headings were weighted.
+const K1 = 1.2;
 const B = 0.4;
 const CANDIDATES = 200;
+const OPTIONAL_TERM_WEIGHT = 0.5;
 /** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
 const COMMON_TERM_MIN_PASSAGES = 20;
 
@@ -325,27 +327,33 @@ export class SearchIndex {
     const rows: number[] = [];
     const averageLength = this.totalLength / Math.max(1, this.live);
     let queryWeight = 0;
-    const visit = (list: ArrayLike<number>, from: number, to: number, idf: number) => {
+    const visit = (list: ArrayLike<number>, from: number, to: number, idf: number, covers: boolean) => {
       for (let i = from; i < to; i += 2) {
         const row = list[i];
         if (!alive[row] || (allowed && !allowed(row))) continue;
         const tf = list[i + 1];
         if (accumulator[row] === 0) rows.push(row);
         accumulator[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengthOf(row)) / averageLength));
-        matched[row] += idf;
+        if (covers) matched[row] += idf;
       }
     };
-    for (const term of new Set(analyze(query))) {
+    const idfOf = (df: number) => Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
+    const score = (term: string, weight: number, covers: boolean) => {
       const id = this.termId(term, false);
       const df = id >= 0 ? this.documentFrequency[id] : 0;
-      if (df > COMMON_TERM_MIN_PASSAGES && df > maxTermShare * this.live) continue;
-      const idf = Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
-      queryWeight += idf;
-      if (!df) continue;
-      if (id < base.vocabulary.length) visit(base.postings, base.termOffsets[id], base.termOffsets[id + 1], idf);
+      if (df > COMMON_TERM_MIN_PASSAGES && df > maxTermShare * this.live) return;
+      const idf = idfOf(df) * weight;
+      if (covers) queryWeight += idf;
+      if (!df) return;
+      if (id < base.vocabulary.length) visit(base.postings, base.termOffsets[id], base.termOffsets[id + 1], idf, covers);
       const extra = this.addedPostings[id];
-      if (extra) visit(extra, 0, extra.length, idf);
-    }
+      if (extra) visit(extra, 0, extra.length, idf, covers);
+    };
+    // Optional terms (an identifier's whole form, an open compound's words) score at half weight and do not count
+    // for coverage: "back end" must find "backend" before a page that only says "end".
+    const { required, optional } = queryTerms(query);
+    for (const term of required) score(term, 1, true);
+    for (const term of optional) score(term, OPTIONAL_TERM_WEIGHT, false);
     // Coverage is stored in `matched` once the query's total weight is known.
     if (queryWeight > 0) for (const row of rows) matched[row] /= queryWeight;
     return {
@@ -406,9 +414,16 @@ function grown<T extends Float32Array | Int32Array | Uint8Array>(array: T, neede
   return copy;
 }
 
-/** What the lexical index sees: the heading path gives each passage the context its section title carries. */
-export function searchableText(chunk: Pick<Chunk, 'headingPath' | 'text'>): string {
-  return chunk.headingPath.length ? `${chunk.headingPath.join(' \n ')}\n${chunk.text}` : chunk.text;
+/**
+ * What the lexical index and the embedder see of a passage: the words of its file's path (a page named
+ * `using-gpus` is about GPUs), its heading path twice (a weighted field, as in BM25F: a section's title says more
+ * about it than any one sentence), then its text. Measured in BENCHMARKS.md, "Retrieval variants".
+ */
+export function searchableText(chunk: Pick<Chunk, 'path' | 'headingPath' | 'text'>): string {
+  const pathWords = chunk.path.replace(/\.[A-Za-z0-9]+$/, '').replace(/[/\\_.-]+/g, ' ');
+  if (!chunk.headingPath.length) return `${pathWords}\n${chunk.text}`;
+  const headings = chunk.headingPath.join(' \n ');
+  return `${pathWords}\n${headings}\n${headings}\n${chunk.text}`;
 }
 
 /** The `n` best rows by score (among `rows`, or all rows), kept in a min-heap: one pass, no sort of every row. */

@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import { ANALYZER_VERSION } from '../retrieval/analyzer';
 import type { ChunkRecord } from '../retrieval/frozenIndex';
 import { type IndexedChunk, SearchIndex } from '../retrieval/searchIndex';
 import type { SkippedFile } from '../types';
@@ -121,9 +122,11 @@ export class IndexStore {
             ? `it was built with the embedder ${found.embedderId}, now ${options.embedderId} is selected`
             : found.chunking !== options.chunking
               ? 'the chunking settings changed'
-              : options.shardCount !== undefined && found.shardCount !== options.shardCount
-                ? 'the shard layout changed'
-                : undefined;
+              : (found.analyzerVersion ?? 1) !== ANALYZER_VERSION
+                ? `it was built with text analyzer v${found.analyzerVersion ?? 1}, this version reads text with v${ANALYZER_VERSION} (compounds and abbreviations)`
+                : options.shardCount !== undefined && found.shardCount !== options.shardCount
+                  ? 'the shard layout changed'
+                  : undefined;
       if (mismatch) log(`Rebuilding the index: ${mismatch}.`);
       manifest = mismatch ? fresh() : found;
       rebuild = Boolean(mismatch);
@@ -181,7 +184,8 @@ export class IndexStore {
   }
 
   private get snapshotIdentity(): SnapshotIdentity {
-    return { embedderId: this.manifest.embedderId, dimensions: this.manifest.dimensions, chunking: this.manifest.chunking };
+    const { embedderId, dimensions, chunking, analyzerVersion } = this.manifest;
+    return { embedderId, dimensions, chunking, analyzerVersion };
   }
 
   /**

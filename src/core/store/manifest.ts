@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { ANALYZER_VERSION } from '../retrieval/analyzer';
 import type { SkippedFile } from '../types';
 import { writeDataAtomic } from './atomicWrite';
 
@@ -9,6 +10,7 @@ import { writeDataAtomic } from './atomicWrite';
  * size, parsed on every open). 3: every stored chunk carries its file's content hash, and the manifest the
  * stamp of every shard it agrees with (an index of version 2 cannot prove its chunks match, so it is rebuilt).
  */
+
 export const SCHEMA_VERSION = 3;
 export const MANIFEST_FILE = 'manifest.json';
 
@@ -27,6 +29,8 @@ export interface Manifest {
   dimensions: number;
   /** Chunking settings; a change means every file must be chunked again. */
   chunking: string;
+  /** The text analyzer's version; postings and offline vectors hold its terms. Absent before version 2. */
+  analyzerVersion?: number;
   shardCount: number;
   files: Record<string, IndexedFileEntry>;
   skipped: SkippedFile[];
@@ -45,6 +49,7 @@ export function emptyManifest(embedderId: string, dimensions: number, chunking: 
     embedderId,
     dimensions,
     chunking,
+    analyzerVersion: ANALYZER_VERSION,
     shardCount,
     files: {},
     skipped: [],

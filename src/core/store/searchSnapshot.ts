@@ -13,6 +13,8 @@ export interface SnapshotIdentity {
   embedderId: string;
   dimensions: number;
   chunking: string;
+  /** The text analyzer's version (`ANALYZER_VERSION`): the postings hold its terms. Absent before version 2. */
+  analyzerVersion?: number;
 }
 
 /** Per indexed file, the content hash and the number of chunks the snapshot holds for it. */
@@ -109,7 +111,12 @@ function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
   if (12 + headerLength > bytes.length) return { state: 'unusable', reason: 'truncated header' };
   const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as Header;
   if (header.formatVersion !== FORMAT_VERSION) return { state: 'unusable', reason: `format ${header.formatVersion}` };
-  if (header.embedderId !== expected.embedderId || header.dimensions !== expected.dimensions || header.chunking !== expected.chunking) {
+  if (
+    header.embedderId !== expected.embedderId ||
+    header.dimensions !== expected.dimensions ||
+    header.chunking !== expected.chunking ||
+    (header.analyzerVersion ?? 1) !== (expected.analyzerVersion ?? 1)
+  ) {
     return { state: 'unusable', reason: 'built with other settings' };
   }
   if (
