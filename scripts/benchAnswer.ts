@@ -22,51 +22,97 @@ async function bestCoverage(index: DocsIndex, question: string): Promise<{ cover
   return { coverage: results.reduce((max, r) => Math.max(max, r.coverage), 0), top: results.slice(0, 5).map((r) => r.path) };
 }
 
-/**
- * The abstain threshold is chosen on answerable questions (each set's questions on its own corpus) against
- * unanswerable ones (the other set's questions on that corpus), maximising balanced accuracy.
- */
-export async function calibrateAbstain(log: Log, evalDir: string, workDir: string, queries: Record<string, EvalQuery[]>): Promise<void> {
+/** How many parts the ray-docs questions are split into for leave-gold-out: each part's gold files are left out once. */
+const GOLD_OUT_FOLDS = 4;
+
+export interface AbstainSignals {
+  /** Each set's dev questions on its own corpus. */
+  answerable: Array<{ coverage: number; retrieved: boolean }>;
+  /** ray-docs questions on an index of ray-docs without the files that answer them: unanswerable, in-domain. */
+  inDomain: number[];
+  /** Each set's questions on the other set's corpus. */
+  crossCorpus: number[];
+}
+
+/** The best passage's coverage of every calibration question, answerable and not. */
+export async function abstainSignals(evalDir: string, workDir: string, queries: Record<string, EvalQuery[]>): Promise<AbstainSignals> {
   const ray = await openIndex(evalDir, 'ray-docs', path.join(workDir, 'ray-docs'));
   const sci = await openIndex(evalDir, 'scifact', path.join(workDir, 'scifact'));
   const sample = (qs: EvalQuery[]) => qs.filter((_, i) => i % Math.ceil(qs.length / 160) === 0);
-  const answerable: Array<{ coverage: number; retrieved: boolean }> = [];
-  const unanswerable: number[] = [];
-  for (const q of sample(queries['ray-docs'])) {
-    const { coverage, top } = await bestCoverage(ray, q.question);
-    answerable.push({ coverage, retrieved: q.relevant.some((r) => top.includes(r.split('#')[0])) });
-    unanswerable.push((await bestCoverage(sci, q.question)).coverage);
+  const signals: AbstainSignals = { answerable: [], inDomain: [], crossCorpus: [] };
+  for (const [own, other, qs] of [
+    [ray, sci, queries['ray-docs']],
+    [sci, ray, sample(queries.scifact)],
+  ] as const) {
+    for (const q of qs) {
+      const { coverage, top } = await bestCoverage(own, q.question);
+      signals.answerable.push({ coverage, retrieved: q.relevant.some((r) => top.includes(r.split('#')[0])) });
+      signals.crossCorpus.push((await bestCoverage(other, q.question)).coverage);
+    }
   }
-  for (const q of sample(queries.scifact)) {
-    const { coverage, top } = await bestCoverage(sci, q.question);
-    answerable.push({ coverage, retrieved: q.relevant.some((r) => top.includes(r.split('#')[0])) });
-    unanswerable.push((await bestCoverage(ray, q.question)).coverage);
+  await ray.close();
+  await sci.close();
+  // Leave gold out: the real unanswerable questions are about the same product. Each fold's questions are asked of
+  // an index built without every file that answers them.
+  const rayQueries = queries['ray-docs'];
+  for (let fold = 0; fold < GOLD_OUT_FOLDS; fold++) {
+    const held = rayQueries.filter((_, i) => i % GOLD_OUT_FOLDS === fold);
+    const goldFiles = [...new Set(held.flatMap((q) => q.relevant.map((r) => r.split('#')[0])))];
+    const index = await DocsIndex.open({
+      root: path.join(evalDir, 'ray-docs', 'corpus'),
+      indexDir: path.join(workDir, `ray-docs-gold-out-${fold}`),
+      embedder: new HashingEmbedder(),
+      discovery: { exclude: goldFiles },
+    });
+    await index.update();
+    for (const q of held) {
+      const results = await index.search(q.question, { k: 24 });
+      if (results.some((r) => goldFiles.includes(r.path))) throw new Error(`leave-gold-out: ${q.id}'s gold file is still indexed`);
+      signals.inDomain.push(results.reduce((max, r) => Math.max(max, r.coverage), 0));
+    }
+    await index.close();
   }
+  return signals;
+}
+
+/**
+ * The abstain threshold is chosen on answerable questions against in-domain unanswerable ones (leave gold out),
+ * with the cross-corpus ones shown beside them.
+ */
+export async function calibrateAbstain(log: Log, evalDir: string, workDir: string, queries: Record<string, EvalQuery[]>): Promise<void> {
+  const { answerable, inDomain, crossCorpus } = await abstainSignals(evalDir, workDir, queries);
   log('## Abstain threshold (calibration)');
   log();
   log(
-    `Answerable: each set's dev questions on its own corpus (${answerable.length}); unanswerable: the same questions on the other corpus (${unanswerable.length}). The signal is the best passage's coverage of the question (the idf-weighted share of its terms the passage contains).`,
+    `Answerable: each set's dev questions on its own corpus (${answerable.length}: all ${queries['ray-docs'].length} ray-docs questions and ${answerable.length - queries['ray-docs'].length} of scifact's). Unanswerable, in-domain (${inDomain.length}): every ray-docs question asked of an index of ray-docs built without the files that answer it (leave gold out, ${GOLD_OUT_FOLDS} folds, so each question's gold files are left out once along with those of a quarter of the others). Unanswerable, cross-corpus (${crossCorpus.length}): each question on the other set's corpus. The signal is the best passage's coverage of the question (the idf-weighted share of its terms the passage contains).`,
   );
   log();
   log(
-    row(['threshold', 'answerable answered', '… of those whose gold file was in the top 5', 'unanswerable abstained', 'balanced accuracy']),
+    row([
+      'threshold',
+      'answerable answered',
+      '… of those whose gold file was in the top 5',
+      'in-domain unanswerable refused',
+      'cross-corpus unanswerable refused',
+    ]),
   );
   log(row(['---', '---', '---', '---', '---']));
-  let best = { threshold: 0, accuracy: 0 };
-  for (let t = 0.1; t <= 0.71; t += 0.05) {
+  const defaultThreshold = SETTING_DEFAULTS['answer.abstainThreshold'];
+  const retrieved = answerable.filter((a) => a.retrieved);
+  let chosen: { threshold: number; answered: number; refused: number } | undefined;
+  for (let t = 0.1; t <= 0.81; t += 0.05) {
     const threshold = Math.round(t * 100) / 100;
     const answered = answerable.filter((a) => a.coverage >= threshold).length / answerable.length;
-    const retrieved = answerable.filter((a) => a.retrieved);
     const answeredRetrieved = retrieved.filter((a) => a.coverage >= threshold).length / retrieved.length;
-    const abstained = unanswerable.filter((c) => c < threshold).length / unanswerable.length;
-    const accuracy = (answered + abstained) / 2;
-    if (accuracy > best.accuracy) best = { threshold, accuracy };
-    const mark = threshold === SETTING_DEFAULTS['answer.abstainThreshold'] ? ' (default)' : '';
-    log(row([`${threshold}${mark}`, pct(answered), pct(answeredRetrieved), pct(abstained), pct(accuracy)]));
+    const refused = inDomain.filter((c) => c < threshold).length / inDomain.length;
+    const refusedCross = crossCorpus.filter((c) => c < threshold).length / crossCorpus.length;
+    if (answered >= 0.97) chosen = { threshold, answered, refused };
+    const mark = threshold === defaultThreshold ? ' (default)' : '';
+    log(row([`${threshold}${mark}`, pct(answered), pct(answeredRetrieved), pct(refused), pct(refusedCross)]));
   }
   log();
   log(
-    `Best balanced accuracy at ${best.threshold}. The default, ${SETTING_DEFAULTS['answer.abstainThreshold']} (\`groundwork.answer.abstainThreshold\`), is the highest threshold that still answers about 99% of answerable questions: wrongly refusing hides a real answer, while a question that slips through still meets a prompt that tells the model to say the docs don't cover it. Questions from another corpus are easier to reject than out-of-scope questions about the same product, so treat the abstain rate as an upper bound.`,
+    `The default is chosen from the in-domain curve: the highest threshold that still answers at least 97% of answerable questions${chosen ? ` is ${chosen.threshold}, which refuses ${pct(chosen.refused)} of in-domain unanswerable questions (target ≥ 60%: ${chosen.refused >= 0.6 ? 'met' : 'missed'})` : ''}; the default is ${defaultThreshold} (\`groundwork.answer.abstainThreshold\`). Wrongly refusing hides a real answer, while a question that slips through still meets a prompt that tells the model to say the docs don't cover it.`,
   );
   log();
 }

@@ -288,12 +288,19 @@ async function main(): Promise<void> {
       await following('ftjob-').first().waitFor({ timeout: TIMEOUT });
       const jobId = [...model.jobs.keys()].at(-1);
       if (!jobId || model.files.size < 2) throw new Error(`no job (${jobId}) or files (${model.files.size}) on the endpoint`);
+      // The window keeps its workspace state in the browser; give it a moment to store the job before reloading.
+      await page.waitForTimeout(2000);
       const polledBefore = model.requests.length;
       await page.reload();
       await page.locator('.monaco-workbench').waitFor({ timeout: TIMEOUT });
-      await following(jobId).first().waitFor({ timeout: TIMEOUT });
-      if (!model.requests.slice(polledBefore).some((r) => r.path.endsWith(`/fine_tuning/jobs/${jobId}`)))
-        throw new Error('the job was not polled after the reload');
+      const polls = () => model.requests.slice(polledBefore).filter((r) => r.path.endsWith(`/fine_tuning/jobs/${jobId}`)).length;
+      await following(jobId)
+        .first()
+        .waitFor({ timeout: TIMEOUT })
+        .catch((error: Error) => {
+          throw new Error(`no progress notification after the reload (${polls()} polls of ${jobId} since): ${error.message}`);
+        });
+      if (!polls()) throw new Error('the job was not polled after the reload');
       model.holdJobs = false;
       const done = page.locator('.notification-toast', { hasText: 'is trained' });
       await done.first().waitFor({ timeout: TIMEOUT });
