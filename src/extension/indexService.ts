@@ -97,8 +97,7 @@ export class IndexService implements vscode.Disposable {
       this.indexing = true;
       this.lastError = undefined;
       this.render();
-      const client = await this.ready();
-      const summaries = await client.request('update', { rebuild, changedFiles });
+      const summaries = await this.connection.update({ rebuild, changedFiles });
       for (const s of summaries) {
         if (s.added || s.changed || s.removed) {
           this.output.info(`${s.folder}: ${s.added} added, ${s.changed} changed, ${s.removed} removed, ${s.chunks} chunks`);

@@ -288,6 +288,24 @@ test('changing the embedder rebuilds the index cleanly instead of mixing vectors
   assert.equal(index.fileCount, 4);
 });
 
+test('an index built by the previous text analyzer (no compounds) is rebuilt with a message, its snapshot unused', async () => {
+  const { options, messages } = await setup();
+  const first = await DocsIndex.open(options);
+  await first.update();
+  await first.close();
+  // What an index written before analyzer v2 looks like: no analyzer version in its manifest or snapshot header.
+  const manifestFile = path.join(options.indexDir, 'manifest.json');
+  const { analyzerVersion, ...older } = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+  assert.equal(analyzerVersion, 2);
+  await fs.writeFile(manifestFile, JSON.stringify(older));
+  const reopened = await DocsIndex.open(options);
+  assert.match(messages.join('\n'), /Rebuilding the index: it was built with text analyzer v1, this version reads text with v2/);
+  assert.equal(reopened.fileCount, 0);
+  assert.equal((await reopened.update()).added, 4);
+  assert.equal((await reopened.search('retries', { k: 1 }))[0]?.path, 'guide/retries.rst');
+  await reopened.close();
+});
+
 test('a cancelled build keeps what it committed and reports exactly that', async () => {
   const { options } = await setup(manyDocs(200));
   const controller = new AbortController();

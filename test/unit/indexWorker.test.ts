@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { IndexClient } from '../../src/core/worker/indexClient';
@@ -200,5 +200,43 @@ test('a new key or endpoint reaches the index worker: the next search embeds wit
     await connection.close();
     await oldServer.stop();
     await newServer.stop();
+  }
+});
+
+test('after a large update the worker is replaced by one that opens the index from the snapshot the first wrote', async () => {
+  const root = await tempDir();
+  await writeTree(root, {
+    'a.md': '# Deploy\n\nThe deploy command ships the site.\n',
+    'b.md': '# Build\n\nThe build command renders the pages.\n',
+    'c.md': '# Serve\n\nThe serve command previews the site.\n',
+  });
+  const indexDir = path.join(await tempDir(), 'idx');
+  const settings = { folders: [{ name: 'docs', root, indexDir }], embedder: { kind: 'offline' as const } };
+  const clients: IndexClient[] = [];
+  const connection = new IndexConnection(
+    () => {
+      const client = new IndexClient(workerScript, () => {}, tsWorker);
+      clients.push(client);
+      return client;
+    },
+    async () => settings,
+    3,
+  );
+  try {
+    const [summary] = await connection.update({});
+    assert.equal(summary.added, 3);
+    assert.equal(clients.length, 1);
+    assert.ok(clients[0].isStopped, 'the worker that built the index is gone');
+    assert.ok(existsSync(path.join(indexDir, 'search-snapshot.bin')), 'it wrote the search snapshot before it went');
+    const next = await connection.ready();
+    assert.equal(clients.length, 2);
+    const [top] = await next.request('search', { query: 'serve command preview', options: { k: 1 } });
+    assert.equal(top.path, 'c.md');
+    // A small update keeps the worker.
+    await writeTree(root, { 'a.md': '# Deploy\n\nThe deploy command ships the site to production.\n' });
+    await connection.update({ changedFiles: [path.join(root, 'a.md')] });
+    assert.equal(await connection.ready(), next);
+  } finally {
+    await connection.close();
   }
 });

@@ -25,6 +25,12 @@ export interface WorkerScript {
  * often waits on the disk (measured on cpp-docs: 31 s with one, 27 s with two). More than four only costs memory.
  */
 const POOL_SIZE = Math.min(4, Math.max(2, os.availableParallelism() - 1));
+/**
+ * A chunking worker holds one file at a time (2 MB at most): a small heap keeps it from growing to hundreds of
+ * megabytes of garbage before V8 collects (measured on cpp-docs: BENCHMARKS.md, "Memory"). A worker that runs out
+ * anyway stops, and this thread prepares its files instead.
+ */
+const CHUNK_WORKER_HEAP_MB = 96;
 
 export class WorkerFileProcessor implements FileProcessor {
   private workers: Worker[];
@@ -37,7 +43,10 @@ export class WorkerFileProcessor implements FileProcessor {
 
   constructor({ script, options }: WorkerScript, size = POOL_SIZE) {
     this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(script, options);
+      const worker = new Worker(script, {
+        ...options,
+        resourceLimits: { maxOldGenerationSizeMb: CHUNK_WORKER_HEAP_MB, ...options?.resourceLimits },
+      });
       worker.unref();
       worker.on('message', ({ id, result }: { id: number; result: PreparedFile }) => {
         this.pending.get(id)?.resolve(result);
