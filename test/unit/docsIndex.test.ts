@@ -584,6 +584,29 @@ test('a damaged snapshot is reported and ignored, and the next one written is go
   assert.equal(healed.fileCount, 4);
 });
 
+test('a snapshot in the previous format (float32 vectors) is passed over: the index opens from its shards and writes the new one', async () => {
+  const { options, indexDir, messages } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  const file = path.join(indexDir, 'search-snapshot.bin');
+  const formatOf = async () => {
+    const bytes = await fs.readFile(file);
+    return JSON.parse(bytes.toString('utf8', 12, 12 + bytes.readUInt32LE(8))).formatVersion;
+  };
+  assert.equal(await formatOf(), 2);
+  // The header as format 1 wrote it (same length, so every section stays where it is).
+  const bytes = await fs.readFile(file);
+  await fs.writeFile(file, Buffer.from(bytes.toString('latin1').replace('"formatVersion":2', '"formatVersion":1'), 'latin1'));
+  messages.length = 0;
+  const index = await DocsIndex.open(options);
+  assert.match(messages.join('\n'), /search snapshot could not be used \(format 1\); loading the index from its shards/);
+  assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
+  await index.update();
+  await index.close();
+  assert.equal(await formatOf(), 2, 'the snapshot is written again in the new format');
+});
+
 for (const version of [1, 2]) {
   test(`an index written by schema ${version} (its chunks cannot prove which content they were cut from) is rebuilt, with a message`, async () => {
     const { options, indexDir, messages } = await setup();

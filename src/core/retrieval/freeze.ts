@@ -1,4 +1,4 @@
-import { type ChunkRecord, FIELDS_PER_ROW, type FrozenIndex } from './frozenIndex';
+import { type ChunkRecord, FIELDS_PER_ROW, type FrozenIndex, quantizeInto } from './frozenIndex';
 
 /** What freezing reads of a search index: its frozen base and everything added or removed since. */
 export interface IndexState {
@@ -47,12 +47,14 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
   const lengths = new Int32Array(liveRows);
   const lines = new Int32Array(liveRows * 3);
   const pathIndex = new Uint32Array(liveRows);
-  const matrix = new Float32Array(liveRows * dims);
+  const matrix = new Int8Array(liveRows * dims);
+  const scales = new Float32Array(liveRows);
   let at = 0;
   for (const [from, to] of runs) {
     lengths.set(base.lengths.subarray(from, to), at);
     lines.set(base.lines.subarray(from * 3, to * 3), at * 3);
     matrix.set(base.matrix.subarray(from * dims, to * dims), at * dims);
+    scales.set(base.scales.subarray(from, to), at);
     for (let row = from; row < to; row++) pathIndex[at + row - from] = pathRemap[base.pathIndex[row]];
     at += to - from;
   }
@@ -68,7 +70,7 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
     if (!state.alive[base.rows + slot]) return;
     lengths[at] = state.addedLengths[slot];
     lines.set([chunk.startLine, chunk.endLine, chunk.tokens], at * 3);
-    matrix.set(state.addedMatrix.subarray(slot * dims, (slot + 1) * dims), at * dims);
+    quantizeInto(state.addedMatrix.subarray(slot * dims, (slot + 1) * dims), matrix, scales, at);
     pathIndex[at] = pathNumber(chunk.path);
     const fields = [chunk.id, JSON.stringify(chunk.headingPath), chunk.anchor, chunk.text];
     for (const value of fields) stringBytes += Buffer.byteLength(value);
@@ -148,6 +150,7 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
     fieldOffsets,
     strings,
     matrix,
+    scales,
     vocabulary,
     termOffsets,
     postings,

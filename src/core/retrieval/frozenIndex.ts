@@ -23,8 +23,14 @@ export interface FrozenIndex {
   /** Per row, four UTF-8 ranges in `strings`: id, heading path (JSON), anchor, text; `rows * 4 + 1` offsets. */
   fieldOffsets: Uint32Array;
   strings: Buffer;
-  /** Row-major vectors, `rows * dimensions`. */
-  matrix: Float32Array;
+  /**
+   * Row-major vectors, `rows * dimensions`, each component quantized to a signed byte: `matrix[i] * scales[row]` is
+   * the component. A quarter of float32's size, in memory and on disk, for a change of the vector scores in the
+   * third decimal (BENCHMARKS.md, "Memory").
+   */
+  matrix: Int8Array;
+  /** Per row: the vector's largest absolute component over 127. */
+  scales: Float32Array;
   /** Sorted (by UTF-16 code units), so a term is found by binary search without building a map. */
   vocabulary: string[];
   /** Per term: the start of its postings; `vocabulary.length + 1` offsets into `postings`. */
@@ -46,12 +52,33 @@ export function emptyFrozenIndex(dimensions: number): FrozenIndex {
     paths: [],
     fieldOffsets: new Uint32Array(1),
     strings: Buffer.alloc(0),
-    matrix: new Float32Array(0),
+    matrix: new Int8Array(0),
+    scales: new Float32Array(0),
     vocabulary: [],
     termOffsets: new Uint32Array(1),
     postings: new Int32Array(0),
     documentFrequency: new Int32Array(0),
   };
+}
+
+/** Writes `vector` quantized into `matrix` at row `row` (see `FrozenIndex.matrix`). */
+export function quantizeInto(vector: ArrayLike<number>, matrix: Int8Array, scales: Float32Array, row: number): void {
+  const dims = vector.length;
+  let largest = 0;
+  for (let i = 0; i < dims; i++) largest = Math.max(largest, Math.abs(vector[i]));
+  const scale = largest / 127;
+  scales[row] = scale;
+  const offset = row * dims;
+  for (let i = 0; i < dims; i++) matrix[offset + i] = scale ? Math.round(vector[i] / scale) : 0;
+}
+
+/** The vector of row `row`, as float32. */
+export function dequantizedRow(frozen: Pick<FrozenIndex, 'matrix' | 'scales' | 'dimensions'>, row: number): Float32Array {
+  const dims = frozen.dimensions;
+  const scale = frozen.scales[row];
+  const vector = new Float32Array(dims);
+  for (let i = 0; i < dims; i++) vector[i] = frozen.matrix[row * dims + i] * scale;
+  return vector;
 }
 
 /** The position of `term` in the sorted vocabulary, or -1. */
@@ -97,7 +124,7 @@ export function frozenChunk(frozen: FrozenIndex, row: number): ChunkRecord {
 export function frozenIndexProblem(frozen: FrozenIndex): string | undefined {
   const { rows, dimensions } = frozen;
   if (frozen.lengths.length !== rows || frozen.lines.length !== rows * 3 || frozen.pathIndex.length !== rows) return 'row columns disagree';
-  if (frozen.matrix.length !== rows * dimensions) return 'vector matrix has the wrong size';
+  if (frozen.matrix.length !== rows * dimensions || frozen.scales.length !== rows) return 'vector matrix has the wrong size';
   if (frozen.fieldOffsets.length !== rows * FIELDS_PER_ROW + 1) return 'string offsets have the wrong size';
   if (!isMonotonic(frozen.fieldOffsets, frozen.strings.length)) return 'string offsets are out of order';
   for (let row = 0; row < rows; row++) if (frozen.pathIndex[row] >= frozen.paths.length) return 'a row names an unknown path';

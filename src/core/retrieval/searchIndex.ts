@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
 import { freezeIndex } from './freeze';
-import { type ChunkRecord, emptyFrozenIndex, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
+import { type ChunkRecord, dequantizedRow, emptyFrozenIndex, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
 
 export interface IndexedChunk extends Chunk {
   id: string;
@@ -30,6 +30,12 @@ const K1 = 1.2;
 const B = 0.4;
 const CANDIDATES = 200;
 const OPTIONAL_TERM_WEIGHT = 0.5;
+/**
+ * Added rows are kept as objects, strings and growable arrays, several times the size of their frozen form: a
+ * large build folds them into the frozen base every this many rows, so its memory stays near the index's own
+ * size (measured on cpp-docs: BENCHMARKS.md, "Memory").
+ */
+const FREEZE_ADDED_ROWS = 8192;
 /** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
 const COMMON_TERM_MIN_PASSAGES = 20;
 
@@ -140,6 +146,7 @@ export class SearchIndex {
     this.alive[row] = 1;
     if ((slot + 1) * this.dimensions > this.addedMatrix.length) this.addedMatrix = grown(this.addedMatrix, (slot + 1) * this.dimensions);
     this.addedMatrix.set(vector, slot * this.dimensions);
+    if (this.added.length >= FREEZE_ADDED_ROWS) this.freeze();
   }
 
   /**
@@ -215,8 +222,9 @@ export class SearchIndex {
 
   private vectorAt(row: number): Float32Array {
     const dims = this.dimensions;
-    const [matrix, slot] = row < this.base.rows ? [this.base.matrix, row] : [this.addedMatrix, row - this.base.rows];
-    return matrix.slice(slot * dims, (slot + 1) * dims);
+    if (row < this.base.rows) return dequantizedRow(this.base, row);
+    const slot = row - this.base.rows;
+    return this.addedMatrix.slice(slot * dims, (slot + 1) * dims);
   }
 
   /**
@@ -379,16 +387,21 @@ export class SearchIndex {
     const weight = Float32Array.from(nonZero, (i) => vector[i]);
     const count = index.length;
     const scores = new Float32Array(this.rowCount);
-    const baseRows = this.base.rows;
+    const { rows: baseRows, matrix: baseMatrix, scales } = this.base;
     for (let row = 0; row < scores.length; row++) {
       if (!this.alive[row] || (allowed && !allowed(row))) {
         scores[row] = -Infinity;
         continue;
       }
-      const matrix = row < baseRows ? this.base.matrix : this.addedMatrix;
-      const offset = (row < baseRows ? row : row - baseRows) * dims;
       let sum = 0;
-      for (let j = 0; j < count; j++) sum += weight[j] * matrix[offset + index[j]];
+      if (row < baseRows) {
+        const offset = row * dims;
+        for (let j = 0; j < count; j++) sum += weight[j] * baseMatrix[offset + index[j]];
+        sum *= scales[row];
+      } else {
+        const offset = (row - baseRows) * dims;
+        for (let j = 0; j < count; j++) sum += weight[j] * this.addedMatrix[offset + index[j]];
+      }
       scores[row] = sum;
     }
     return scores;

@@ -5,7 +5,8 @@ import { type FrozenIndex, frozenIndexProblem } from '../retrieval/frozenIndex';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
 const MAGIC = Buffer.from('GWSNAP\0\x01', 'latin1');
-const FORMAT_VERSION = 1;
+/** 2: vectors quantized to bytes with a scale per row (1: float32). */
+const FORMAT_VERSION = 2;
 const ALIGN = 8;
 
 /** What the snapshot was built from; a snapshot built with other settings is ignored. */
@@ -41,6 +42,7 @@ function sectionsOf(frozen: FrozenIndex, vocabulary: Buffer): Uint8Array[] {
     bytes(frozen.pathIndex),
     bytes(frozen.fieldOffsets),
     bytes(frozen.matrix),
+    bytes(frozen.scales),
     bytes(frozen.termOffsets),
     bytes(frozen.postings),
     bytes(frozen.documentFrequency),
@@ -121,7 +123,7 @@ function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
   }
   if (
     !Array.isArray(header.sections) ||
-    header.sections.length !== 10 ||
+    header.sections.length !== 11 ||
     !Array.isArray(header.paths) ||
     typeof header.files !== 'object'
   ) {
@@ -141,7 +143,7 @@ function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
     if (view.byteLength % size) throw new Error('a section has a partial element');
     return new Type(view.buffer, view.byteOffset, view.byteLength / size);
   };
-  const vocabularyText = views[8].toString();
+  const vocabularyText = views[9].toString();
   const frozen: FrozenIndex = {
     dimensions: header.dimensions,
     rows: header.rows,
@@ -150,12 +152,13 @@ function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
     pathIndex: typed(Uint32Array, views[2], 4),
     paths: header.paths,
     fieldOffsets: typed(Uint32Array, views[3], 4),
-    matrix: typed(Float32Array, views[4], 4),
-    termOffsets: typed(Uint32Array, views[5], 4),
-    postings: typed(Int32Array, views[6], 4),
-    documentFrequency: typed(Int32Array, views[7], 4),
+    matrix: typed(Int8Array, views[4], 1),
+    scales: typed(Float32Array, views[5], 4),
+    termOffsets: typed(Uint32Array, views[6], 4),
+    postings: typed(Int32Array, views[7], 4),
+    documentFrequency: typed(Int32Array, views[8], 4),
     vocabulary: vocabularyText ? vocabularyText.split('\n') : [],
-    strings: Buffer.from(views[9].buffer, views[9].byteOffset, views[9].byteLength),
+    strings: Buffer.from(views[10].buffer, views[10].byteOffset, views[10].byteLength),
   };
   const problem = frozenIndexProblem(frozen);
   if (problem) return { state: 'unusable', reason: problem };
