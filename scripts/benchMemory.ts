@@ -62,4 +62,8 @@ export async function benchExtensionIndexing(log: Log, root: string, corpus: str
     `Targets: added RSS while indexing ≤ 500 MB (${met(build.addedPeakMb <= 500)}: ${build.addedPeakMb} MB); an open index ≤ 250 MB (${met(Math.max(build.addedOpenMb, reopen.addedOpenMb) <= 250)}: ${build.addedOpenMb} MB after building it, ${reopen.addedOpenMb} MB opened again); no event loop stall over 50 ms (${met(Math.max(build.stallMaxMs, reopen.stallMaxMs) <= 50)}: ${Math.max(build.stallMaxMs, reopen.stallMaxMs)} ms at most); ready within 1.5× the CLI's build (${met(build.readyMs <= 1.5 * cliBuildMs)}: ${(build.readyMs / cliBuildMs).toFixed(2)}×, the ready time includes writing the search snapshot and, since the build chunked more than ${RECYCLE_AFTER_FILES} files, replacing the worker that built it by one that opens the index from that snapshot, which hands the build's garbage back to the system).`,
   );
   log();
+  log(
+    'Where the memory goes (sampling and a heap snapshot of a build) and what each change bought: [docs/memory-profile.md](docs/memory-profile.md).',
+  );
+  log();
 }

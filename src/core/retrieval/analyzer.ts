@@ -17,26 +17,25 @@ const CAMEL_BOUNDARIES = /([a-z])([A-Z])/g;
 
 /** Splits identifiers as well as prose: `maxRetries` and `max_retries` both yield `max` and `retries`. */
 export function words(text: string): string[] {
-  return wordTokens(text).map((t) => t.word);
+  return wordList(text).words;
 }
 
-interface WordToken {
-  word: string;
-  /** A camelCase identifier's whole form, followed by its parts. */
-  whole: boolean;
-}
-
-function wordTokens(text: string): WordToken[] {
-  const out: WordToken[] = [];
+/**
+ * The words of `text`, and the positions of camelCase identifiers' whole forms (each followed by its parts). Two
+ * flat arrays rather than an object per word: indexing analyzes every chunk, and allocation shows in its time.
+ */
+function wordList(text: string): { words: string[]; wholes: Set<number> | undefined } {
+  const out: string[] = [];
+  let wholes: Set<number> | undefined;
   for (const match of text.matchAll(WORD)) {
     const word = match[0];
     const lower = word.toLowerCase();
-    const camel = lower !== word && CAMEL_BOUNDARY.test(word);
-    out.push({ word: lower, whole: camel });
-    if (!camel) continue;
-    for (const part of word.replace(CAMEL_BOUNDARIES, '$1 $2').split(' ')) out.push({ word: part.toLowerCase(), whole: false });
+    out.push(lower);
+    if (lower === word || !CAMEL_BOUNDARY.test(word)) continue;
+    (wholes ??= new Set()).add(out.length - 1);
+    for (const part of word.replace(CAMEL_BOUNDARIES, '$1 $2').split(' ')) out.push(part.toLowerCase());
   }
-  return out;
+  return { words: out, wholes };
 }
 
 /**
@@ -95,68 +94,71 @@ const COMPOUNDS = [
  * Abbreviations identifiers use for words prose spells out (`num_gpus` / "number of GPUs", `max_retries` /
  * "maximum retries"): both are read as the full word. Only abbreviations with one common meaning in docs.
  */
-const ABBREVIATIONS: Record<string, string> = {
-  num: 'number',
-  nums: 'numbers',
-  max: 'maximum',
-  min: 'minimum',
-  config: 'configuration',
-  configs: 'configurations',
-  cfg: 'configuration',
-  conf: 'configuration',
-  env: 'environment',
-  envs: 'environments',
-  dir: 'directory',
-  dirs: 'directories',
-  repo: 'repository',
-  repos: 'repositories',
-  param: 'parameter',
-  params: 'parameters',
-  arg: 'argument',
-  args: 'arguments',
-  kwargs: 'arguments',
-  auth: 'authentication',
-  db: 'database',
-  info: 'information',
-  init: 'initialize',
-  impl: 'implementation',
-  spec: 'specification',
-  specs: 'specifications',
-  msg: 'message',
-  msgs: 'messages',
-  len: 'length',
-  idx: 'index',
-  ctx: 'context',
-  app: 'application',
-  apps: 'applications',
-  k8s: 'kubernetes',
-  attr: 'attribute',
-  attrs: 'attributes',
-  lib: 'library',
-  libs: 'libraries',
-  pkg: 'package',
-  pkgs: 'packages',
-  prev: 'previous',
-};
+const ABBREVIATIONS = new Map<string, string>(
+  Object.entries({
+    num: 'number',
+    nums: 'numbers',
+    max: 'maximum',
+    min: 'minimum',
+    config: 'configuration',
+    configs: 'configurations',
+    cfg: 'configuration',
+    conf: 'configuration',
+    env: 'environment',
+    envs: 'environments',
+    dir: 'directory',
+    dirs: 'directories',
+    repo: 'repository',
+    repos: 'repositories',
+    param: 'parameter',
+    params: 'parameters',
+    arg: 'argument',
+    args: 'arguments',
+    kwargs: 'arguments',
+    auth: 'authentication',
+    db: 'database',
+    info: 'information',
+    init: 'initialize',
+    impl: 'implementation',
+    spec: 'specification',
+    specs: 'specifications',
+    msg: 'message',
+    msgs: 'messages',
+    len: 'length',
+    idx: 'index',
+    ctx: 'context',
+    app: 'application',
+    apps: 'applications',
+    k8s: 'kubernetes',
+    attr: 'attribute',
+    attrs: 'attributes',
+    lib: 'library',
+    libs: 'libraries',
+    pkg: 'package',
+    pkgs: 'packages',
+    prev: 'previous',
+  }),
+);
 
 const stemCache = new Map<string, string>();
 
 function stemOf(word: string): string {
   let stem = stemCache.get(word);
   if (stem === undefined) {
-    stem = stemmer(ABBREVIATIONS[word] ?? word.replace(/['’]s$/, ''));
+    stem = stemmer(ABBREVIATIONS.get(word) ?? word.replace(/['’]s$/, ''));
     if (stemCache.size < 200_000) stemCache.set(word, stem);
   }
   return stem;
 }
 
-/** "roll|back" (the stems of an open compound's words) → the closed compound's stem. */
-const COMPOUND_BY_PARTS = new Map(
-  COMPOUNDS.map((split) => {
-    const [first, second] = split.split('-');
-    return [`${stemmer(first)}|${stemmer(second)}`, stemmer(first + second)] as const;
-  }),
-);
+/** By the stem of an open compound's first word: the stems of the words that may follow it, and the compound's. */
+const COMPOUND_BY_PARTS = new Map<string, Map<string, string>>();
+for (const split of COMPOUNDS) {
+  const [first, second] = split.split('-');
+  const seconds = COMPOUND_BY_PARTS.get(stemmer(first)) ?? new Map<string, string>();
+  seconds.set(stemmer(second), stemmer(first + second));
+  COMPOUND_BY_PARTS.set(stemmer(first), seconds);
+}
 
 export interface Analysis {
   /** Lower-cased words, identifiers also split into their parts. */
@@ -178,8 +180,8 @@ export function analyze(text: string): string[] {
 export function analysis(text: string): Analysis {
   const cached = recent.get(text);
   if (cached) return cached;
-  const tokens = wordTokens(text);
-  const result = { words: tokens.map((t) => t.word), terms: termsOf(tokens).map((t) => t.term) };
+  const { words: list, wholes } = wordList(text);
+  const result = { words: list, terms: termsOf(list, wholes) };
   if (recent.size >= 1024) recent.clear();
   recent.set(text, result);
   return result;
@@ -198,36 +200,46 @@ export interface QueryTerms {
 
 /** A question's distinct terms, split into those coverage weighs and those that only add to the score. */
 export function queryTerms(text: string): QueryTerms {
+  const { words: list, wholes } = wordList(text);
+  const optionalAt: boolean[] = [];
+  const terms = termsOf(list, wholes, optionalAt);
   const required = new Set<string>();
   const optional = new Set<string>();
-  for (const { term, optional: isOptional } of termsOf(wordTokens(text))) (isOptional ? optional : required).add(term);
+  terms.forEach((term, i) => (optionalAt[i] ? optional : required).add(term));
   for (const term of required) optional.delete(term);
   return { required: [...required], optional: [...optional] };
 }
 
-interface Term {
-  term: string;
-  optional: boolean;
-}
-
-function termsOf(tokens: WordToken[]): Term[] {
-  const terms: Term[] = [];
-  let previous: { stem: string; at: number } | undefined;
-  for (const { word, whole } of tokens) {
+/**
+ * The terms of a word list (see `Analysis.terms`). With `optionalAt`, also which of them are optional (see
+ * `QueryTerms`): an identifier's whole form, and an open compound's words once the compound stands for them.
+ */
+function termsOf(list: string[], wholes: Set<number> | undefined, optionalAt?: boolean[]): string[] {
+  const terms: string[] = [];
+  // The previous word's stem, when it may open a compound, and where its term is (-1: a stopword, no term).
+  let opener: Map<string, string> | undefined;
+  let openerAt = -1;
+  for (let i = 0; i < list.length; i++) {
+    const word = list[i];
     if (word.length > 40) {
-      previous = undefined;
+      opener = undefined;
       continue;
     }
-    const stem = stemOf(word);
-    // An identifier's whole form is followed by its parts, which coverage weighs instead.
-    const compound = previous ? COMPOUND_BY_PARTS.get(`${previous.stem}|${stem}`) : undefined;
-    if (compound && previous!.at >= 0) terms[previous!.at].optional = true;
-    if (STOPWORDS.has(word)) previous = { stem, at: -1 };
-    else {
-      terms.push({ term: stem, optional: whole || Boolean(compound) });
-      previous = { stem, at: terms.length - 1 };
+    const stopword = STOPWORDS.has(word);
+    // Stopwords are their own stems (none that closes a compound differs), which spares the cache lookup.
+    const stem = stopword ? word : stemOf(word);
+    const compound = opener?.get(stem);
+    if (compound && openerAt >= 0 && optionalAt) optionalAt[openerAt] = true;
+    if (!stopword) {
+      terms.push(stem);
+      if (optionalAt) optionalAt[terms.length - 1] = Boolean(wholes?.has(i)) || Boolean(compound);
     }
-    if (compound) terms.push({ term: compound, optional: false });
+    opener = COMPOUND_BY_PARTS.get(stem);
+    openerAt = stopword ? -1 : terms.length - 1;
+    if (compound) {
+      terms.push(compound);
+      if (optionalAt) optionalAt[terms.length - 1] = false;
+    }
   }
   return terms;
 }

@@ -32,10 +32,12 @@ const CANDIDATES = 200;
 const OPTIONAL_TERM_WEIGHT = 0.5;
 /**
  * Added rows are kept as objects, strings and growable arrays, several times the size of their frozen form: a
- * large build folds them into the frozen base every this many rows, so its memory stays near the index's own
- * size (measured on cpp-docs: BENCHMARKS.md, "Memory").
+ * large build folds them into the frozen base once there are this many, and at least half as many as the base
+ * holds (each fold copies the base, so a fixed step would make a build quadratic). Measured on cpp-docs in
+ * docs/memory-profile.md.
  */
 const FREEZE_ADDED_ROWS = 8192;
+const FREEZE_GROWTH = 0.5;
 /** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
 const COMMON_TERM_MIN_PASSAGES = 20;
 
@@ -146,7 +148,7 @@ export class SearchIndex {
     this.alive[row] = 1;
     if ((slot + 1) * this.dimensions > this.addedMatrix.length) this.addedMatrix = grown(this.addedMatrix, (slot + 1) * this.dimensions);
     this.addedMatrix.set(vector, slot * this.dimensions);
-    if (this.added.length >= FREEZE_ADDED_ROWS) this.freeze();
+    if (this.added.length >= Math.max(FREEZE_ADDED_ROWS, this.base.rows * FREEZE_GROWTH)) this.freeze();
   }
 
   /**
