@@ -6,7 +6,7 @@ const LAYERS = [
   // rank 1: leaves of the core, each on its own
   ['src/core/discovery/', 'src/core/retrieval/', 'src/core/providers/', 'src/core/eval/'],
   // rank 2: built on the leaves
-  ['src/core/chunking/', 'src/core/embedding/', 'src/core/store/'],
+  ['src/core/chunking/', 'src/core/embedding/', 'src/core/store/', 'src/core/rerank/'],
   // rank 3: the pipelines (indexing, answering) and the docs tools every surface offers agents
   ['src/core/indexing/', 'src/core/answer/', 'src/core/docsTools/'],
   // rank 4: the index worker thread and its client; an answer written as a chat reply

@@ -17,6 +17,7 @@ import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
 import { benchExtensionIndexing } from './benchMemory';
 import { benchEvidence } from './benchEvidence';
 import { benchMcp } from './benchMcp';
+import { benchRerank } from './benchRerank';
 import { f3, ms, pct, percentile, row } from './benchFormat';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -385,9 +386,13 @@ async function main() {
   await benchAnswerPath(log, EVAL, WORK, await readQueries('ray-docs'));
 
   // 7. Claim-level evidence: what a click on a citation selects.
-  await benchEvidence(log, await buildIndex('ray-docs', 'ray-docs'), await readQueries('ray-docs'));
+  const rayIndex = await buildIndex('ray-docs', 'ray-docs');
+  await benchEvidence(log, rayIndex, await readQueries('ray-docs'));
 
-  // 8. The MCP server over stdio.
+  // 8. The optional reranker: what it adds per question.
+  await benchRerank(log, rayIndex, await readQueries('ray-docs'));
+
+  // 9. The MCP server over stdio.
   await benchMcp(log, ROOT, EVAL, WORK, await readQueries('ray-docs'));
 
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n') + '\n');

@@ -10,7 +10,9 @@ import { formatBytes, splitLines } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
-import { ProviderError } from '../core/providers/chatProvider';
+import { type ChatProvider, ProviderError } from '../core/providers/chatProvider';
+import { createReranker } from '../core/rerank/createReranker';
+import { DEFAULT_RERANK_TIMEOUT_MS, rerankNote, rerankResults } from '../core/rerank/reranker';
 import { CLI_REMEDIES, type CliIo } from './io';
 import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
@@ -58,7 +60,14 @@ ask options (the key comes from OPENAI_API_KEY; with no key and no --base-url, t
   --abstain-threshold X  below this coverage, say the docs don't cover it (default ${DEFAULT_ABSTAIN_THRESHOLD})
   --answer-anyway      ask the model even when retrieval is weak
   --timeout SECONDS    longest wait for the whole answer, retries included (default ${SETTING_DEFAULTS['answer.timeoutSeconds']});
-                       Ctrl+C stops it sooner`;
+                       Ctrl+C stops it sooner
+
+reranking (ask, search, eval; off by default):
+  --rerank MODE        model (the chat model of --model/--base-url scores the passages) or endpoint (a /rerank
+                       endpoint: Text Embeddings Inference, vLLM, Infinity, Jina, Cohere-compatible)
+  --rerank-url URL     the endpoint; OPENAI_API_KEY is sent to it only on the same server as --base-url
+  --rerank-model M     model name sent to the endpoint
+  --rerank-candidates N  how many of the best passages are scored (default ${SETTING_DEFAULTS['retrieval.rerankCandidates']})`;
 
 export class UsageError extends Error {}
 
@@ -111,6 +120,10 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         verify: { type: 'boolean', default: false },
         http: { type: 'string' },
         host: { type: 'string' },
+        rerank: { type: 'string' },
+        'rerank-url': { type: 'string' },
+        'rerank-model': { type: 'string' },
+        'rerank-candidates': { type: 'string' },
       },
     });
   } catch (error) {
@@ -193,10 +206,21 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
       const filters = { k, pathGlobs: values.filter };
       if (command === 'ask') return await ask(index, rest.join(' ').trim(), values, io);
+      const rerank = rerankOptions(values, io, command === 'eval' ? Math.max(k, 50) : k);
+      const search = async (question: string, searchFilters: typeof filters) => {
+        const results = await index.search(question, searchFilters);
+        if (!rerank) return results;
+        const reranked = await rerankResults(question, results, rerank.reranker, {
+          candidates: rerank.candidates,
+          timeoutMs: DEFAULT_RERANK_TIMEOUT_MS,
+        });
+        if (reranked.problem) io.stderr(`note: ${rerankNote(reranked.problem)}\n`);
+        return reranked.results;
+      };
       if (command === 'search' && !values.queries) {
         const question = rest.join(' ').trim();
         if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
-        const results = await index.search(question, filters);
+        const results = await search(question, filters);
         if (values.json) io.stdout(`${JSON.stringify({ query: question, results: results.map(toJsonResult) })}\n`);
         else io.stdout(formatResults(results));
         return 0;
@@ -206,7 +230,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       const queries = await readQueries(values.queries);
       const ranked = new Map<string, SearchResult[]>();
       for (const query of queries)
-        ranked.set(query.id, await index.search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
+        ranked.set(query.id, await search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
       if (command === 'search') {
         for (const query of queries) io.stdout(`${JSON.stringify({ id: query.id, results: ranked.get(query.id)!.map(toJsonResult) })}\n`);
         return 0;
@@ -248,20 +272,11 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
   const threshold = str('abstain-threshold') === undefined ? undefined : Number(str('abstain-threshold'));
   if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError('--abstain-threshold must be between 0 and 1');
   const timeoutSeconds = positiveInt(str('timeout'), 'timeout') ?? SETTING_DEFAULTS['answer.timeoutSeconds'];
-  const endpoint = (model: string) =>
-    new OpenAIProvider({
-      apiKey,
-      baseURL: str('base-url'),
-      model,
-      remedies: CLI_REMEDIES,
-      azure:
-        providerName === 'azure'
-          ? { deployment: model, apiVersion: str('azure-api-version') ?? SETTING_DEFAULTS['model.azureApiVersion'] }
-          : undefined,
-    });
+  const endpoint = (model: string) => chatEndpoint(values, io, providerName, model);
   const provider = providerName === 'offline' ? undefined : endpoint(str('model') ?? SETTING_DEFAULTS['model.chatModel']);
   const styleModel = str('style-model');
   const style = provider && styleModel ? { provider: endpoint(styleModel), mode: styleMode as 'answer' | 'restyle' } : undefined;
+  const rerank = rerankOptions(values, io, 24, { provider });
   // A restyled answer replaces the draft, which a terminal cannot take back: print it once, at the end.
   const streaming = !values.json && style?.mode !== 'restyle';
   const controller = new AbortController();
@@ -274,6 +289,7 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
       searchedFiles: index.fileCount,
       provider,
       style,
+      rerank,
       contextWindow: positiveInt(str('context-window'), 'context-window'),
       maxSourceTokens: positiveInt(str('source-budget'), 'source-budget'),
       abstainThreshold: threshold,
@@ -326,6 +342,57 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
   } finally {
     process.off('SIGINT', onInterrupt);
   }
+}
+
+/** A chat model on an OpenAI-compatible or Azure endpoint, from the command line's options. */
+function chatEndpoint(values: Values, io: CliIo, providerName: string, model: string): OpenAIProvider {
+  const str = (name: string) => values[name] as string | undefined;
+  return new OpenAIProvider({
+    apiKey: io.env.OPENAI_API_KEY || undefined,
+    baseURL: str('base-url'),
+    model,
+    remedies: CLI_REMEDIES,
+    azure:
+      providerName === 'azure'
+        ? { deployment: model, apiVersion: str('azure-api-version') ?? SETTING_DEFAULTS['model.azureApiVersion'] }
+        : undefined,
+  });
+}
+
+/**
+ * The reranker of `--rerank`, or undefined. `search` and `eval` have no answering model: `--rerank model` there
+ * scores with the chat model of `--model` and `--base-url`.
+ */
+function rerankOptions(values: Values, io: CliIo, maxCandidates: number, answering?: { provider?: ChatProvider }) {
+  const str = (name: string) => values[name] as string | undefined;
+  const kind = str('rerank');
+  if (kind === undefined || kind === 'off') return undefined;
+  if (kind !== 'model' && kind !== 'endpoint') throw new UsageError(`--rerank must be model or endpoint, got "${kind}"`);
+  // `ask` scores with its answering model (none when offline); search and eval with the model the options name.
+  const chat =
+    kind !== 'model'
+      ? undefined
+      : answering
+        ? answering.provider
+        : chatEndpoint(values, io, str('provider') ?? 'openai', str('model') ?? SETTING_DEFAULTS['model.chatModel']);
+  let reranker;
+  try {
+    reranker = createReranker(
+      {
+        kind,
+        provider: chat,
+        url: str('rerank-url'),
+        model: str('rerank-model'),
+        apiKey: io.env.OPENAI_API_KEY,
+        modelBaseUrl: str('base-url'),
+      },
+      { url: '--rerank-url', model: '--model and --base-url' },
+    );
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const candidates = positiveInt(str('rerank-candidates'), 'rerank-candidates') ?? SETTING_DEFAULTS['retrieval.rerankCandidates'];
+  return reranker && { reranker, candidates: Math.min(candidates, maxCandidates) };
 }
 
 function joinNegative(argv: string[], i: number): string {

@@ -23,6 +23,10 @@ export const SETTING_DEFAULTS = {
   'answer.sourceBudgetTokens': 4000,
   'answer.abstainThreshold': 0.35,
   'answer.timeoutSeconds': 60,
+  'retrieval.rerank': 'off' as 'off' | 'model' | 'endpoint',
+  'retrieval.rerankUrl': '',
+  'retrieval.rerankModel': '',
+  'retrieval.rerankCandidates': 20,
   'hover.enabled': true,
 };
 

@@ -45,6 +45,7 @@ export class AnswerService {
     const settings = readSettings();
     const { answerQuestion } = loadAnswers(this.context.extensionPath);
     const { provider, style, notes } = await this.providers(settings, options.chatModel);
+    const reranker = await this.reranker(settings, provider, notes);
     const { files } = await this.index.counts();
     const answer = await answerQuestion({
       question,
@@ -54,6 +55,7 @@ export class AnswerService {
       searchedFiles: files,
       provider,
       style,
+      rerank: reranker && { reranker, candidates: settings['retrieval.rerankCandidates'] },
       contextWindow: settings['model.contextWindowTokens'],
       maxSourceTokens: settings['answer.sourceBudgetTokens'],
       abstainThreshold: Math.min(options.abstainThreshold ?? 1, settings['answer.abstainThreshold']),
@@ -71,6 +73,35 @@ export class AnswerService {
     });
     answer.notes.unshift(...notes);
     return answer;
+  }
+
+  /**
+   * The configured reranker, when one is set and can work; otherwise none, with a note saying why. The model
+   * reranker scores with the answering model; an endpoint gets the key only on the model's own server.
+   */
+  private async reranker(settings: Settings, provider: ChatProvider | undefined, notes: string[]) {
+    if (settings['retrieval.rerank'] === 'off') return undefined;
+    if (!vscode.workspace.isTrusted) {
+      notes.push('This workspace is not trusted, so the passages were not sent to a reranker.');
+      return undefined;
+    }
+    const endpoint = settings['retrieval.rerank'] === 'endpoint';
+    try {
+      return loadAnswers(this.context.extensionPath).createReranker(
+        {
+          kind: settings['retrieval.rerank'],
+          provider,
+          url: settings['retrieval.rerankUrl'] || undefined,
+          model: settings['retrieval.rerankModel'] || undefined,
+          apiKey: endpoint ? await this.context.secrets.get(API_KEY_SECRET) : undefined,
+          modelBaseUrl: settings['model.baseUrl'] || undefined,
+        },
+        { url: 'the setting groundwork.retrieval.rerankUrl', model: 'the setting groundwork.model.provider' },
+      );
+    } catch (error) {
+      notes.push(`Reranking was skipped: ${(error as Error).message}`);
+      return undefined;
+    }
   }
 
   /** The configured model, or none (offline). Nothing leaves the machine from an untrusted workspace. */

@@ -98,12 +98,42 @@ export class LoopbackOpenAI {
       return;
     }
     if (path.endsWith('/chat/completions')) return this.chat(body, reply, res);
+    if (path.endsWith('/rerank')) {
+      // Text Embeddings Inference rejects a body without its own field name, as axum reports it.
+      if (this.rerankShape === 'tei' && !body?.texts)
+        return this.json(
+          res,
+          { error: 'Failed to deserialize the JSON body into the target type: missing field `texts`', error_type: 'Validation' },
+          422,
+        );
+      return this.json(res, this.rerank(body));
+    }
     if (path.endsWith('/files') && req.method === 'POST')
       return this.json(res, this.upload(req.headers['content-type'] ?? '', String(body)));
     const job = /\/fine_tuning\/jobs(?:\/([^/]+))?(?:\/(events|cancel))?$/.exec(path);
     if (job) return this.fineTuning(req.method ?? 'GET', job[1], job[2], body, res);
     res.writeHead(404, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: `no route ${path}`, type: 'invalid_request_error' } }));
+  }
+
+  /** How `/rerank` answers: `{results: [{index, relevance_score}]}` as Cohere, Jina and vLLM do, or TEI's array. */
+  rerankShape: 'results' | 'tei' = 'results';
+
+  /**
+   * A stand-in for a cross-encoder: a passage scores the share of the query's words it contains, so a test can
+   * tell which order a real reranker would have to produce. Results come back best first, as real servers send them.
+   */
+  private rerank(body: { query?: string; documents?: string[]; texts?: string[] }): unknown {
+    const words = (text: string) => new Set(text.toLowerCase().match(/[a-z0-9]+/g) ?? []);
+    const query = [...words(body.query ?? '')];
+    const passages = body.documents ?? body.texts ?? [];
+    const scored = passages
+      .map((passage, index) => {
+        const have = words(passage);
+        return { index, score: query.length ? query.filter((w) => have.has(w)).length / query.length : 0 };
+      })
+      .sort((a, b) => b.score - a.score);
+    return this.rerankShape === 'tei' ? scored : { results: scored.map(({ index, score }) => ({ index, relevance_score: score })) };
   }
 
   /** Files uploaded with purpose `fine-tune`: name, purpose and content, by id. */

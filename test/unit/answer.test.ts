@@ -12,6 +12,7 @@ import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { ProviderError } from '../../src/core/providers/chatProvider';
 import { OpenAIProvider } from '../../src/core/providers/openaiProvider';
 import { countTokens } from '../../src/core/tokens';
+import { estimateCostUsd } from '../../src/core/answer/cost';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { tempDir } from '../support/tempDir';
 
@@ -45,6 +46,13 @@ function ask(question: string, extra: Partial<AnswerRequest> = {}) {
   return { promise, deltas };
 }
 
+test('costs are estimated from a dated price table: the default model has a price; an unknown model has none, not a guess', () => {
+  assert.equal(estimateCostUsd('gpt-4o-mini', 1e6, 1e6), 0.15 + 0.6);
+  assert.equal(estimateCostUsd('gpt-4o-mini-2024-07-18', 1e6, 0), 0.15);
+  assert.equal(estimateCostUsd('ft:gpt-4o-mini-2024-07-18:acme::abc123', 1e6, 0), 0.3, 'a fine-tuned model is billed at its own rate');
+  assert.equal(estimateCostUsd('llama3.1:8b', 1e6, 1e6), undefined);
+});
+
 const RETRY_QUESTION = 'How do I configure max_retries for the Widgetron client?';
 
 test('streams a grounded answer, maps each [n] to its passage and reports usage and cost', async () => {
@@ -61,7 +69,10 @@ test('streams a grounded answer, maps each [n] to its passage and reports usage 
   assert.deepEqual([answer.sources[0].startLine, answer.sources[0].endLine], [1, 21]);
   assert.equal(answer.provider, 'openai');
   assert.equal(answer.usage.promptTokens, 100);
-  assert.ok(answer.usage.estimatedCostUsd! > 0);
+  assert.ok(
+    Math.abs(answer.usage.estimatedCostUsd! - (100 * 2.5 + answer.usage.completionTokens * 10) / 1e6) < 1e-12,
+    'gpt-4o at $2.50/$10',
+  );
 
   const sent = server.requests[before].body;
   assert.equal(sent.model, 'gpt-4o');

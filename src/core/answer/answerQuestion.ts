@@ -12,6 +12,14 @@ import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
 import { checkRestyle, restyleMessages } from './restyleCheck';
 import type { Answer, ChatTurn, RetrievedResult, Source } from './types';
 import { judgeAnswer } from './verdict';
+import {
+  DEFAULT_RERANK_CANDIDATES,
+  DEFAULT_RERANK_TIMEOUT_MS,
+  type Reranker,
+  type RerankUsage,
+  rerankNote,
+  rerankResults,
+} from '../rerank/reranker';
 
 export interface AnswerRequest {
   question: string;
@@ -30,6 +38,8 @@ export interface AnswerRequest {
   maxSourceTokens?: number;
   /** Below this coverage of the question by the best passage, abstain instead of asking the model. */
   abstainThreshold?: number;
+  /** Reorders the best passages before the prompt is built (off when absent): see `rerankResults`. */
+  rerank?: { reranker: Reranker; candidates?: number; timeoutMs?: number };
   /** Ask the model even when retrieval is weak. */
   answerAnyway?: boolean;
   signal?: AbortSignal;
@@ -110,7 +120,8 @@ async function evidenceOf(answer: Answer, readFileLines: AnswerRequest['readFile
 }
 
 async function compose(request: AnswerRequest): Promise<Answer> {
-  const results = await request.search(request.searchQuery ?? request.question, RETRIEVE_K);
+  const query = request.searchQuery ?? request.question;
+  let results = await request.search(query, RETRIEVE_K);
   const threshold = request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD;
   const best = results.reduce((max, r) => Math.max(max, r.coverage), 0);
   const base = {
@@ -137,6 +148,19 @@ async function compose(request: AnswerRequest): Promise<Answer> {
       model: request.provider?.model,
       notes: [`Retrieval was weak (best coverage ${best.toFixed(2)} < threshold ${threshold}), so no model was asked.`],
     };
+  }
+
+  // Coverage does not depend on order, so abstaining is decided first: a question the docs don't cover costs no rerank.
+  let rerankUsage: RerankUsage | undefined;
+  if (request.rerank) {
+    const reranked = await rerankResults(query, results, request.rerank.reranker, {
+      candidates: request.rerank.candidates ?? DEFAULT_RERANK_CANDIDATES,
+      timeoutMs: request.rerank.timeoutMs ?? DEFAULT_RERANK_TIMEOUT_MS,
+      signal: request.signal,
+    });
+    results = reranked.results;
+    rerankUsage = reranked.usage;
+    if (reranked.problem) base.notes.push(rerankNote(reranked.problem));
   }
 
   const answering = request.style?.mode === 'answer' ? request.style.provider : request.provider;
@@ -195,8 +219,9 @@ async function compose(request: AnswerRequest): Promise<Answer> {
         provider: answering.name,
         model: answering.model,
         usage: usageOf(answering.model, draft.promptTokens ?? prompt.promptTokens, draft.completionTokens ?? countTokens(draft.text)),
-        notes: attempt ? ['The first request was over the context window; answered with fewer sources.'] : [],
+        notes: [...base.notes, ...(attempt ? ['The first request was over the context window; answered with fewer sources.'] : [])],
       };
+      if (rerankUsage) addUsage(answer, usageOf(rerankUsage.model, rerankUsage.promptTokens, rerankUsage.completionTokens));
       if (answer.verdict === 'not-in-docs') answer.nearest = nearest();
       if (draft.removed.length)
         answer.notes.push(
@@ -260,19 +285,10 @@ async function restyle(answer: Answer, style: ChatProvider, request: AnswerReque
     else usage = event;
   }
   rewrite = rewrite.trim();
-  const styleUsage = usageOf(
-    style.model,
-    usage?.promptTokens ?? countTokens(answer.answer) + 80,
-    usage?.completionTokens ?? countTokens(rewrite),
+  addUsage(
+    answer,
+    usageOf(style.model, usage?.promptTokens ?? countTokens(answer.answer) + 80, usage?.completionTokens ?? countTokens(rewrite)),
   );
-  answer.usage = {
-    promptTokens: answer.usage.promptTokens + styleUsage.promptTokens,
-    completionTokens: answer.usage.completionTokens + styleUsage.completionTokens,
-    estimatedCostUsd:
-      answer.usage.estimatedCostUsd !== undefined && styleUsage.estimatedCostUsd !== undefined
-        ? answer.usage.estimatedCostUsd + styleUsage.estimatedCostUsd
-        : undefined,
-  };
   answer.styleModel = style.model;
   const check = checkRestyle(answer.answer, rewrite);
   if (!check.ok || !rewrite) {
@@ -282,6 +298,18 @@ async function restyle(answer: Answer, style: ChatProvider, request: AnswerReque
   answer.answer = rewrite;
   answer.verdict = judgeAnswer(rewrite).verdict;
   request.onReplace?.(rewrite);
+}
+
+/** Adds a second request's tokens and cost (a rerank, a restyle) to the answer's. */
+function addUsage(answer: Answer, more: Answer['usage']): void {
+  answer.usage = {
+    promptTokens: answer.usage.promptTokens + more.promptTokens,
+    completionTokens: answer.usage.completionTokens + more.completionTokens,
+    estimatedCostUsd:
+      answer.usage.estimatedCostUsd !== undefined && more.estimatedCostUsd !== undefined
+        ? answer.usage.estimatedCostUsd + more.estimatedCostUsd
+        : undefined,
+  };
 }
 
 function usageOf(model: string, promptTokens: number, completionTokens: number) {

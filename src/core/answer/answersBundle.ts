@@ -4,3 +4,4 @@
  */
 export { answerQuestion } from './answerQuestion';
 export { OpenAIProvider } from '../providers/openaiProvider';
+export { createReranker } from '../rerank/createReranker';
