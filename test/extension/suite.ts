@@ -11,6 +11,7 @@ import path from 'node:path';
 import Mocha from 'mocha';
 import * as vscode from 'vscode';
 import type { GroundworkApi } from '../../src/extension/extension';
+import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { RESULTS_FILE, type SuiteResult } from './results';
 
 const INDEX_TIMEOUT_MS = 60_000;
@@ -184,6 +185,45 @@ const tests: Array<[string, () => Promise<void>]> = [
       const cited = (await vscode.workspace.openTextDocument(location.uri)).getText(location.range);
       assert.match(cited, /max_retries/, 'the anchored lines say what is cited');
       assert.ok(parts.some((p) => p.kind === 'reference'));
+    },
+  ],
+  [
+    'with reranking set to an endpoint, @groundwork sends the question and its best passages there (no key) and still cites the exact lines',
+    async () => {
+      const api = await groundworkApi();
+      const server = await new LoopbackOpenAI().start();
+      const config = vscode.workspace.getConfiguration('groundwork');
+      try {
+        await config.update('retrieval.rerank', 'endpoint', vscode.ConfigurationTarget.Global);
+        await config.update('retrieval.rerankUrl', server.baseURL, vscode.ConfigurationTarget.Global);
+        const anchors: vscode.Location[] = [];
+        const stream = {
+          markdown: () => {},
+          anchor: (value: unknown) => value instanceof vscode.Location && anchors.push(value),
+          reference: () => {},
+          progress: () => {},
+          button: () => {},
+          push: () => {},
+        };
+        const prompt = 'How do I set max_retries for the client?';
+        const result = (await api.chatHandler(
+          { prompt, command: undefined, references: [] } as unknown as vscode.ChatRequest,
+          { history: [] },
+          stream as unknown as vscode.ChatResponseStream,
+          new vscode.CancellationTokenSource().token,
+        )) as vscode.ChatResult;
+        assert.equal(result.errorDetails, undefined, JSON.stringify(result.errorDetails));
+        const reranks = server.requests.filter((r) => r.path.endsWith('/rerank'));
+        assert.equal(reranks.length, 1, 'one rerank request per question');
+        assert.equal(reranks[0].body.query, prompt);
+        assert.ok(reranks[0].body.documents.some((d: string) => /max_retries/.test(d)));
+        assert.equal(reranks[0].headers.authorization, undefined, 'no key goes to a server other than the model server');
+        assert.ok(anchors.some((a) => vscode.workspace.asRelativePath(a.uri, false) === 'docs/guide/retries.rst'));
+      } finally {
+        await config.update('retrieval.rerank', undefined, vscode.ConfigurationTarget.Global);
+        await config.update('retrieval.rerankUrl', undefined, vscode.ConfigurationTarget.Global);
+        await server.stop();
+      }
     },
   ],
   [
