@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { promises as fs, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import { DocsIndex, type DocsIndexOptions } from '../../src/core/indexing/docsIndex';
 import type { Embedder } from '../../src/core/embedding/embedder';
@@ -199,25 +200,41 @@ test('a corrupt manifest is detected on open and the index rebuilt, with a messa
   assert.equal((await index.search('flux capacitor'))[0].path, 'api/notes.txt');
 });
 
-test('shards store vectors as integers, and shards from before that (decimals) load into the same vectors', async () => {
+test('shards are gzipped JSON with integer vectors; shards of earlier versions (plain JSON, decimals) open into the same index', async () => {
   const { options, indexDir } = await setup();
   const built = await DocsIndex.open(options);
   await built.update();
   const expected = await built.search('flux capacitor gigawatts', { k: 4 });
   const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
+  assert.ok(shards.length > 0 && shards.every((n) => /^shard-\d\d\.json\.gz$/.test(n)), shards.join(', '));
+  // Written back as the version before compression did, and the one before integer vectors.
   for (const name of shards) {
     const file = path.join(indexDir, name);
-    const data = JSON.parse(await fs.readFile(file, 'utf8'));
+    const data = JSON.parse(gunzipSync(await fs.readFile(file)).toString('utf8'));
     for (const item of data.items) {
       assert.ok(item.vector.every(Number.isInteger));
       item.vector = item.vector.map((x: number) => x / 1e4);
     }
-    await fs.writeFile(file, JSON.stringify(data));
+    await fs.rm(file);
+    await fs.writeFile(file.replace(/\.gz$/, ''), JSON.stringify(data));
   }
-  // No snapshot: every vector comes from the rewritten shards.
-  const reopened = await DocsIndex.open(options);
+  await fs.rm(path.join(indexDir, 'search-snapshot.bin'), { force: true });
+  // No snapshot: every vector comes from the old shards, which are read where they are, with no repair.
+  const messages = [] as string[];
+  const reopened = await DocsIndex.open({ ...options, log: (m) => messages.push(m) });
   assert.equal(reopened.fileCount, 4);
   assert.deepEqual(await reopened.search('flux capacitor gigawatts', { k: 4 }), expected);
+  assert.equal(messages.join('\n'), '');
+  // The next write of a shard compresses it under the current name.
+  await fs.appendFile(path.join(options.root, 'guide/install.md'), '\nThe frobnicator needs a reboot.\n');
+  await reopened.update();
+  const after = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
+  assert.ok(after.some((n) => n.endsWith('.json.gz')) && after.length === shards.length, after.join(', '));
+  await reopened.close();
+  await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
+  const third = await DocsIndex.open({ ...options, log: (m) => messages.push(m) });
+  assert.equal((await third.search('frobnicator reboot'))[0].path, 'guide/install.md');
+  assert.equal(messages.join('\n'), '');
 });
 
 test('a half-written shard is detected, and only its files are indexed again', async () => {
@@ -508,8 +525,10 @@ for (const damage of ['unreadable', 'deleted'] as const) {
     const reopened = await DocsIndex.open({ ...options, log: () => {} });
     const loaded = await reopened.search('frobnicator reboot');
     assert.equal(loaded[0].path, 'guide/install.md');
-    const installShard = 'shard-00.json';
-    const items = JSON.parse(await fs.readFile(path.join(indexDir, installShard), 'utf8')).items as Array<{ metadata: { path: string } }>;
+    const installShard = 'shard-00.json.gz';
+    const items = JSON.parse(gunzipSync(await fs.readFile(path.join(indexDir, installShard))).toString('utf8')).items as Array<{
+      metadata: { path: string };
+    }>;
     const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
     const expected = Object.keys(manifest.files);
     assert.deepEqual([...new Set(items.map((i) => i.metadata.path))].sort(), expected.sort());
@@ -529,7 +548,7 @@ test('a shard written by the last save is reused for the next, unless its file c
   await save('The widget spinner needs oil.');
   assert.deepEqual(messages, []);
   // Damage done to the shard between two saves is found: the file is read again, not overwritten from memory's copy.
-  await fs.writeFile(path.join(indexDir, 'shard-00.json'), 'garbage');
+  await fs.writeFile(path.join(indexDir, 'shard-00.json.gz'), 'garbage');
   await save('The gadget lever needs a push.');
   assert.match(messages.join('\n'), /could not be updated .*rewriting it from memory/);
   await index.close();

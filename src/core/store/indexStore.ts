@@ -501,7 +501,7 @@ async function clearIndexFiles(dir: string, temporaryOnly = false): Promise<void
   }
   // Only our own files: the user may have pointed --index at a folder holding other things. Temporary files are
   // what a writer that died left; whoever holds the lock is the only writer, so they are debris.
-  const ours = /^(shard-\d+\.json|manifest\.json|search-snapshot\.bin)$/;
+  const ours = /^(shard-\d+\.json(\.gz)?|manifest\.json|search-snapshot\.bin)$/;
   for (const name of names) {
     const temporary = TEMP_FILE.test(name) && ours.test(name.replace(TEMP_FILE, ''));
     if (temporary || (!temporaryOnly && ours.test(name))) await fs.rm(`${dir}/${name}`, { force: true });

@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { FileStorage, LocalIndex } from 'vectra';
 import { fnv1a } from '../hash';
 import { writeDataAtomic } from './atomicWrite';
+import { gunzip, gzip } from 'node:zlib';
+import { promisify } from 'node:util';
 
 export interface StoredChunk {
   id: string;
@@ -31,13 +33,25 @@ function loadVectra(): VectraModule {
   return vectraModule;
 }
 
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+/** gzip's first two bytes: JSON never starts with them, so a shard written before compression reads as it is. */
+const isGzip = (data: Buffer) => data.length > 1 && data[0] === 0x1f && data[1] === 0x8b;
 /**
- * Vectra's file access, with one change from its own local storage: a shard is written whole under another name,
- * flushed, then renamed over the old one, so a crash mid-write never leaves a torn shard. (Written against Vectra's
- * storage interface rather than extending its class: the shipped Vectra bundle holds `LocalIndex` alone.)
+ * Shards are Vectra's JSON, gzipped: chunk text and integer vectors compress about 3:1, and shards are most of the
+ * index on disk. Level 1, in the thread pool: a shard is rewritten on every update of a file in it, and the index
+ * worker keeps answering searches meanwhile.
+ */
+const compress = (content: Buffer | string) => gzipAsync(content, { level: 1 });
+
+/**
+ * Vectra's file access, with two changes from its own local storage: a shard is compressed, and written whole under
+ * another name, flushed, then renamed over the old one, so a crash mid-write never leaves a torn shard. (Written
+ * against Vectra's storage interface rather than extending its class: the shipped Vectra bundle holds `LocalIndex`
+ * alone.)
  */
 const atomicStorage: FileStorage = {
-  createFile: (file, content) => fs.writeFile(file, content, { flag: 'wx' }),
+  createFile: async (file, content) => fs.writeFile(file, await compress(content), { flag: 'wx' }),
   createFolder: async (folder) => {
     await fs.mkdir(folder, { recursive: true });
   },
@@ -56,9 +70,12 @@ const atomicStorage: FileStorage = {
       () => true,
       () => false,
     ),
-  readFile: (file) => fs.readFile(file),
+  readFile: async (file) => {
+    const data = await fs.readFile(file);
+    return isGzip(data) ? gunzipAsync(data) : data;
+  },
   // Not durable: the manifest's stamp of each shard catches one a power loss left behind (see atomicWrite).
-  upsertFile: (file, content) => writeDataAtomic(file, content, { durable: false }),
+  upsertFile: async (file, content) => writeDataAtomic(file, await compress(content), { durable: false }),
 };
 
 /**
@@ -90,19 +107,41 @@ export class VectraShards {
     return fnv1a(filePath) % this.shards.length;
   }
 
-  private async shard(shard: number): Promise<LocalIndex> {
+  /**
+   * A shard's Vectra index. A shard of an earlier version (uncompressed, `shard-NN.json`) is read where it is; a
+   * writer first renames it to the current name (either content reads, and a rename keeps the size and time the
+   * manifest's stamp records), so the next write compresses it.
+   */
+  private async shard(shard: number, forWriting: boolean): Promise<LocalIndex> {
     const existing = this.shards[shard];
-    if (existing) return existing;
+    if (existing && (!forWriting || existing.indexName === shardFileName(shard))) return existing;
     const { LocalIndex } = loadVectra();
     await fs.mkdir(this.dir, { recursive: true });
-    return (this.shards[shard] = new LocalIndex(this.dir, shardFileName(shard), atomicStorage));
+    let name = await this.existingName(shard);
+    if (name === legacyShardFileName(shard) && forWriting) {
+      await fs.rename(`${this.dir}/${name}`, `${this.dir}/${shardFileName(shard)}`);
+      name = shardFileName(shard);
+    }
+    return (this.shards[shard] = new LocalIndex(this.dir, name ?? shardFileName(shard), atomicStorage));
+  }
+
+  /** The shard's file name on disk (the current one, else an earlier version's), or undefined when there is none. */
+  private async existingName(shard: number): Promise<string | undefined> {
+    for (const name of [shardFileName(shard), legacyShardFileName(shard)]) {
+      const found = await fs
+        .access(`${this.dir}/${name}`)
+        .then(() => true)
+        .catch(() => false);
+      if (found) return name;
+    }
+    return undefined;
   }
 
   /** Reads one shard; a missing shard is created empty, an unreadable one reported so the caller can rebuild it. */
   async load(shard: number): Promise<{ ok: true; items: StoredChunk[] } | { ok: false; reason: string }> {
     this.drop(shard);
     // Failing to load Vectra is not a damaged shard: that error propagates, so nothing is rebuilt for it.
-    const index = await this.shard(shard);
+    const index = await this.shard(shard, false);
     try {
       if (!(await index.isIndexCreated())) {
         await index.createIndex({ version: 1 });
@@ -119,17 +158,15 @@ export class VectraShards {
   }
 
   async exists(shard: number): Promise<boolean> {
-    return fs
-      .access(`${this.dir}/${shardFileName(shard)}`)
-      .then(() => true)
-      .catch(() => false);
+    return (await this.existingName(shard)) !== undefined;
   }
 
   /** Replaces a shard with one holding exactly `items` (an unreadable shard is rewritten from memory). */
   async recreate(shard: number, items: StoredChunk[] = []): Promise<void> {
     await fs.rm(`${this.dir}/${shardFileName(shard)}`, { force: true });
+    await fs.rm(`${this.dir}/${legacyShardFileName(shard)}`, { force: true });
     this.drop(shard);
-    const index = await this.shard(shard);
+    const index = await this.shard(shard, true);
     await index.createIndex({ version: 1 });
     this.forget(shard);
     if (items.length) await this.apply(shard, [], items);
@@ -140,7 +177,7 @@ export class VectraShards {
     const kept =
       this.lastWritten?.shard === shard && this.lastWritten.stamp === (await this.stampOf(shard)) ? this.lastWritten.index : undefined;
     this.lastWritten = undefined;
-    const index = kept ?? (await this.shard(shard));
+    const index = kept ?? (await this.shard(shard, true));
     try {
       await index.beginUpdate();
       try {
@@ -160,7 +197,8 @@ export class VectraShards {
 
   /** The shard file's size and modification time, or undefined when there is none. */
   async stampOf(shard: number): Promise<string | undefined> {
-    const stat = await fs.stat(`${this.dir}/${shardFileName(shard)}`).catch(() => undefined);
+    const name = await this.existingName(shard);
+    const stat = name ? await fs.stat(`${this.dir}/${name}`).catch(() => undefined) : undefined;
     return stat && `${stat.size}:${stat.mtimeMs}`;
   }
 
@@ -198,5 +236,10 @@ export class VectraShards {
 }
 
 export function shardFileName(shard: number): string {
+  return `shard-${String(shard).padStart(2, '0')}.json.gz`;
+}
+
+/** The name of an uncompressed shard, written by versions before 2026-12. */
+function legacyShardFileName(shard: number): string {
   return `shard-${String(shard).padStart(2, '0')}.json`;
 }
