@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
-import { frozenIndexProblem } from '../../src/core/retrieval/frozenIndex';
+import { type FrozenIndex, frozenIndexProblem } from '../../src/core/retrieval/frozenIndex';
+import { ANALYZER_VERSION } from '../../src/core/retrieval/analyzer';
+import { readSnapshot, writeSnapshot } from '../../src/core/store/searchSnapshot';
+import { tempDir } from '../support/tempDir';
 import { type IndexedChunk, SearchIndex } from '../../src/core/retrieval/searchIndex';
 
 const embedder = new HashingEmbedder({ dimensions: 64 });
@@ -147,6 +150,33 @@ test('freezing (compaction, and the snapshot form) changes no search result, bef
       },
     ),
     { numRuns: 150 },
+  );
+});
+
+test('a snapshot written from the live index (no frozen copy in memory) reads back as its compaction', async () => {
+  const operation = fc.oneof(
+    fc.record({ add: fc.integer({ min: 0, max: 15 }), words: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }) }),
+    fc.record({ remove: fc.integer({ min: 0, max: 15 }) }),
+    fc.constant({ freeze: true as const }),
+  );
+  const dir = await tempDir();
+  const identity = { embedderId: 'test', dimensions: 64, chunking: 'test', analyzerVersion: ANALYZER_VERSION };
+  await fc.assert(
+    fc.asyncProperty(fc.array(operation, { minLength: 1, maxLength: 40 }), async (operations) => {
+      const index = new SearchIndex(64);
+      for (const op of operations) {
+        if ('add' in op) index.add(chunk(`c${op.add}`, op.words.join(' '), [`Section ${op.add % 3}`]));
+        else if ('remove' in op) index.remove(`c${op.remove}`);
+        else index.freeze();
+      }
+      await writeSnapshot(dir, () => ({ identity, plan: index.snapshotPlan(), files: {} }));
+      const read = await readSnapshot(dir, identity);
+      assert.equal(read.state, 'ok', read.state === 'unusable' ? read.reason : '');
+      const frozen = index.freeze();
+      const plain = (f: FrozenIndex) => JSON.parse(JSON.stringify({ ...f, strings: f.strings.toString('base64') }));
+      assert.deepEqual(plain((read as { frozen: FrozenIndex }).frozen), plain(frozen));
+    }),
+    { numRuns: 100 },
   );
 });
 

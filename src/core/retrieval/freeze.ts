@@ -14,18 +14,54 @@ export interface IndexState {
   newTerms: string[];
   /** By term id: live rows containing the term. */
   documentFrequency: Int32Array;
-  /** By term id: postings added after the base; each list is dropped (set undefined) once copied. */
+  /** By term id: postings added after the base. */
   addedPostings: Array<number[] | undefined>;
   /** Live base rows whose chunk moved to other lines since the base was frozen: [startLine, endLine]. */
   movedBaseLines: ReadonlyMap<number, readonly [number, number]>;
 }
 
+/** Receives a large section's bytes in order, in pieces; a piece may be reused once the sink returns. */
+export type ByteSink = (bytes: Uint8Array) => void;
+
 /**
- * Everything live in `state`, frozen into flat arrays. Nothing is analyzed again: the base's live rows are
- * copied in runs, its postings with rows renumbered (or as they are when no base row died), and only the added
- * rows and new terms are laid out one by one. `releaseVectors` is called once the added vectors are copied.
+ * Everything live in an index, laid out as a frozen index, before its three large sections (vectors, postings,
+ * text) exist: those are emitted in pieces, straight from the base and the added rows. A snapshot is written from
+ * a plan without building the frozen index in memory first (which would hold the index twice at the end of a
+ * large build); compaction fills new arrays from the same plan. A plan reads the index as it is: it is emitted
+ * at once, before anything changes it.
  */
-export function freezeIndex(state: IndexState, releaseVectors: () => void): FrozenIndex {
+export interface FreezePlan {
+  rows: number;
+  dimensions: number;
+  paths: string[];
+  vocabulary: string[];
+  lengths: Int32Array;
+  lines: Int32Array;
+  pathIndex: Uint32Array;
+  fieldOffsets: Uint32Array;
+  scales: Float32Array;
+  termOffsets: Uint32Array;
+  documentFrequency: Int32Array;
+  /** Byte lengths of the large sections. */
+  matrixBytes: number;
+  postingsBytes: number;
+  stringBytes: number;
+  emitMatrix(sink: ByteSink): void;
+  /** With `release`, each term's added postings are dropped once emitted (compaction, which replaces them). */
+  emitPostings(sink: ByteSink, release?: boolean): void;
+  emitStrings(sink: ByteSink): void;
+}
+
+const bytesOf = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+/** Postings are emitted through a buffer of this many numbers when rows must be renumbered. */
+const POSTINGS_BLOCK = 1 << 16;
+
+/**
+ * Plans the freeze of `state` (see `FreezePlan`). Nothing is analyzed again: the base's live rows are taken in
+ * runs, its postings with rows renumbered (or as they are when no base row died), and only the added rows and new
+ * terms are laid out one by one.
+ */
+export function planFreeze(state: IndexState): FreezePlan {
   const { base, dimensions: dims } = state;
   const total = base.rows + state.added.length;
   const newRow = new Int32Array(total).fill(-1);
@@ -33,6 +69,8 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
   for (let row = 0; row < total; row++) if (state.alive[row]) newRow[row] = liveRows++;
   const runs = liveRuns(state.alive, base.rows);
   const liveBaseRows = runs.reduce((sum, [from, to]) => sum + to - from, 0);
+  const addedSlots: number[] = [];
+  for (let slot = 0; slot < state.added.length; slot++) if (state.alive[base.rows + slot]) addedSlots.push(slot);
 
   // Paths: the base's table without the paths no live row uses, then the added rows' paths.
   const pathRemap = new Int32Array(base.paths.length).fill(-1);
@@ -44,16 +82,15 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
   const pathNumbers = new Map(paths.map((path, i) => [path, i]));
   const pathNumber = (path: string) => pathNumbers.get(path) ?? pathNumbers.set(path, paths.push(path) - 1).get(path)!;
 
+  // The small per-row sections, whole.
   const lengths = new Int32Array(liveRows);
   const lines = new Int32Array(liveRows * 3);
   const pathIndex = new Uint32Array(liveRows);
-  const matrix = new Int8Array(liveRows * dims);
   const scales = new Float32Array(liveRows);
   let at = 0;
   for (const [from, to] of runs) {
     lengths.set(base.lengths.subarray(from, to), at);
     lines.set(base.lines.subarray(from * 3, to * 3), at * 3);
-    matrix.set(base.matrix.subarray(from * dims, to * dims), at * dims);
     scales.set(base.scales.subarray(from, to), at);
     for (let row = from; row < to; row++) pathIndex[at + row - from] = pathRemap[base.pathIndex[row]];
     at += to - from;
@@ -61,32 +98,27 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
   for (const [row, [startLine, endLine]] of state.movedBaseLines) {
     if (newRow[row] >= 0) lines.set([startLine, endLine], newRow[row] * 3);
   }
+  // Added rows: their vectors quantized now (the plan must not depend on the float vectors once made).
+  const addedQuantized = new Int8Array(addedSlots.length * dims);
+  const addedScales = new Float32Array(addedSlots.length);
   const addedFields: string[][] = [];
-  let stringBytes = runs.reduce(
-    (sum, [from, to]) => sum + base.fieldOffsets[to * FIELDS_PER_ROW] - base.fieldOffsets[from * FIELDS_PER_ROW],
-    0,
-  );
-  state.added.forEach((chunk, slot) => {
-    if (!state.alive[base.rows + slot]) return;
-    lengths[at] = state.addedLengths[slot];
-    lines.set([chunk.startLine, chunk.endLine, chunk.tokens], at * 3);
-    quantizeInto(state.addedMatrix.subarray(slot * dims, (slot + 1) * dims), matrix, scales, at);
-    pathIndex[at] = pathNumber(chunk.path);
-    const fields = [chunk.id, JSON.stringify(chunk.headingPath), chunk.anchor, chunk.text];
-    for (const value of fields) stringBytes += Buffer.byteLength(value);
-    addedFields.push(fields);
-    at++;
+  addedSlots.forEach((slot, i) => {
+    const chunk = state.added[slot];
+    lengths[at + i] = state.addedLengths[slot];
+    lines.set([chunk.startLine, chunk.endLine, chunk.tokens], (at + i) * 3);
+    pathIndex[at + i] = pathNumber(chunk.path);
+    quantizeInto(state.addedMatrix.subarray(slot * dims, (slot + 1) * dims), addedQuantized, addedScales, i);
+    addedFields.push([chunk.id, JSON.stringify(chunk.headingPath), chunk.anchor, chunk.text]);
   });
-  releaseVectors();
+  scales.set(addedScales, at);
 
-  const strings = Buffer.allocUnsafe(stringBytes);
+  // Text: base runs keep their bytes, shifted; added fields follow.
   const fieldOffsets = new Uint32Array(liveRows * FIELDS_PER_ROW + 1);
   let written = 0;
   at = 0;
   for (const [from, to] of runs) {
     const start = base.fieldOffsets[from * FIELDS_PER_ROW];
     const end = base.fieldOffsets[to * FIELDS_PER_ROW];
-    base.strings.copy(strings, written, start, end);
     for (let f = from * FIELDS_PER_ROW; f < to * FIELDS_PER_ROW; f++) {
       fieldOffsets[at * FIELDS_PER_ROW + f - from * FIELDS_PER_ROW] = base.fieldOffsets[f] - start + written;
     }
@@ -96,11 +128,12 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
   for (const fields of addedFields) {
     fields.forEach((value, f) => {
       fieldOffsets[at * FIELDS_PER_ROW + f] = written;
-      written += strings.write(value, written);
+      written += Buffer.byteLength(value);
     });
     at++;
   }
   fieldOffsets[liveRows * FIELDS_PER_ROW] = written;
+  const stringBytes = written;
 
   const kept = keptTermsInOrder(state);
   const baseTerms = base.vocabulary.length;
@@ -108,54 +141,110 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
   const documentFrequency = Int32Array.from(kept, (id) => state.documentFrequency[id]);
   const termOffsets = new Uint32Array(kept.length + 1);
   for (let i = 0; i < kept.length; i++) termOffsets[i + 1] = termOffsets[i] + documentFrequency[i] * 2;
-  const postings = new Int32Array(termOffsets[kept.length]);
-  // With every base row live, base rows keep their numbers and their postings are copied as they are.
+  // With every base row live, base rows keep their numbers and their postings are taken as they are.
   const baseUnchanged = liveBaseRows === base.rows;
-  kept.forEach((id, i) => {
-    let next = termOffsets[i];
-    if (id < baseTerms) {
-      const from = base.termOffsets[id];
-      const to = base.termOffsets[id + 1];
-      if (baseUnchanged) {
-        postings.set(base.postings.subarray(from, to), next);
-        next += to - from;
-      } else {
-        for (let j = from; j < to; j += 2) {
-          const row = newRow[base.postings[j]];
-          if (row < 0) continue;
-          postings[next++] = row;
-          postings[next++] = base.postings[j + 1];
-        }
-      }
-    }
-    const extra = state.addedPostings[id];
-    if (extra) {
-      for (let j = 0; j < extra.length; j += 2) {
-        const row = newRow[extra[j]];
-        if (row < 0) continue;
-        postings[next++] = row;
-        postings[next++] = extra[j + 1];
-      }
-      state.addedPostings[id] = undefined;
-    }
-  });
 
   return {
-    dimensions: dims,
     rows: liveRows,
+    dimensions: dims,
+    paths,
+    vocabulary,
     lengths,
     lines,
     pathIndex,
-    paths,
     fieldOffsets,
+    scales,
+    termOffsets,
+    documentFrequency,
+    matrixBytes: liveRows * dims,
+    postingsBytes: termOffsets[kept.length] * 4,
+    stringBytes,
+    emitMatrix(sink) {
+      for (const [from, to] of runs) sink(bytesOf(base.matrix.subarray(from * dims, to * dims)));
+      sink(bytesOf(addedQuantized));
+    },
+    emitPostings(sink, release = false) {
+      const block = new Int32Array(POSTINGS_BLOCK);
+      let filled = 0;
+      const flush = () => {
+        if (filled) sink(bytesOf(block.subarray(0, filled)));
+        filled = 0;
+      };
+      const renumbered = (list: ArrayLike<number>, from: number, to: number) => {
+        for (let j = from; j < to; j += 2) {
+          const row = newRow[list[j]];
+          if (row < 0) continue;
+          if (filled + 2 > block.length) flush();
+          block[filled++] = row;
+          block[filled++] = list[j + 1];
+        }
+      };
+      for (const id of kept) {
+        if (id < baseTerms) {
+          const from = base.termOffsets[id];
+          const to = base.termOffsets[id + 1];
+          if (baseUnchanged) {
+            flush();
+            sink(bytesOf(base.postings.subarray(from, to)));
+          } else renumbered(base.postings, from, to);
+        }
+        const extra = state.addedPostings[id];
+        if (extra) {
+          renumbered(extra, 0, extra.length);
+          if (release) state.addedPostings[id] = undefined;
+        }
+      }
+      flush();
+    },
+    emitStrings(sink) {
+      for (const [from, to] of runs)
+        sink(base.strings.subarray(base.fieldOffsets[from * FIELDS_PER_ROW], base.fieldOffsets[to * FIELDS_PER_ROW]));
+      for (const fields of addedFields) for (const value of fields) sink(Buffer.from(value));
+    },
+  };
+}
+
+/**
+ * Everything live in `state`, frozen into flat arrays (compaction). `releaseVectors` is called once the added
+ * vectors are no longer needed, and each term's added postings are dropped once copied, which keeps the peak of
+ * freezing a large build near the size of the index.
+ */
+export function freezeIndex(state: IndexState, releaseVectors: () => void): FrozenIndex {
+  const plan = planFreeze(state);
+  releaseVectors();
+  const matrix = new Int8Array(plan.matrixBytes);
+  fill(bytesOf(matrix), 'vectors', (sink) => plan.emitMatrix(sink));
+  const postings = new Int32Array(plan.postingsBytes / 4);
+  fill(bytesOf(postings), 'postings', (sink) => plan.emitPostings(sink, true));
+  const strings = Buffer.allocUnsafe(plan.stringBytes);
+  fill(strings, 'text', (sink) => plan.emitStrings(sink));
+  return {
+    dimensions: plan.dimensions,
+    rows: plan.rows,
+    lengths: plan.lengths,
+    lines: plan.lines,
+    pathIndex: plan.pathIndex,
+    paths: plan.paths,
+    fieldOffsets: plan.fieldOffsets,
     strings,
     matrix,
-    scales,
-    vocabulary,
-    termOffsets,
+    scales: plan.scales,
+    vocabulary: plan.vocabulary,
+    termOffsets: plan.termOffsets,
     postings,
-    documentFrequency,
+    documentFrequency: plan.documentFrequency,
   };
+}
+
+/** Fills `target` with what `emit` sends; emitting more or less than planned is a bug, caught here. */
+function fill(target: Uint8Array, what: string, emit: (sink: ByteSink) => void): void {
+  let offset = 0;
+  emit((bytes) => {
+    if (offset + bytes.byteLength > target.byteLength) throw new Error(`freezing emitted more ${what} than planned`);
+    target.set(bytes, offset);
+    offset += bytes.byteLength;
+  });
+  if (offset !== target.byteLength) throw new Error(`freezing emitted less ${what} than planned`);
 }
 
 /** Ids of the terms still in use, sorted by text: the base's are sorted already, the new ones are merged in. */

@@ -1,7 +1,7 @@
 import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
-import { freezeIndex } from './freeze';
+import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
 import { type ChunkRecord, dequantizedRow, emptyFrozenIndex, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
 
 export interface IndexedChunk extends Chunk {
@@ -235,25 +235,34 @@ export class SearchIndex {
    */
   freeze(): FrozenIndex {
     if (!this.added.length && !this.dead && !this.movedBaseLines.size) return this.base;
-    const frozen = freezeIndex(
-      {
-        base: this.base,
-        dimensions: this.dimensions,
-        alive: this.alive,
-        added: this.added,
-        addedLengths: this.addedLengths,
-        addedMatrix: this.addedMatrix,
-        newTerms: this.newTerms,
-        documentFrequency: this.documentFrequency,
-        addedPostings: this.addedPostings,
-        movedBaseLines: this.movedBaseLines,
-      },
-      // Nothing reads the added rows' vectors again before `reset`: released as soon as they are copied, which
-      // keeps the peak memory of freezing a large build near the size of the index.
-      () => (this.addedMatrix = new Float32Array(0)),
-    );
+    // Nothing reads the added rows' vectors again before `reset`: released as soon as they are quantized, which
+    // keeps the peak memory of freezing a large build near the size of the index.
+    const frozen = freezeIndex(this.state(), () => (this.addedMatrix = new Float32Array(0)));
     this.reset(frozen);
     return frozen;
+  }
+
+  /**
+   * Everything live, planned as a frozen index but left as it is: a snapshot is written from the plan without a
+   * second copy of the index in memory. Emit it before anything changes the index.
+   */
+  snapshotPlan(): FreezePlan {
+    return planFreeze(this.state());
+  }
+
+  private state(): IndexState {
+    return {
+      base: this.base,
+      dimensions: this.dimensions,
+      alive: this.alive,
+      added: this.added,
+      addedLengths: this.addedLengths,
+      addedMatrix: this.addedMatrix,
+      newTerms: this.newTerms,
+      documentFrequency: this.documentFrequency,
+      addedPostings: this.addedPostings,
+      movedBaseLines: this.movedBaseLines,
+    };
   }
 
   private compact(): void {

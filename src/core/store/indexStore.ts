@@ -442,7 +442,7 @@ export class IndexStore {
   private captureSnapshot() {
     const files: SnapshotFiles = {};
     for (const [path, entry] of Object.entries(this.manifest.files)) files[path] = [entry.hash, entry.chunks];
-    return { identity: this.snapshotIdentity, frozen: this.memory.freeze(), files };
+    return { identity: this.snapshotIdentity, plan: this.memory.snapshotPlan(), files };
   }
 
   /** Memory changed: the search snapshot is written again within `delayMs`. */

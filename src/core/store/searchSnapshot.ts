@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, writeSync } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from './atomicWrite';
+import type { ByteSink, FreezePlan } from '../retrieval/freeze';
 import { type FrozenIndex, frozenIndexProblem } from '../retrieval/frozenIndex';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
@@ -33,58 +34,101 @@ interface Header extends SnapshotIdentity {
   sections: number[];
 }
 
-/** The typed-array sections of a frozen index, in file order; each starts on an 8-byte boundary. */
-function sectionsOf(frozen: FrozenIndex, vocabulary: Buffer): Uint8Array[] {
-  const bytes = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+/** What a snapshot is written from, taken in one synchronous step so the files listed are exactly the rows. */
+export interface SnapshotContent {
+  identity: SnapshotIdentity;
+  plan: FreezePlan;
+  files: SnapshotFiles;
+}
+
+const bytesOf = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+
+/**
+ * The sections of a snapshot in file order (each starts on an 8-byte boundary): their byte lengths, and how each
+ * is written. The small ones are whole arrays; vectors, postings and text are emitted in pieces by the plan.
+ */
+function sectionsOf(plan: FreezePlan, vocabulary: Buffer): Array<{ bytes: number; emit: (sink: ByteSink) => void }> {
+  const whole = (array: ArrayBufferView) => ({ bytes: array.byteLength, emit: (sink: ByteSink) => sink(bytesOf(array)) });
   return [
-    bytes(frozen.lengths),
-    bytes(frozen.lines),
-    bytes(frozen.pathIndex),
-    bytes(frozen.fieldOffsets),
-    bytes(frozen.matrix),
-    bytes(frozen.scales),
-    bytes(frozen.termOffsets),
-    bytes(frozen.postings),
-    bytes(frozen.documentFrequency),
-    vocabulary,
-    frozen.strings,
+    whole(plan.lengths),
+    whole(plan.lines),
+    whole(plan.pathIndex),
+    whole(plan.fieldOffsets),
+    { bytes: plan.matrixBytes, emit: (sink) => plan.emitMatrix(sink) },
+    whole(plan.scales),
+    whole(plan.termOffsets),
+    { bytes: plan.postingsBytes, emit: (sink) => plan.emitPostings(sink) },
+    whole(plan.documentFrequency),
+    whole(vocabulary),
+    { bytes: plan.stringBytes, emit: (sink) => plan.emitStrings(sink) },
   ];
+}
+
+/** Buffered synchronous writes to an open file: many small pieces (added rows' text) become few system calls. */
+class FileSink {
+  private readonly buffer = Buffer.allocUnsafe(1 << 20);
+  private filled = 0;
+  offset = 0;
+
+  constructor(private readonly fd: number) {}
+
+  write = (bytes: Uint8Array): void => {
+    this.offset += bytes.byteLength;
+    if (this.filled + bytes.byteLength > this.buffer.length) this.flush();
+    if (bytes.byteLength >= this.buffer.length) writeAll(this.fd, bytes);
+    else {
+      this.buffer.set(bytes, this.filled);
+      this.filled += bytes.byteLength;
+    }
+  };
+
+  flush(): void {
+    if (this.filled) writeAll(this.fd, this.buffer.subarray(0, this.filled));
+    this.filled = 0;
+  }
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let done = 0; done < bytes.byteLength;) done += writeSync(fd, bytes, done, bytes.byteLength - done);
 }
 
 /**
  * Writes the search index as one binary file next to the shards, write-then-rename so a reader sees the old
  * snapshot or the new one. The shards and the manifest stay the source of truth: the snapshot only lets a
  * large index open without parsing every shard and analyzing every chunk again.
+ *
+ * `capture` is called once the file is open, and everything is written in the same synchronous step: the index
+ * cannot change between the plan and its bytes, and no frozen copy of it is built in memory.
  */
-export async function writeSnapshot(dir: string, identity: SnapshotIdentity, frozen: FrozenIndex, files: SnapshotFiles): Promise<void> {
-  const sections = sectionsOf(frozen, Buffer.from(frozen.vocabulary.join('\n')));
-  const header: Header = {
-    formatVersion: FORMAT_VERSION,
-    ...identity,
-    rows: frozen.rows,
-    paths: frozen.paths,
-    files,
-    sections: sections.map((s) => s.byteLength),
-  };
-  const headerBytes = Buffer.from(JSON.stringify(header));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(headerBytes.length);
+export async function writeSnapshot(dir: string, capture: () => SnapshotContent): Promise<void> {
   await writeFileAtomic(
     path.join(dir, SNAPSHOT_FILE),
     async (handle) => {
-      let offset = 0;
-      const write = async (chunk: Uint8Array) => {
-        await handle.write(chunk);
-        offset += chunk.byteLength;
+      const { identity, plan, files } = capture();
+      const sections = sectionsOf(plan, Buffer.from(plan.vocabulary.join('\n')));
+      const header: Header = {
+        formatVersion: FORMAT_VERSION,
+        ...identity,
+        rows: plan.rows,
+        paths: plan.paths,
+        files,
+        sections: sections.map((s) => s.bytes),
       };
-      const pad = () => write(Buffer.alloc((ALIGN - (offset % ALIGN)) % ALIGN));
-      await write(MAGIC);
-      await write(length);
-      await write(headerBytes);
+      const headerBytes = Buffer.from(JSON.stringify(header));
+      const length = Buffer.alloc(4);
+      length.writeUInt32LE(headerBytes.length);
+      const file = new FileSink(handle.fd);
+      const pad = () => file.write(Buffer.alloc((ALIGN - (file.offset % ALIGN)) % ALIGN));
+      file.write(MAGIC);
+      file.write(length);
+      file.write(headerBytes);
       for (const section of sections) {
-        await pad();
-        await write(section);
+        pad();
+        const start = file.offset;
+        section.emit(file.write);
+        if (file.offset - start !== section.bytes) throw new Error('a snapshot section is not the size planned');
       }
+      file.flush();
     },
     { durable: false },
   );

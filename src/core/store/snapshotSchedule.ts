@@ -1,11 +1,9 @@
 import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
-import type { FrozenIndex } from '../retrieval/frozenIndex';
 import type { SnapshotStatus } from './describeSnapshot';
-import { SNAPSHOT_FILE, type SnapshotFiles, type SnapshotIdentity, writeSnapshot } from './searchSnapshot';
+import { SNAPSHOT_FILE, type SnapshotContent, writeSnapshot } from './searchSnapshot';
 
-/** What a snapshot is written from, taken in one synchronous step so the files listed are exactly the rows. */
-export type SnapshotCapture = () => { identity: SnapshotIdentity; frozen: FrozenIndex; files: SnapshotFiles };
+export type SnapshotCapture = () => SnapshotContent;
 
 /**
  * When an index's search snapshot is written: after a quiet moment, not after every edit (each write rewrites the
@@ -46,8 +44,7 @@ export class SnapshotSchedule {
     while (this.writing) await this.writing.catch(() => undefined);
     if (!this.dirty) return;
     this.dirty = false;
-    const { identity, frozen, files } = this.capture();
-    this.writing = writeSnapshot(this.dir, identity, frozen, files);
+    this.writing = writeSnapshot(this.dir, this.capture);
     try {
       await this.writing;
     } catch (error) {
