@@ -28,42 +28,40 @@ const POOL_SIZE = Math.min(4, Math.max(2, os.availableParallelism() - 1));
 /**
  * A chunking worker holds one file at a time (2 MB at most): a small heap keeps it from growing to hundreds of
  * megabytes of garbage before V8 collects (measured on cpp-docs: BENCHMARKS.md, "Memory"). A worker that runs out
- * anyway stops, and this thread prepares its files instead.
+ * anyway stops: this thread prepares the files it held, and a new worker takes its place.
  */
 const CHUNK_WORKER_HEAP_MB = 96;
+
+/** A worker that dies is replaced this many times in one update; after that, the rest is prepared in this thread. */
+const MAX_RESTARTS = 8;
 
 export class WorkerFileProcessor implements FileProcessor {
   private workers: Worker[];
   private nextId = 1;
-  private pending = new Map<number, { request: PrepareRequest; resolve: (result: PreparedFile | Promise<PreparedFile>) => void }>();
-  /** Once a chunking worker dies, the rest of the update is prepared in this thread rather than waiting forever. */
+  private pending = new Map<
+    number,
+    { request: PrepareRequest; worker: Worker; resolve: (result: PreparedFile | Promise<PreparedFile>) => void }
+  >();
+  private restarts = 0;
+  /** Once workers keep dying, the rest of the update is prepared in this thread rather than waiting forever. */
   private broken = false;
   /** Set by `dispose`: workers exiting then are expected, not a failure to take over from. */
   private disposed = false;
 
-  constructor({ script, options }: WorkerScript, size = POOL_SIZE) {
-    this.workers = Array.from({ length: size }, () => {
-      const worker = new Worker(script, {
-        ...options,
-        resourceLimits: { maxOldGenerationSizeMb: CHUNK_WORKER_HEAP_MB, ...options?.resourceLimits },
-      });
-      worker.unref();
-      worker.on('message', ({ id, result }: { id: number; result: PreparedFile }) => {
-        this.pending.get(id)?.resolve(result);
-        this.pending.delete(id);
-      });
-      worker.on('error', () => this.takeOver());
-      worker.on('exit', () => this.takeOver());
-      return worker;
-    });
+  constructor(
+    private readonly script: WorkerScript,
+    size = POOL_SIZE,
+  ) {
+    this.workers = Array.from({ length: size }, () => this.start());
   }
 
   prepare(request: PrepareRequest): Promise<PreparedFile> {
     if (this.broken) return prepareFile(request);
     const id = this.nextId++;
+    const worker = this.workers[id % this.workers.length];
     return new Promise((resolve) => {
-      this.pending.set(id, { request, resolve });
-      this.workers[id % this.workers.length].postMessage({ id, request });
+      this.pending.set(id, { request, worker, resolve });
+      worker.postMessage({ id, request });
     });
   }
 
@@ -72,12 +70,42 @@ export class WorkerFileProcessor implements FileProcessor {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
-  /** A worker died: what it (or any) was preparing is prepared here instead, so no file is lost or waits forever. */
-  private takeOver(): void {
+  private start(): Worker {
+    const { script, options } = this.script;
+    const worker = new Worker(script, {
+      ...options,
+      resourceLimits: { maxOldGenerationSizeMb: CHUNK_WORKER_HEAP_MB, ...options?.resourceLimits },
+    });
+    worker.unref();
+    worker.on('message', ({ id, result }: { id: number; result: PreparedFile }) => {
+      this.pending.get(id)?.resolve(result);
+      this.pending.delete(id);
+    });
+    let gone = false;
+    const died = () => {
+      if (gone) return;
+      gone = true;
+      this.takeOver(worker);
+    };
+    worker.on('error', died);
+    worker.on('exit', died);
+    return worker;
+  }
+
+  /**
+   * A worker died (most often a file too large for its small heap): what it was preparing is prepared here, with
+   * this thread's heap, so no file is lost or waits forever, and a new worker takes its place for the files after.
+   */
+  private takeOver(dead: Worker): void {
     if (this.disposed) return;
-    this.broken = true;
-    for (const { request, resolve } of this.pending.values()) resolve(prepareFile(request));
-    this.pending.clear();
+    const slot = this.workers.indexOf(dead);
+    if (slot >= 0 && !this.broken && this.restarts++ < MAX_RESTARTS) this.workers[slot] = this.start();
+    else this.broken = true;
+    for (const [id, entry] of this.pending) {
+      if (entry.worker !== dead && !this.broken) continue;
+      entry.resolve(prepareFile(entry.request));
+      this.pending.delete(id);
+    }
   }
 }
 
