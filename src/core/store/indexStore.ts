@@ -53,7 +53,12 @@ export interface FileToCommit {
 /** A file's chunks as the index holds them now. */
 export type IndexedChunks = Array<{ id: string; chunk: ChunkRecord }>;
 
-export const DEFAULT_SHARDS = 64;
+/**
+ * Shards of a new index. An edit rewrites its file's whole shard (parse, serialize, compress): on cpp-docs, 256
+ * shards of about 0.5 MB made an edit 30 to 40% faster than 64 shards of 2 MB, and the build faster too (fewer
+ * bytes rewritten per shard commit). An existing index keeps the count its manifest records.
+ */
+export const DEFAULT_SHARDS = 256;
 /** The search snapshot is rewritten whole, so after small edits it waits for a quiet half minute ... */
 export const SNAPSHOT_QUIET_MS = 30_000;
 /** ... but after a large update or a load from the shards, the next open should not pay for that again. */
