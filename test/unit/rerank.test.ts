@@ -130,6 +130,7 @@ test('a failing, slow or nonsensical reranker keeps the search order and says wh
   const unreadable = await rerankResults(QUESTION, SEARCHED, model, options);
   assert.deepEqual(unreadable.results, SEARCHED);
   assert.match(unreadable.problem!, /model gpt-4o-mini failed \(the reply did not hold 3 scores\)/);
+  assert.ok(unreadable.usage && unreadable.usage.promptTokens > 0, 'an unusable reply still counts in the cost');
 });
 
 test('cancelling the request is not a reranker failure: it stops the answer', async () => {

@@ -38,7 +38,12 @@ export class ModelReranker implements Reranker {
     }
     // A provider that reports no usage (VS Code's models): counted here, so the cost is still shown.
     usage ??= { model: this.provider.model, promptTokens: countTokens(SYSTEM) + countTokens(user), completionTokens: countTokens(reply) };
-    return { scores: parseScores(reply, passages.length), usage };
+    try {
+      return { scores: parseScores(reply, passages.length), usage };
+    } catch (error) {
+      // The request was paid for even when its reply is unusable: its tokens still count in the answer's cost.
+      throw Object.assign(error as Error, { usage });
+    }
   }
 }
 

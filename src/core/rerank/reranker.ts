@@ -71,7 +71,8 @@ export async function rerankResults<T extends { text: string; headingPath: strin
     const reason = timeout.aborted
       ? `no scores after ${(options.timeoutMs / 1000).toFixed(options.timeoutMs % 1000 ? 1 : 0)} s`
       : redactSecrets((error as Error).message);
-    return { results, elapsedMs: elapsed(), problem: `${reranker.name} failed (${reason})` };
+    const usage = (error as { usage?: RerankUsage }).usage;
+    return { results, elapsedMs: elapsed(), usage, problem: `${reranker.name} failed (${reason})` };
   }
 }
 
