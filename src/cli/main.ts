@@ -206,7 +206,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
       const filters = { k, pathGlobs: values.filter };
       if (command === 'ask') return await ask(index, rest.join(' ').trim(), values, io);
-      const rerank = rerankOptions(values, io, command === 'eval' ? Math.max(k, 50) : k);
+      const rerank = rerankOptions(values, io);
       const search = async (question: string, searchFilters: typeof filters) => {
         const results = await index.search(question, searchFilters);
         if (!rerank) return results;
@@ -276,7 +276,7 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
   const provider = providerName === 'offline' ? undefined : endpoint(str('model') ?? SETTING_DEFAULTS['model.chatModel']);
   const styleModel = str('style-model');
   const style = provider && styleModel ? { provider: endpoint(styleModel), mode: styleMode as 'answer' | 'restyle' } : undefined;
-  const rerank = rerankOptions(values, io, 24, { provider });
+  const rerank = rerankOptions(values, io, { provider });
   // A restyled answer replaces the draft, which a terminal cannot take back: print it once, at the end.
   const streaming = !values.json && style?.mode !== 'restyle';
   const controller = new AbortController();
@@ -363,7 +363,7 @@ function chatEndpoint(values: Values, io: CliIo, providerName: string, model: st
  * The reranker of `--rerank`, or undefined. `search` and `eval` have no answering model: `--rerank model` there
  * scores with the chat model of `--model` and `--base-url`.
  */
-function rerankOptions(values: Values, io: CliIo, maxCandidates: number, answering?: { provider?: ChatProvider }) {
+function rerankOptions(values: Values, io: CliIo, answering?: { provider?: ChatProvider }) {
   const str = (name: string) => values[name] as string | undefined;
   const kind = str('rerank');
   if (kind === undefined || kind === 'off') return undefined;
@@ -392,7 +392,7 @@ function rerankOptions(values: Values, io: CliIo, maxCandidates: number, answeri
     throw new UsageError((error as Error).message);
   }
   const candidates = positiveInt(str('rerank-candidates'), 'rerank-candidates') ?? SETTING_DEFAULTS['retrieval.rerankCandidates'];
-  return reranker && { reranker, candidates: Math.min(candidates, maxCandidates) };
+  return reranker && { reranker, candidates };
 }
 
 function joinNegative(argv: string[], i: number): string {

@@ -3,21 +3,12 @@ import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/cli';
 import { tempDir } from '../support/tempDir';
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { ...process.env, OPENAI_API_KEY: '' },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliCaptured(args, { ...process.env, OPENAI_API_KEY: '' });
 
 async function indexArgs() {
   return ['--index', path.join(await tempDir(), 'idx')];

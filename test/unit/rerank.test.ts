@@ -3,7 +3,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { answerQuestion } from '../../src/core/answer/answerQuestion';
 import type { RetrievedResult } from '../../src/core/answer/types';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/cli';
 import { OpenAIProvider } from '../../src/core/providers/openaiProvider';
 import { createReranker } from '../../src/core/rerank/createReranker';
 import { EndpointReranker, keyFor, rerankUrl } from '../../src/core/rerank/endpointReranker';
@@ -207,16 +207,7 @@ test('a configuration that cannot work says what to set', () => {
 test('groundwork search --rerank endpoint prints the reranked order; a bad mode is a usage error', async () => {
   const fixtures = path.join(__dirname, '../fixtures/docs');
   const idx = ['--index', path.join(await tempDir(), 'idx')];
-  const run = async (args: string[]) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await runCli(args, {
-      stdout: (t) => (stdout += t),
-      stderr: (t) => (stderr += t),
-      env: { ...process.env, OPENAI_API_KEY: '' },
-    });
-    return { code, stdout, stderr };
-  };
+  const run = (args: string[]) => runCliCaptured(args, { ...process.env, OPENAI_API_KEY: '' });
   const question = 'windows package exe';
   const plain = JSON.parse((await run(['search', fixtures, question, '--json', ...idx])).stdout).results;
   const before = rerankRequests().length;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/cli';
 import { restyleMessages } from '../../src/core/answer/restyleCheck';
 import { buildDataset, epochsFor } from '../../src/core/style/dataset';
 import { chrF } from '../../src/core/style/chrF';
@@ -24,16 +24,8 @@ const example = (i: number) => ({
 });
 const jsonl = (records: unknown[]) => records.map((r) => (typeof r === 'string' ? r : JSON.stringify(r))).join('\n') + '\n';
 
-async function cli(args: string[], env: Record<string, string> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(args, {
-    stdout: (t) => (stdout += t),
-    stderr: (t) => (stderr += t),
-    env: { OPENAI_API_KEY: 'sk-test', GROUNDWORK_POLL_MS: '1', ...env },
-  });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[], env: Record<string, string> = {}) =>
+  runCliCaptured(args, { OPENAI_API_KEY: 'sk-test', GROUNDWORK_POLL_MS: '1', ...env });
 
 async function workspaceWith(records: unknown[]) {
   const dir = await tempDir();

@@ -2,20 +2,14 @@ import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../../src/cli/main';
+import { runCliCaptured } from '../support/cli';
 import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { discoverDocuments, filterDocumentPaths } from '../../src/core/discovery/discover';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { IndexLock } from '../../src/core/store/indexLock';
 import { tempDir, writeTree } from '../support/tempDir';
 
-async function cli(args: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const env = { ...process.env, OPENAI_API_KEY: '', GROUNDWORK_LOCK_WAIT_MS: '300' };
-  const code = await runCli(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), env });
-  return { code, stdout, stderr };
-}
+const cli = (args: string[]) => runCliCaptured(args, { ...process.env, OPENAI_API_KEY: '', GROUNDWORK_LOCK_WAIT_MS: '300' });
 
 /** The reproduction from the trust issue: a key and /etc/passwd linked into the docs, and a linked folder. */
 async function hostileTree() {

@@ -1,10 +1,10 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzip, gzip } from 'node:zlib';
 import type { FileStorage, LocalIndex } from 'vectra';
 import { fnv1a } from '../hash';
 import { writeDataAtomic } from './atomicWrite';
-import { gunzip, gzip } from 'node:zlib';
-import { promisify } from 'node:util';
 
 export interface StoredChunk {
   id: string;
@@ -117,7 +117,7 @@ export class VectraShards {
     if (existing && (!forWriting || existing.indexName === shardFileName(shard))) return existing;
     const { LocalIndex } = loadVectra();
     await fs.mkdir(this.dir, { recursive: true });
-    let name = await this.existingName(shard);
+    let name = (await this.existing(shard))?.name;
     if (name === legacyShardFileName(shard) && forWriting) {
       await fs.rename(`${this.dir}/${name}`, `${this.dir}/${shardFileName(shard)}`);
       name = shardFileName(shard);
@@ -125,14 +125,11 @@ export class VectraShards {
     return (this.shards[shard] = new LocalIndex(this.dir, name ?? shardFileName(shard), atomicStorage));
   }
 
-  /** The shard's file name on disk (the current one, else an earlier version's), or undefined when there is none. */
-  private async existingName(shard: number): Promise<string | undefined> {
+  /** The shard's file on disk (the current name, else an earlier version's) with its stat, or undefined when there is none. */
+  private async existing(shard: number): Promise<{ name: string; stat: Stats } | undefined> {
     for (const name of [shardFileName(shard), legacyShardFileName(shard)]) {
-      const found = await fs
-        .access(`${this.dir}/${name}`)
-        .then(() => true)
-        .catch(() => false);
-      if (found) return name;
+      const stat = await fs.stat(`${this.dir}/${name}`).catch(() => undefined);
+      if (stat) return { name, stat };
     }
     return undefined;
   }
@@ -158,7 +155,7 @@ export class VectraShards {
   }
 
   async exists(shard: number): Promise<boolean> {
-    return (await this.existingName(shard)) !== undefined;
+    return (await this.existing(shard)) !== undefined;
   }
 
   /** Replaces a shard with one holding exactly `items` (an unreadable shard is rewritten from memory). */
@@ -197,8 +194,7 @@ export class VectraShards {
 
   /** The shard file's size and modification time, or undefined when there is none. */
   async stampOf(shard: number): Promise<string | undefined> {
-    const name = await this.existingName(shard);
-    const stat = name ? await fs.stat(`${this.dir}/${name}`).catch(() => undefined) : undefined;
+    const stat = (await this.existing(shard))?.stat;
     return stat && `${stat.size}:${stat.mtimeMs}`;
   }
 
