@@ -185,7 +185,7 @@ export class IndexService implements vscode.Disposable {
   private async startWorker() {
     const { IndexClient } = await import('../core/worker/indexClient');
     return new IndexClient(
-      path.join(this.context.extensionPath, 'dist', 'worker.js'),
+      { script: path.join(this.context.extensionPath, 'dist', 'worker.js') },
       (event) => {
         if (event.type === 'progress') {
           this.progressDone = event.done;
@@ -193,7 +193,6 @@ export class IndexService implements vscode.Disposable {
           this.render();
         } else if (event.type === 'log') this.output.warn(event.message);
       },
-      {},
       (error) => {
         this.output.error(`Groundwork's index worker stopped: ${error.message}. It starts again on the next request.`);
         void vscode.window.showWarningMessage(

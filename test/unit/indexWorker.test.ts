@@ -7,9 +7,9 @@ import { IndexConnection } from '../../src/core/worker/indexConnection';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { tempDir, writeTree } from '../support/tempDir';
 
-// The worker is TypeScript here (the extension runs its bundle): load it through tsx's require hook.
-const workerScript = `require('tsx/cjs'); require(${JSON.stringify(path.join(__dirname, '../../src/core/worker/workerMain.ts'))});`;
-const tsWorker = { eval: true };
+// The worker process runs the TypeScript here (the extension forks its bundle).
+const worker = { script: path.join(__dirname, '../support/indexWorkerEntry.cjs') };
+const crashableWorker = { script: path.join(__dirname, '../support/crashableIndexWorkerEntry.cjs') };
 
 test('the worker indexes every folder of a multi-root workspace and merges search results', async () => {
   const a = await tempDir();
@@ -18,7 +18,7 @@ test('the worker indexes every folder of a multi-root workspace and merges searc
   await writeTree(b, { 'beta.md': '# Beta\n\nThe beta service sends invoices by email.\n' });
   const cache = await tempDir();
   const events: string[] = [];
-  const client = new IndexClient(workerScript, (event) => events.push(event.type), tsWorker);
+  const client = new IndexClient(worker, (event) => events.push(event.type));
   try {
     await client.request('configure', {
       settings: {
@@ -67,7 +67,7 @@ test('the worker indexes every folder of a multi-root workspace and merges searc
 });
 
 test('a request the worker cannot serve is rejected with its reason', async () => {
-  const client = new IndexClient(workerScript, () => {}, tsWorker);
+  const client = new IndexClient(worker, () => {});
   try {
     await assert.rejects(client.request('search', { query: 'x' }), /not configured/);
   } finally {
@@ -112,12 +112,6 @@ test('chunking workers give the same index as chunking inline', async () => {
   assert.deepEqual((await pooled.search('widget number 42')).map(strip), (await inline.search('widget number 42')).map(strip));
 });
 
-/** The real worker, which dies (as a crash would end it) when asked to search for "crash now". */
-const crashableWorker = `
-  const { parentPort } = require('node:worker_threads');
-  parentPort.on('message', (m) => { if (m.type === 'search' && m.query === 'crash now') process.exit(7); });
-  ${workerScript}`;
-
 /** Rejects instead of waiting forever, so a hang fails the test rather than stalling the suite. */
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([
@@ -141,7 +135,6 @@ test('a worker that dies fails its pending and later requests at once, tells the
       return new IndexClient(
         crashableWorker,
         () => {},
-        tsWorker,
         (error) => stops.push(error.message),
       );
     },
@@ -151,12 +144,12 @@ test('a worker that dies fails its pending and later requests at once, tells the
     const first = await connection.ready();
     await first.request('update', {});
     await within(
-      assert.rejects(first.request('search', { query: 'crash now' }), /the index worker stopped \(exit code 7\)/),
+      assert.rejects(first.request('search', { query: 'crash now' }), /the index worker stopped \(exit code 7\): simulated crash/),
       10_000,
       'the request the worker died on',
     );
     await within(assert.rejects(first.request('counts', {}), /stopped/), 1000, 'a request after the death');
-    assert.deepEqual(stops, ['the index worker stopped (exit code 7)'], 'the host is told once');
+    assert.deepEqual(stops, ['the index worker stopped (exit code 7): simulated crash'], 'the host is told once, with what it said');
 
     const second = await within(connection.ready(), 20_000, 'a new worker');
     assert.notEqual(second, first);
@@ -179,7 +172,7 @@ test('a new key or endpoint reaches the index worker: the next search embeds wit
     embedder: { kind: 'openai' as const, baseURL: oldServer.baseURL, apiKey: 'old-key', model: 'text-embedding-3-small', dimensions: 64 },
   };
   const connection = new IndexConnection(
-    () => new IndexClient(workerScript, () => {}, tsWorker),
+    () => new IndexClient(worker, () => {}),
     async () => settings,
   );
   try {
@@ -219,7 +212,7 @@ test('after a large update the worker is replaced by one that opens the index fr
   const clients: IndexClient[] = [];
   const connection = new IndexConnection(
     () => {
-      const client = new IndexClient(workerScript, () => {}, tsWorker);
+      const client = new IndexClient(worker, () => {});
       clients.push(client);
       return client;
     },
@@ -243,4 +236,53 @@ test('after a large update the worker is replaced by one that opens the index fr
   } finally {
     await connection.close();
   }
+});
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what}: still not so after ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('the worker is a process of its own, and it ends when it is closed', async () => {
+  const client = new IndexClient(worker, () => {});
+  const pid = client.pid!;
+  assert.ok(pid > 0 && pid !== process.pid);
+  await assert.rejects(client.request('counts', {}), /not configured/, 'it answers');
+  await client.dispose();
+  assert.equal(isRunning(pid), false);
+  assert.ok(client.isStopped);
+});
+
+test('a worker whose host is killed ends too: no index process outlives the editor', async () => {
+  // A worker with work still to do (a timer stands in for a long update), so only its host's death can end it.
+  const busyWorker = path.join(await tempDir(), 'busyWorker.cjs');
+  await fs.writeFile(busyWorker, `setInterval(() => {}, 1000); require(${JSON.stringify(worker.script)});`);
+  // A host process that starts the worker, says its pid, and waits to be killed (as an extension host that crashed).
+  const hostScript = `
+    const { IndexClient } = require(${JSON.stringify(path.join(__dirname, '../../src/core/worker/indexClient.ts'))});
+    const client = new IndexClient({ script: ${JSON.stringify(busyWorker)} }, () => {});
+    client.request('counts', {}).catch(() => process.stdout.write(client.pid + '\\n'));
+    setInterval(() => {}, 1000);`;
+  const { spawn } = await import('node:child_process');
+  const host = spawn(process.execPath, ['--import', 'tsx', '-e', hostScript], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const workerPid = await within(
+    new Promise<number>((resolve) => host.stdout.once('data', (data: Buffer) => resolve(Number(String(data).trim())))),
+    20_000,
+    'the host starting its worker',
+  );
+  assert.ok(isRunning(workerPid));
+  host.kill('SIGKILL');
+  await waitUntil(() => !isRunning(workerPid), 10_000, 'the orphaned worker ending');
 });

@@ -2,9 +2,10 @@ import type { IndexClient } from './indexClient';
 import type { WorkerRequest, WorkerResults, WorkerSettings } from './protocol';
 
 /**
- * An update that chunked at least this many files leaves the worker's heap far larger than the index it holds
- * (the build's garbage is not handed back to the system): the worker is then replaced by one that opens the index
- * from its fresh search snapshot. Measured on cpp-docs (BENCHMARKS.md, "Indexing inside the extension").
+ * An update that chunked at least this many files leaves the worker process far larger than the index it holds
+ * (V8 and the allocator keep what the build used): the worker is then replaced by a new process that opens the
+ * index from its fresh search snapshot, and the old one's memory goes back to the system. Measured on cpp-docs
+ * (BENCHMARKS.md, "Indexing inside the extension").
  */
 export const RECYCLE_AFTER_FILES = 1000;
 /** Replacing the worker waits this long for it to write the search snapshot of a large index. */

@@ -1,19 +1,22 @@
-import { parentPort } from 'node:worker_threads';
 import { lowerThreadPriority } from './chunkWorker';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { WorkspaceIndex } from './workspaceIndex';
 
 /**
- * The index lives in this worker thread, so that reading, chunking and embedding thousands of files never
- * blocks the extension host's main thread (and with it every other extension's hovers and completions).
+ * The index lives in this worker process, so that reading, chunking and embedding thousands of files never
+ * blocks the extension host (and with it every other extension's hovers and completions), and what a large build
+ * allocates goes back to the system when the process ends. It talks to its host over the IPC channel `fork` opens.
  */
-const port = parentPort!;
-const post = (reply: WorkerReply) => port.postMessage(reply);
+const post = (reply: WorkerReply) => process.send!(reply);
 let workspace: WorkspaceIndex | undefined;
 
 export function startIndexWorker(): void {
+  if (!process.send) {
+    process.stderr.write('The index worker is started by Groundwork (it needs an IPC channel to its host).\n');
+    process.exit(2);
+  }
   lowerThreadPriority();
-  port.on('message', async (request: WorkerRequest) => {
+  process.on('message', async (request: WorkerRequest) => {
     try {
       const value = await handle(request);
       post({ id: request.id, type: 'result', value });
@@ -21,6 +24,9 @@ export function startIndexWorker(): void {
       post({ id: request.id, type: 'error', message: (error as Error).message ?? String(error) });
     }
   });
+  // The host closed the channel, or is gone: nothing can ask this worker anything any more. Every write is
+  // atomic, and the lock of a process that is gone is taken over by the next writer, so stopping here loses nothing.
+  process.on('disconnect', () => process.exit(0));
 }
 
 async function handle(request: WorkerRequest): Promise<unknown> {
