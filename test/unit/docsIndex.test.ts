@@ -657,3 +657,65 @@ test('snapshot writes asked for at once are one write at a time, and each caller
   assert.deepEqual(messages, []);
   assert.equal((await reopened.search('hums in B flat'))[0].path, 'api/notes.txt');
 });
+
+test('an index opened from its snapshot reads its passages from that snapshot even after a writer replaces it', async () => {
+  const { root, options, indexDir } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  // A reader opens the index (passage text stays in the snapshot file until a query returns it).
+  const reader = await DocsIndex.open({ ...options, readOnly: true });
+  const before = await reader.search('how do I configure max_retries');
+  // Another process edits the page and writes a new snapshot over the old one.
+  const page = path.join(root, 'guide/retries.rst');
+  await fs.writeFile(page, (await fs.readFile(page, 'utf8')).replace(/max_retries/g, 'retry_ceiling').replace(/^/, 'Preface line.\n\n'));
+  const writer = await DocsIndex.open(options);
+  await writer.update();
+  await writer.close();
+  assert.ok((await fs.stat(path.join(indexDir, 'search-snapshot.bin'))).size > 0);
+  // The reader still holds the old rows, and each row's text is still its own, not bytes of the new file.
+  const after = await reader.search('how do I configure max_retries');
+  assert.deepEqual(
+    after.map((r) => [r.path, r.startLine, r.text]),
+    before.map((r) => [r.path, r.startLine, r.text]),
+  );
+  assert.match(after[0].text, /max_retries/);
+  await reader.close();
+});
+
+test('a search waiting for its query vector when the index closes still gets its results', async () => {
+  const { options } = await setup();
+  const built = await DocsIndex.open(options);
+  await built.update();
+  await built.close();
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  const inner = new HashingEmbedder({ dimensions: 64 });
+  const slow: Embedder = { id: inner.id, dimensions: 64, embed: async (texts) => (await held, inner.embed(texts)) };
+  const index = await DocsIndex.open({ ...options, embedder: slow, readOnly: true });
+  const searching = index.search('how do I configure max_retries');
+  const closing = index.close();
+  release();
+  const [top] = await searching;
+  assert.equal(top.path, 'guide/retries.rst');
+  await closing;
+});
+
+test(
+  'opening and closing an index many times leaves no file open',
+  { skip: process.platform !== 'linux' && 'open files are counted in /proc/self/fd, which only Linux has' },
+  async () => {
+    const { options } = await setup();
+    const built = await DocsIndex.open(options);
+    await built.update();
+    await built.close();
+    const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
+    const before = await openFiles();
+    for (let i = 0; i < 20; i++) {
+      const index = await DocsIndex.open({ ...options, readOnly: true });
+      await index.search('max_retries');
+      await index.close();
+    }
+    assert.equal(await openFiles(), before);
+  },
+);

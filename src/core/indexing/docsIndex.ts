@@ -130,6 +130,8 @@ interface PendingFile {
 export class DocsIndex {
   /** The folder's walk, started by `open` alongside reading the index, for the update that follows it. */
   private openingWalk: { walk: Promise<DiscoveryResult>; startedAt: number } | undefined;
+  /** Searches under way: closing waits for them. */
+  private readonly searches = new Set<Promise<SearchResult[]>>();
 
   private constructor(
     private readonly options: DocsIndexOptions,
@@ -190,7 +192,9 @@ export class DocsIndex {
   }
 
   /** Flushes a pending snapshot and releases the write lock; call before the process exits or the index is dropped. */
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // A search waiting for its query's vector still reads this index's text once the vector comes.
+    await Promise.allSettled([...this.searches]);
     return this.store.close();
   }
 
@@ -417,8 +421,16 @@ export class DocsIndex {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
-    const [vector] = await this.options.embedder.embed([query]);
-    return this.store.searchIndex.search(query, vector, options);
+    const searching = (async () => {
+      const [vector] = await this.options.embedder.embed([query]);
+      return this.store.searchIndex.search(query, vector, options);
+    })();
+    this.searches.add(searching);
+    try {
+      return await searching;
+    } finally {
+      this.searches.delete(searching);
+    }
   }
 
   /** Search without a query vector: lexical only, no embedder call (used where a network round trip is too slow). */

@@ -1,4 +1,5 @@
 import { type ChunkRecord, FIELDS_PER_ROW, type FrozenIndex, quantizeInto } from './frozenIndex';
+import { stringsInMemory } from './stringSection';
 
 /** What freezing reads of a search index: its frozen base and everything added or removed since. */
 export interface IndexState {
@@ -55,6 +56,8 @@ export interface FreezePlan {
 const bytesOf = (array: ArrayBufferView) => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
 /** Postings are emitted through a buffer of this many numbers when rows must be renumbered. */
 const POSTINGS_BLOCK = 1 << 16;
+/** The base's strings are copied in pieces of this many bytes (read from the snapshot file when they live there). */
+const STRINGS_BLOCK = 1 << 20;
 
 /**
  * Plans the freeze of `state` (see `FreezePlan`). Nothing is analyzed again: the base's live rows are taken in
@@ -197,8 +200,12 @@ export function planFreeze(state: IndexState): FreezePlan {
       flush();
     },
     emitStrings(sink) {
-      for (const [from, to] of runs)
-        sink(base.strings.subarray(base.fieldOffsets[from * FIELDS_PER_ROW], base.fieldOffsets[to * FIELDS_PER_ROW]));
+      const scan = base.strings.scanner();
+      for (const [from, to] of runs) {
+        const end = base.fieldOffsets[to * FIELDS_PER_ROW];
+        for (let at = base.fieldOffsets[from * FIELDS_PER_ROW]; at < end; at += STRINGS_BLOCK)
+          sink(scan(at, Math.min(end, at + STRINGS_BLOCK)));
+      }
       for (const fields of addedFields) for (const value of fields) sink(Buffer.from(value));
     },
   };
@@ -226,7 +233,7 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
     pathIndex: plan.pathIndex,
     paths: plan.paths,
     fieldOffsets: plan.fieldOffsets,
-    strings,
+    strings: stringsInMemory(strings),
     matrix,
     scales: plan.scales,
     vocabulary: plan.vocabulary,

@@ -1,4 +1,5 @@
 import type { Chunk } from '../types';
+import { type StringSection, stringsInMemory } from './stringSection';
 
 /** A chunk as the search index keeps it: the chunk and its id, without its vector (that lives in the matrix). */
 export interface ChunkRecord extends Chunk {
@@ -22,7 +23,8 @@ export interface FrozenIndex {
   paths: string[];
   /** Per row, four UTF-8 ranges in `strings`: id, heading path (JSON), anchor, text; `rows * 4 + 1` offsets. */
   fieldOffsets: Uint32Array;
-  strings: Buffer;
+  /** In memory, or left in the snapshot file and read a row at a time (see `StringSection`). */
+  strings: StringSection;
   /**
    * Row-major vectors, `rows * dimensions`, each component quantized to a signed byte: `matrix[i] * scales[row]` is
    * the component. A quarter of float32's size, in memory and on disk, for a change of the vector scores in the
@@ -51,7 +53,7 @@ export function emptyFrozenIndex(dimensions: number): FrozenIndex {
     pathIndex: new Uint32Array(0),
     paths: [],
     fieldOffsets: new Uint32Array(1),
-    strings: Buffer.alloc(0),
+    strings: stringsInMemory(Buffer.alloc(0)),
     matrix: new Int8Array(0),
     scales: new Float32Array(0),
     vocabulary: [],
@@ -95,22 +97,31 @@ export function findTerm(vocabulary: string[], term: string): number {
   return -1;
 }
 
-function field(frozen: FrozenIndex, row: number, which: number): string {
-  const at = row * FIELDS_PER_ROW + which;
-  return frozen.strings.toString('utf8', frozen.fieldOffsets[at], frozen.fieldOffsets[at + 1]);
+/** Reads a byte range of the strings; `FrozenIndex.strings.read` by default, a scanner for a pass over the rows. */
+export type StringReader = (start: number, end: number) => Uint8Array;
+
+function decode(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
 }
 
-export function frozenId(frozen: FrozenIndex, row: number): string {
-  return field(frozen, row, 0);
+export function frozenId(frozen: FrozenIndex, row: number, read: StringReader = frozen.strings.read): string {
+  const at = row * FIELDS_PER_ROW;
+  return decode(read(frozen.fieldOffsets[at], frozen.fieldOffsets[at + 1]), 0, frozen.fieldOffsets[at + 1] - frozen.fieldOffsets[at]);
 }
 
-export function frozenChunk(frozen: FrozenIndex, row: number): ChunkRecord {
+/** A row as a chunk: its four strings are one range, read at once. */
+export function frozenChunk(frozen: FrozenIndex, row: number, read: StringReader = frozen.strings.read): ChunkRecord {
+  const at = row * FIELDS_PER_ROW;
+  const offsets = frozen.fieldOffsets;
+  const start = offsets[at];
+  const bytes = read(start, offsets[at + FIELDS_PER_ROW]);
+  const field = (which: number) => decode(bytes, offsets[at + which] - start, offsets[at + which + 1] - start);
   return {
-    id: field(frozen, row, 0),
+    id: field(0),
     path: frozen.paths[frozen.pathIndex[row]],
-    headingPath: JSON.parse(field(frozen, row, 1)) as string[],
-    anchor: field(frozen, row, 2),
-    text: field(frozen, row, 3),
+    headingPath: JSON.parse(field(1)) as string[],
+    anchor: field(2),
+    text: field(3),
     startLine: frozen.lines[row * 3],
     endLine: frozen.lines[row * 3 + 1],
     tokens: frozen.lines[row * 3 + 2],
@@ -121,12 +132,12 @@ export function frozenChunk(frozen: FrozenIndex, row: number): ChunkRecord {
  * Checks that a frozen index read from disk is internally consistent, so a damaged file is rejected on open
  * instead of failing (or returning garbage) in the middle of a query. Returns the problem, or undefined.
  */
-export function frozenIndexProblem(frozen: FrozenIndex): string | undefined {
+export function frozenIndexProblem(frozen: FrozenIndex, stringBytes = frozen.strings.byteLength): string | undefined {
   const { rows, dimensions } = frozen;
   if (frozen.lengths.length !== rows || frozen.lines.length !== rows * 3 || frozen.pathIndex.length !== rows) return 'row columns disagree';
   if (frozen.matrix.length !== rows * dimensions || frozen.scales.length !== rows) return 'vector matrix has the wrong size';
   if (frozen.fieldOffsets.length !== rows * FIELDS_PER_ROW + 1) return 'string offsets have the wrong size';
-  if (!isMonotonic(frozen.fieldOffsets, frozen.strings.length)) return 'string offsets are out of order';
+  if (!isMonotonic(frozen.fieldOffsets, stringBytes)) return 'string offsets are out of order';
   for (let row = 0; row < rows; row++) if (frozen.pathIndex[row] >= frozen.paths.length) return 'a row names an unknown path';
   const terms = frozen.vocabulary.length;
   if (frozen.termOffsets.length !== terms + 1 || frozen.documentFrequency.length !== terms) return 'term columns disagree';

@@ -2,7 +2,16 @@ import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
-import { type ChunkRecord, dequantizedRow, emptyFrozenIndex, type FrozenIndex, frozenChunk, frozenId, findTerm } from './frozenIndex';
+import {
+  type ChunkRecord,
+  dequantizedRow,
+  emptyFrozenIndex,
+  type FrozenIndex,
+  frozenChunk,
+  frozenId,
+  findTerm,
+  type StringReader,
+} from './frozenIndex';
 
 export interface IndexedChunk extends Chunk {
   id: string;
@@ -219,7 +228,13 @@ export class SearchIndex {
   }
 
   *allChunksWithVectors(): Iterable<{ chunk: ChunkRecord; vector: Float32Array }> {
-    for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) yield { chunk: this.chunkAt(row), vector: this.vectorAt(row) };
+    const scan = this.base.strings.scanner();
+    for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) yield { chunk: this.chunkAt(row, scan), vector: this.vectorAt(row) };
+  }
+
+  /** Releases the snapshot file the base's strings are read from; the index is not used after this. */
+  close(): void {
+    this.base.strings.close();
   }
 
   private vectorAt(row: number): Float32Array {
@@ -270,6 +285,7 @@ export class SearchIndex {
   }
 
   private reset(base: FrozenIndex): void {
+    if (base !== this.base) this.base.strings.close();
     this.base = base;
     this.added = [];
     this.addedLengths = [];
@@ -286,9 +302,9 @@ export class SearchIndex {
     this.dead = 0;
   }
 
-  private chunkAt(row: number): ChunkRecord {
+  private chunkAt(row: number, read?: StringReader): ChunkRecord {
     if (row >= this.base.rows) return this.added[row - this.base.rows];
-    const chunk = frozenChunk(this.base, row);
+    const chunk = frozenChunk(this.base, row, read);
     const moved = this.movedBaseLines.get(row);
     if (moved) [chunk.startLine, chunk.endLine] = moved;
     return chunk;
@@ -305,7 +321,8 @@ export class SearchIndex {
   private ids(): Map<string, number> {
     if (!this.rowOfId) {
       this.rowOfId = new Map();
-      for (let row = 0; row < this.base.rows; row++) if (this.alive[row]) this.rowOfId.set(frozenId(this.base, row), row);
+      const scan = this.base.strings.scanner();
+      for (let row = 0; row < this.base.rows; row++) if (this.alive[row]) this.rowOfId.set(frozenId(this.base, row, scan), row);
       this.added.forEach((chunk, i) => {
         if (this.alive[this.base.rows + i]) this.rowOfId!.set(chunk.id, this.base.rows + i);
       });

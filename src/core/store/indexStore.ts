@@ -440,6 +440,7 @@ export class IndexStore {
     // Another process may have changed the index while this one only read it: start again from what is on disk.
     const reopened = await IndexStore.openLocked({ ...this.options, rebuild: false, verifyShards: false }, acquired);
     this.manifest = reopened.manifest;
+    this.memory.close();
     this.memory = reopened.memory;
     this.shards = reopened.shards;
   }
@@ -491,6 +492,7 @@ export class IndexStore {
     try {
       if (this.writable) await this.saveSnapshot();
     } finally {
+      this.memory.close();
       await this.lock?.release();
       this.lock = undefined;
     }

@@ -1,8 +1,10 @@
-import { promises as fs, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, writeSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { writeFileAtomic } from './atomicWrite';
 import type { ByteSink, FreezePlan } from '../retrieval/freeze';
 import { type FrozenIndex, frozenIndexProblem } from '../retrieval/frozenIndex';
+import { stringsInFile, stringsInMemory } from '../retrieval/stringSection';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
 const MAGIC = Buffer.from('GWSNAP\0\x01', 'latin1');
@@ -134,28 +136,51 @@ export async function writeSnapshot(dir: string, capture: () => SnapshotContent)
   );
 }
 
+/**
+ * Opens the snapshot: everything but the strings is read into memory; the strings (most of the file: chunk text)
+ * stay in the file, which the returned index keeps open and reads a row at a time (`stringsInFile`). The caller
+ * owns that file: `SearchIndex.close` releases it.
+ */
 export async function readSnapshot(dir: string, expected: SnapshotIdentity): Promise<SnapshotRead> {
-  let file: Buffer;
+  let fd: number;
+  // Every read goes through this one descriptor: a newer snapshot renamed over this one meanwhile is never mixed in.
   try {
-    file = await fs.readFile(path.join(dir, SNAPSHOT_FILE));
+    fd = openSync(path.join(dir, SNAPSHOT_FILE), 'r');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { state: 'missing' };
     return { state: 'unusable', reason: (error as Error).message };
   }
+  let read: SnapshotRead;
   try {
-    return decode(file, expected);
+    read = await decode(fd, expected);
   } catch (error) {
-    return { state: 'unusable', reason: (error as Error).message };
+    read = { state: 'unusable', reason: (error as Error).message };
   }
+  if (read.state !== 'ok') closeSync(fd);
+  return read;
 }
 
-function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
-  // Typed arrays need aligned offsets; a large file read has its own buffer, a small one may not.
-  const bytes = file.byteOffset % ALIGN ? Buffer.from(file) : file;
-  if (bytes.length < 12 || !bytes.subarray(0, 8).equals(MAGIC)) return { state: 'unusable', reason: 'not a Groundwork snapshot' };
-  const headerLength = bytes.readUInt32LE(8);
-  if (12 + headerLength > bytes.length) return { state: 'unusable', reason: 'truncated header' };
-  const header = JSON.parse(bytes.toString('utf8', 12, 12 + headerLength)) as Header;
+const readFromFile = promisify(read);
+
+/** Reads `length` bytes at `position` of `fd` into a new buffer of its own (so typed arrays over it are aligned). */
+async function readAt(fd: number, position: number, length: number): Promise<Buffer> {
+  const bytes = Buffer.from(new ArrayBuffer(length));
+  for (let done = 0; done < length;) {
+    const { bytesRead } = await readFromFile(fd, bytes, done, length - done, position + done);
+    if (bytesRead === 0) throw new Error('truncated');
+    done += bytesRead;
+  }
+  return bytes;
+}
+
+async function decode(fd: number, expected: SnapshotIdentity): Promise<SnapshotRead> {
+  const size = fstatSync(fd).size;
+  if (size < 12) return { state: 'unusable', reason: 'not a Groundwork snapshot' };
+  const start = await readAt(fd, 0, 12);
+  if (!start.subarray(0, 8).equals(MAGIC)) return { state: 'unusable', reason: 'not a Groundwork snapshot' };
+  const headerLength = start.readUInt32LE(8);
+  if (12 + headerLength > size) return { state: 'unusable', reason: 'truncated header' };
+  const header = JSON.parse((await readAt(fd, 12, headerLength)).toString('utf8')) as Header;
   if (header.formatVersion !== FORMAT_VERSION) return { state: 'unusable', reason: `format ${header.formatVersion}` };
   if (
     header.embedderId !== expected.embedderId ||
@@ -174,15 +199,20 @@ function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
     return { state: 'unusable', reason: 'unexpected header' };
   }
   let offset = 12 + headerLength;
-  const views: Uint8Array[] = [];
+  const ranges: Array<[start: number, length: number]> = [];
   for (const byteLength of header.sections) {
     offset += (ALIGN - (offset % ALIGN)) % ALIGN;
-    if (!Number.isInteger(byteLength) || byteLength < 0 || offset + byteLength > bytes.length)
-      return { state: 'unusable', reason: 'truncated' };
-    views.push(bytes.subarray(offset, offset + byteLength));
+    if (!Number.isInteger(byteLength) || byteLength < 0 || offset + byteLength > size) return { state: 'unusable', reason: 'truncated' };
+    ranges.push([offset, byteLength]);
     offset += byteLength;
   }
-  if (offset !== bytes.length) return { state: 'unusable', reason: 'trailing bytes' };
+  if (offset !== size) return { state: 'unusable', reason: 'trailing bytes' };
+  // The sections before the strings, in one read; each view starts on an 8-byte boundary of the file, and so of
+  // this buffer, which starts at the first of them (aligned itself).
+  const [stringsStart, stringsLength] = ranges[10];
+  const first = ranges[0][0];
+  const small = await readAt(fd, first, stringsStart - first);
+  const views = ranges.slice(0, 10).map(([at, length]) => small.subarray(at - first, at - first + length));
   const typed = <T>(Type: new (buffer: ArrayBufferLike, offset: number, length: number) => T, view: Uint8Array, size: number): T => {
     if (view.byteLength % size) throw new Error('a section has a partial element');
     return new Type(view.buffer, view.byteOffset, view.byteLength / size);
@@ -202,9 +232,11 @@ function decode(file: Buffer, expected: SnapshotIdentity): SnapshotRead {
     postings: typed(Int32Array, views[7], 4),
     documentFrequency: typed(Int32Array, views[8], 4),
     vocabulary: vocabularyText ? vocabularyText.split('\n') : [],
-    strings: Buffer.from(views[10].buffer, views[10].byteOffset, views[10].byteLength),
+    // Checked by its length first; it takes the file over only once the index is found sound.
+    strings: stringsInMemory(Buffer.alloc(0)),
   };
-  const problem = frozenIndexProblem(frozen);
+  const problem = frozenIndexProblem(frozen, stringsLength);
   if (problem) return { state: 'unusable', reason: problem };
+  frozen.strings = stringsInFile(fd, stringsStart, stringsLength);
   return { state: 'ok', frozen, files: header.files };
 }
