@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { type FrozenIndex, frozenIndexProblem } from '../../src/core/retrieval/frozenIndex';
 import { ANALYZER_VERSION } from '../../src/core/retrieval/analyzer';
 import { readSnapshot, writeSnapshot } from '../../src/core/store/searchSnapshot';
+import { spillStringsTo } from '../../src/core/store/spilledStrings';
 import { tempDir } from '../support/tempDir';
 import { type IndexedChunk, SearchIndex } from '../../src/core/retrieval/searchIndex';
 
@@ -112,7 +114,8 @@ function assertSameResults(actual: ReturnType<typeof observed>, expected: Return
   });
 }
 
-test('freezing (compaction, and the snapshot form) changes no search result, before or after later edits', () => {
+test('freezing (compaction, and the snapshot form) changes no search result, before or after later edits, with the strings in memory or spilled to a file', async () => {
+  const spillDir = await tempDir();
   const operation = fc.oneof(
     // Few ids, so removals and replacements hit rows that exist, often in the middle of a frozen base.
     fc.record({ add: fc.integer({ min: 0, max: 15 }), words: fc.array(fc.constantFrom(...WORDS), { minLength: 1, maxLength: 12 }) }),
@@ -124,8 +127,10 @@ test('freezing (compaction, and the snapshot form) changes no search result, bef
       fc.array(operation, { minLength: 10, maxLength: 60 }),
       fc.constantFrom(...WORDS),
       fc.constantFrom(...WORDS),
-      (operations, a, b) => {
-        const index = new SearchIndex(64);
+      fc.boolean(),
+      (operations, a, b, spill) => {
+        // Spilled: every compaction's strings go to a scratch file, read a row at a time.
+        const index = new SearchIndex(64, undefined, spill ? spillStringsTo(spillDir, 0) : undefined);
         const reference = new SearchIndex(64);
         for (const op of operations) {
           if ('add' in op) {
@@ -143,14 +148,16 @@ test('freezing (compaction, and the snapshot form) changes no search result, bef
         assert.equal(frozenIndexProblem(index.freeze()), undefined);
         assertSameResults(observed(index, query), observed(reference, query));
         assert.equal(index.size, reference.size);
-        assert.deepEqual(
-          [...index.allChunksWithVectors()].map(({ chunk }) => chunk.id).sort(),
-          [...reference.allChunksWithVectors()].map(({ chunk }) => chunk.id).sort(),
-        );
+        const everything = (i: SearchIndex) =>
+          [...i.allChunksWithVectors()].map(({ chunk }) => chunk).sort((x, y) => (x.id < y.id ? -1 : 1));
+        assert.deepEqual(everything(index), everything(reference));
+        index.close();
       },
     ),
     { numRuns: 150 },
   );
+  // A scratch file is removed as soon as it is written: nothing is left in the index folder.
+  assert.deepEqual(await fs.readdir(spillDir), []);
 });
 
 test('a snapshot written from the live index (no frozen copy in memory) reads back as its compaction', async () => {
@@ -176,6 +183,7 @@ test('a snapshot written from the live index (no frozen copy in memory) reads ba
       const plain = (f: FrozenIndex) =>
         JSON.parse(JSON.stringify({ ...f, strings: f.strings.read(0, f.strings.byteLength).toString('base64') }));
       assert.deepEqual(plain((read as { frozen: FrozenIndex }).frozen), plain(frozen));
+      (read as { frozen: FrozenIndex }).frozen.strings.close();
     }),
     { numRuns: 100 },
   );

@@ -18,6 +18,8 @@ export const inlineFileProcessor: FileProcessor = {
 export interface WorkerScript {
   script: string;
   options?: WorkerOptions;
+  /** How many chunking workers to run side by side (`POOL_SIZE` unless said). */
+  poolSize?: number;
 }
 
 /**
@@ -50,7 +52,7 @@ export class WorkerFileProcessor implements FileProcessor {
 
   constructor(
     private readonly script: WorkerScript,
-    size = POOL_SIZE,
+    size = script.poolSize ?? POOL_SIZE,
   ) {
     this.workers = Array.from({ length: size }, () => this.start());
   }
@@ -113,7 +115,7 @@ export class WorkerFileProcessor implements FileProcessor {
  * The worker bundle shipped next to the running bundle (`dist/worker.js`), started as a chunker, if there is one.
  * Running from TypeScript sources (tests), there is none and files are prepared inline.
  */
-export function bundledChunkWorker(): WorkerScript | undefined {
+export function bundledChunkWorker(poolSize?: number): WorkerScript | undefined {
   const script = path.join(__dirname, 'worker.js');
-  return existsSync(script) ? { script, options: { workerData: { role: 'chunker' } } } : undefined;
+  return existsSync(script) ? { script, options: { workerData: { role: 'chunker' } }, poolSize } : undefined;
 }

@@ -1,5 +1,5 @@
 import { type ChunkRecord, FIELDS_PER_ROW, type FrozenIndex, quantizeInto } from './frozenIndex';
-import { stringsInMemory } from './stringSection';
+import { type StringSection, stringsInMemory } from './stringSection';
 
 /** What freezing reads of a search index: its frozen base and everything added or removed since. */
 export interface IndexState {
@@ -216,15 +216,23 @@ export function planFreeze(state: IndexState): FreezePlan {
  * vectors are no longer needed, and each term's added postings are dropped once copied, which keeps the peak of
  * freezing a large build near the size of the index.
  */
-export function freezeIndex(state: IndexState, releaseVectors: () => void): FrozenIndex {
+export function freezeIndex(
+  state: IndexState,
+  releaseVectors: () => void,
+  spillStrings?: (byteLength: number, emit: (sink: ByteSink) => void) => StringSection | undefined,
+): FrozenIndex {
   const plan = planFreeze(state);
   releaseVectors();
   const matrix = new Int8Array(plan.matrixBytes);
   fill(bytesOf(matrix), 'vectors', (sink) => plan.emitMatrix(sink));
   const postings = new Int32Array(plan.postingsBytes / 4);
   fill(bytesOf(postings), 'postings', (sink) => plan.emitPostings(sink, true));
-  const strings = Buffer.allocUnsafe(plan.stringBytes);
-  fill(strings, 'text', (sink) => plan.emitStrings(sink));
+  let strings = spillStrings?.(plan.stringBytes, (sink) => plan.emitStrings(sink));
+  if (!strings) {
+    const bytes = Buffer.allocUnsafe(plan.stringBytes);
+    fill(bytes, 'text', (sink) => plan.emitStrings(sink));
+    strings = stringsInMemory(bytes);
+  }
   return {
     dimensions: plan.dimensions,
     rows: plan.rows,
@@ -233,7 +241,7 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void): Froz
     pathIndex: plan.pathIndex,
     paths: plan.paths,
     fieldOffsets: plan.fieldOffsets,
-    strings: stringsInMemory(strings),
+    strings,
     matrix,
     scales: plan.scales,
     vocabulary: plan.vocabulary,

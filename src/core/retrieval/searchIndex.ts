@@ -2,6 +2,7 @@ import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
+import type { StringSection } from './stringSection';
 import {
   type ChunkRecord,
   dequantizedRow,
@@ -12,6 +13,12 @@ import {
   findTerm,
   type StringReader,
 } from './frozenIndex';
+
+/**
+ * Stores a frozen index's strings somewhere other than memory (a scratch file), given their size and a function
+ * that emits them; undefined keeps them in memory.
+ */
+export type SpillStrings = (byteLength: number, emit: (sink: (bytes: Uint8Array) => void) => void) => StringSection | undefined;
 
 export interface IndexedChunk extends Chunk {
   id: string;
@@ -85,6 +92,8 @@ export class SearchIndex {
   constructor(
     readonly dimensions: number,
     base: FrozenIndex = emptyFrozenIndex(dimensions),
+    /** Where compaction puts the strings of the new base (see `SpillStrings`); in memory without it. */
+    private readonly spillStrings?: SpillStrings,
   ) {
     if (base.dimensions !== dimensions) throw new Error(`a ${base.dimensions}-dimension index cannot hold ${dimensions}-dimension vectors`);
     this.base = base;
@@ -252,7 +261,7 @@ export class SearchIndex {
     if (!this.added.length && !this.dead && !this.movedBaseLines.size) return this.base;
     // Nothing reads the added rows' vectors again before `reset`: released as soon as they are quantized, which
     // keeps the peak memory of freezing a large build near the size of the index.
-    const frozen = freezeIndex(this.state(), () => (this.addedMatrix = new Float32Array(0)));
+    const frozen = freezeIndex(this.state(), () => (this.addedMatrix = new Float32Array(0)), this.spillStrings);
     this.reset(frozen);
     return frozen;
   }

@@ -4,6 +4,7 @@ import type { ChunkRecord } from '../retrieval/frozenIndex';
 import { type IndexedChunk, SearchIndex } from '../retrieval/searchIndex';
 import type { SkippedFile } from '../types';
 import { TEMP_FILE } from './atomicWrite';
+import { spillStringsTo } from './spilledStrings';
 import type { SnapshotStatus } from './describeSnapshot';
 import { IndexBusyError, IndexLock } from './indexLock';
 import { emptyManifest, type IndexedFileEntry, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './manifest';
@@ -150,7 +151,7 @@ export class IndexStore {
       options,
       manifest,
       new VectraShards(options.indexDir, manifest.shardCount),
-      new SearchIndex(options.dimensions),
+      new SearchIndex(options.dimensions, undefined, spillStringsTo(options.indexDir)),
       lock,
     );
     if (options.verifyShards) for (let shard = 0; shard < manifest.shardCount; shard++) suspectShards.add(shard);
@@ -208,7 +209,7 @@ export class IndexStore {
     if (snapshot.state === 'unusable')
       this.report(`The search snapshot could not be used (${snapshot.reason}); loading the index from its shards.`);
     if (snapshot.state === 'ok') {
-      this.memory = new SearchIndex(this.manifest.dimensions, snapshot.frozen);
+      this.memory = new SearchIndex(this.manifest.dimensions, snapshot.frozen, spillStringsTo(this.options.indexDir));
       for (const [path, [hash, count]] of Object.entries(snapshot.files)) {
         const entry = this.manifest.files[path];
         if (entry && entry.hash === hash && entry.chunks === count) fromShards.delete(path);
@@ -508,7 +509,7 @@ async function clearIndexFiles(dir: string, temporaryOnly = false): Promise<void
   }
   // Only our own files: the user may have pointed --index at a folder holding other things. Temporary files are
   // what a writer that died left; whoever holds the lock is the only writer, so they are debris.
-  const ours = /^(shard-\d+\.json(\.gz)?|manifest\.json|search-snapshot\.bin)$/;
+  const ours = /^(shard-\d+\.json(\.gz)?|manifest\.json|search-snapshot\.bin|search-text\.bin)$/;
   for (const name of names) {
     const temporary = TEMP_FILE.test(name) && ours.test(name.replace(TEMP_FILE, ''));
     if (temporary || (!temporaryOnly && ours.test(name))) await fs.rm(`${dir}/${name}`, { force: true });

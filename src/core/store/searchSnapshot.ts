@@ -1,7 +1,8 @@
-import { closeSync, fstatSync, openSync, read, writeSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { writeFileAtomic } from './atomicWrite';
+import { FileSink } from './fileSink';
 import type { ByteSink, FreezePlan } from '../retrieval/freeze';
 import { type FrozenIndex, frozenIndexProblem } from '../retrieval/frozenIndex';
 import { stringsInFile, stringsInMemory } from '../retrieval/stringSection';
@@ -64,34 +65,6 @@ function sectionsOf(plan: FreezePlan, vocabulary: Buffer): Array<{ bytes: number
     whole(vocabulary),
     { bytes: plan.stringBytes, emit: (sink) => plan.emitStrings(sink) },
   ];
-}
-
-/** Buffered synchronous writes to an open file: many small pieces (added rows' text) become few system calls. */
-class FileSink {
-  private readonly buffer = Buffer.allocUnsafe(1 << 20);
-  private filled = 0;
-  offset = 0;
-
-  constructor(private readonly fd: number) {}
-
-  write = (bytes: Uint8Array): void => {
-    this.offset += bytes.byteLength;
-    if (this.filled + bytes.byteLength > this.buffer.length) this.flush();
-    if (bytes.byteLength >= this.buffer.length) writeAll(this.fd, bytes);
-    else {
-      this.buffer.set(bytes, this.filled);
-      this.filled += bytes.byteLength;
-    }
-  };
-
-  flush(): void {
-    if (this.filled) writeAll(this.fd, this.buffer.subarray(0, this.filled));
-    this.filled = 0;
-  }
-}
-
-function writeAll(fd: number, bytes: Uint8Array): void {
-  for (let done = 0; done < bytes.byteLength;) done += writeSync(fd, bytes, done, bytes.byteLength - done);
 }
 
 /**

@@ -8,9 +8,16 @@ type RequestBody<T extends WorkerRequest['type']> = Omit<Extract<WorkerRequest, 
 export interface IndexWorkerScript {
   /** The worker's entry: the shipped `dist/worker.js`, or a test's entry that loads the TypeScript. */
   script: string;
-  /** Node options for the worker process (none by default: it must not inherit the host's, such as `--inspect`). */
+  /** Node options for the worker process (`INDEX_WORKER_NODE_OPTIONS` unless said; never the host's, such as `--inspect`). */
   execArgv?: string[];
 }
+
+/**
+ * V8's young generation capped at 8 MB a semi-space (16 by default) in the worker process and its chunking
+ * thread: a build of cpp-docs peaks about 35 MB lower for about a second more (BENCHMARKS.md, "Indexing inside
+ * the extension"). A V8 flag is process-wide, which a worker thread could not have had without the extension host.
+ */
+export const INDEX_WORKER_NODE_OPTIONS = ['--max-semi-space-size=8'];
 
 /** The end of the worker's error output kept to explain a death (an out-of-memory message is a few lines). */
 const STDERR_TAIL_CHARS = 2000;
@@ -40,7 +47,7 @@ export class IndexClient {
     private readonly onStopped: (error: Error) => void = () => {},
   ) {
     this.child = fork(worker.script, [], {
-      execArgv: worker.execArgv ?? [],
+      execArgv: worker.execArgv ?? INDEX_WORKER_NODE_OPTIONS,
       // The extension host may be Electron: this makes its binary run the script as plain Node.
       env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
       // Structured clone, as between threads, rather than JSON.
