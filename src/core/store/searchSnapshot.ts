@@ -5,7 +5,8 @@ import { writeFileAtomic } from './atomicWrite';
 import { FileSink } from './fileSink';
 import type { ByteSink, FreezePlan } from '../retrieval/freeze';
 import { type FrozenIndex, frozenIndexProblem } from '../retrieval/frozenIndex';
-import { stringsInFile, stringsInMemory } from '../retrieval/stringSection';
+import { stringsInMemory } from '../retrieval/stringSection';
+import { stringsInFile } from './fileStrings';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
 const MAGIC = Buffer.from('GWSNAP\0\x01', 'latin1');

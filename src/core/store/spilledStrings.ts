@@ -1,7 +1,8 @@
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { SpillStrings } from '../retrieval/searchIndex';
-import { type StringSection, stringsInFile } from '../retrieval/stringSection';
+import type { StringSection } from '../retrieval/stringSection';
+import { stringsInFile } from './fileStrings';
 import { FileSink } from './fileSink';
 
 /** Smaller string sections stay in memory: a file each would cost more than it saves. */
