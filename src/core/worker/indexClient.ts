@@ -117,7 +117,7 @@ export class IndexClient {
     });
     await Promise.race([closed, grace, this.exited]);
     clearTimeout(timer);
-    // Closing the channel ends a worker that finished; one still busy past its grace is killed.
+    // Closing the channel ends the worker, busy or not (its writes are atomic); one that does not end is killed.
     if (this.child.connected) this.child.disconnect();
     const killer = setTimeout(() => this.child.kill('SIGKILL'), 1000);
     await this.exited;
