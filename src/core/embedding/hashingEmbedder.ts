@@ -40,11 +40,11 @@ export class HashingEmbedder implements Embedder {
     }
     for (const word of words) {
       if (word.length < 4 || word.length > 30) continue;
-      // Character 4-grams of the word with boundary marks, hashed without building substrings.
-      const padded = `<${word}>`;
-      for (let i = 0; i + 4 <= padded.length; i++) {
+      // Character 4-grams of the word between boundary marks (`<word>`), hashed without building any string.
+      const padded = word.length + 2;
+      for (let i = 0; i + 4 <= padded; i++) {
         let hash = GRAM_SEED;
-        for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ padded.charCodeAt(j), 0x01000193);
+        for (let j = i; j < i + 4; j++) hash = Math.imul(hash ^ paddedCodeAt(word, j), 0x01000193);
         counts.add(hash >>> 0, 0.25);
       }
     }
@@ -64,3 +64,10 @@ export class HashingEmbedder implements Embedder {
 const TERM_SEED = 0x811c9dc5;
 const BIGRAM_SEED = 0x2545f491;
 const GRAM_SEED = 0x5bd1e995;
+const LEFT_MARK = '<'.charCodeAt(0);
+const RIGHT_MARK = '>'.charCodeAt(0);
+
+/** The character code at `at` of `<word>`. */
+function paddedCodeAt(word: string, at: number): number {
+  return at === 0 ? LEFT_MARK : at === word.length + 1 ? RIGHT_MARK : word.charCodeAt(at - 1);
+}
