@@ -1,5 +1,5 @@
 import { type ChunkRecord, FIELDS_PER_ROW, type FrozenIndex, quantizeInto } from './frozenIndex';
-import { type StringSection, stringsInMemory } from './stringSection';
+import { type SpillStrings, stringsInMemory } from './stringSection';
 
 /** What freezing reads of a search index: its frozen base and everything added or removed since. */
 export interface IndexState {
@@ -216,11 +216,7 @@ export function planFreeze(state: IndexState): FreezePlan {
  * vectors are no longer needed, and each term's added postings are dropped once copied, which keeps the peak of
  * freezing a large build near the size of the index.
  */
-export function freezeIndex(
-  state: IndexState,
-  releaseVectors: () => void,
-  spillStrings?: (byteLength: number, emit: (sink: ByteSink) => void) => StringSection | undefined,
-): FrozenIndex {
+export function freezeIndex(state: IndexState, releaseVectors: () => void, spillStrings?: SpillStrings): FrozenIndex {
   const plan = planFreeze(state);
   releaseVectors();
   const matrix = new Int8Array(plan.matrixBytes);

@@ -2,7 +2,7 @@ import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
-import type { StringSection } from './stringSection';
+import type { SpillStrings } from './stringSection';
 import {
   type ChunkRecord,
   dequantizedRow,
@@ -13,12 +13,6 @@ import {
   findTerm,
   type StringReader,
 } from './frozenIndex';
-
-/**
- * Stores a frozen index's strings somewhere other than memory (a scratch file), given their size and a function
- * that emits them; undefined keeps them in memory.
- */
-export type SpillStrings = (byteLength: number, emit: (sink: (bytes: Uint8Array) => void) => void) => StringSection | undefined;
 
 export interface IndexedChunk extends Chunk {
   id: string;

@@ -24,3 +24,9 @@ export function stringsInMemory(bytes: Buffer): StringSection {
     close: () => {},
   };
 }
+
+/**
+ * Stores a frozen index's strings somewhere other than memory (a scratch file), given their size and a function
+ * that emits them; undefined keeps them in memory.
+ */
+export type SpillStrings = (byteLength: number, emit: (sink: (bytes: Uint8Array) => void) => void) => StringSection | undefined;

@@ -1,14 +1,13 @@
 import { closeSync, openSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { SpillStrings } from '../retrieval/searchIndex';
-import type { StringSection } from '../retrieval/stringSection';
+import type { SpillStrings, StringSection } from '../retrieval/stringSection';
 import { stringsInFile } from './fileStrings';
 import { FileSink } from './fileSink';
 
 /** Smaller string sections stay in memory: a file each would cost more than it saves. */
 export const SPILL_MIN_BYTES = 8 << 20;
 /** The scratch file's name before its temporary suffix; the index's clean-up knows it. */
-export const SPILL_FILE = 'search-text.bin';
+const SPILL_FILE = 'search-text.bin';
 let spills = 0;
 
 /**
