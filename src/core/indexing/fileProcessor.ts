@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { prepareFile, type PrepareRequest, type PreparedFile } from './prepareFile';
@@ -18,15 +17,14 @@ export const inlineFileProcessor: FileProcessor = {
 export interface WorkerScript {
   script: string;
   options?: WorkerOptions;
-  /** How many chunking workers to run side by side (`POOL_SIZE` unless said). */
-  poolSize?: number;
 }
 
 /**
- * Chunking workers used side by side. Even on two cores two workers beat one: the thread that embeds and stores
- * often waits on the disk (measured on cpp-docs: 31 s with one, 27 s with two). More than four only costs memory.
+ * One chunking worker keeps up with the thread that embeds, analyzes and stores, which is the slower side:
+ * building cpp-docs took the same 13.4 s with one worker as with two, and a second worker's isolate cost about
+ * 100 MB more at the peak (docs/memory-profile.md). So the editor and the CLI both run one.
  */
-const POOL_SIZE = Math.min(4, Math.max(2, os.availableParallelism() - 1));
+const POOL_SIZE = 1;
 /**
  * A chunking worker holds one file at a time (2 MB at most): a small heap keeps it from growing to hundreds of
  * megabytes of garbage before V8 collects (measured on cpp-docs: BENCHMARKS.md, "Memory"). A worker that runs out
@@ -52,7 +50,7 @@ export class WorkerFileProcessor implements FileProcessor {
 
   constructor(
     private readonly script: WorkerScript,
-    size = script.poolSize ?? POOL_SIZE,
+    size = POOL_SIZE,
   ) {
     this.workers = Array.from({ length: size }, () => this.start());
   }
@@ -115,7 +113,7 @@ export class WorkerFileProcessor implements FileProcessor {
  * The worker bundle shipped next to the running bundle (`dist/worker.js`), started as a chunker, if there is one.
  * Running from TypeScript sources (tests), there is none and files are prepared inline.
  */
-export function bundledChunkWorker(poolSize?: number): WorkerScript | undefined {
+export function bundledChunkWorker(): WorkerScript | undefined {
   const script = path.join(__dirname, 'worker.js');
-  return existsSync(script) ? { script, options: { workerData: { role: 'chunker' } }, poolSize } : undefined;
+  return existsSync(script) ? { script, options: { workerData: { role: 'chunker' } } } : undefined;
 }

@@ -12,13 +12,6 @@ const PROGRESS_INTERVAL_MS = 100;
  * All folders of a workspace: an index per folder, one search over all of them. Updates are serialized, and a
  * request for an update while one runs is coalesced into one more run after it.
  */
-/**
- * The editor indexes in the background with one chunking worker, where the CLI (which the user waits for) uses
- * two or more: each costs about 130 MB while a large folder is indexed, and one leaves a core to the editor.
- * Measured on cpp-docs in BENCHMARKS.md, "Indexing inside the extension".
- */
-const BACKGROUND_CHUNK_WORKERS = 1;
-
 export class WorkspaceIndex {
   /** Opening is shared: a search arriving while the first update opens a folder's index waits for that one. */
   private indexes = new Map<string, Promise<DocsIndex>>();
@@ -129,7 +122,7 @@ export class WorkspaceIndex {
       },
       maxFileBytes: this.settings.maxFileBytes,
       log: (message) => this.log(`${folder.name}: ${message}`),
-      chunkWorker: bundledChunkWorker(BACKGROUND_CHUNK_WORKERS),
+      chunkWorker: bundledChunkWorker(),
       updateAfterOpen: true,
       rebuild,
     });
