@@ -80,6 +80,24 @@ test('removed chunks are gone from both parts, also after compaction', () => {
   assert.equal(index.size, 500);
 });
 
+test('the first five results hold at most two passages of one file; its others follow right after', () => {
+  const index = new SearchIndex(64);
+  // Four passages of one page match best, then two other pages: without spreading, the page fills the first four.
+  const page = (ordinal: number, text: string): IndexedChunk => ({
+    ...chunk(`guide#${ordinal}`, text),
+    path: 'guide.md',
+    startLine: ordinal * 10 + 1,
+    endLine: ordinal * 10 + 5,
+  });
+  for (let ordinal = 0; ordinal < 4; ordinal++) index.add(page(ordinal, `retry timeout ${'retry timeout '.repeat(4 - ordinal)}`));
+  index.add(chunk('other', 'retry timeout and a longer explanation of something else entirely'));
+  index.add(chunk('third', 'the timeout alone, with many more words around it than the others have here'));
+  const order = (k: number) => index.search('retry timeout', undefined, { k }).map((r) => `${r.path}:${r.startLine}`);
+  assert.deepEqual(order(6), ['guide.md:1', 'guide.md:11', 'other.md:1', 'third.md:1', 'guide.md:21', 'guide.md:31']);
+  // With fewer results asked for, the other pages are still pulled up from below the cut.
+  assert.deepEqual(order(3), ['guide.md:1', 'guide.md:11', 'other.md:1']);
+});
+
 test('ties are broken by path and line so results are stable', () => {
   const index = new SearchIndex(64);
   index.add(chunk('z', 'same words'));
