@@ -42,12 +42,13 @@ const CANDIDATES = 200;
 const OPTIONAL_TERM_WEIGHT = 0.5;
 /**
  * Added rows are kept as objects, strings and growable arrays, several times the size of their frozen form: a
- * large build folds them into the frozen base once there are this many, and at least half as many as the base
- * holds (each fold copies the base, so a fixed step would make a build quadratic). Measured on cpp-docs in
- * docs/memory-profile.md.
+ * large build folds them into the frozen base once there are this many, and at least a quarter as many as the
+ * base holds (each fold copies the base, so a fixed step would make a build quadratic; at half, the cpp-docs
+ * build's last fold held 18,000 added rows beside two bases, about 40 MB more at its peak for no time saved).
+ * Measured on cpp-docs in docs/memory-profile.md.
  */
 const FREEZE_ADDED_ROWS = 8192;
-const FREEZE_GROWTH = 0.5;
+const FREEZE_GROWTH = 0.25;
 /**
  * Of the first few results, at most this many come from one file; its next passages make way for other files'
  * best ones and follow right after. The first places are what a reader and the answer's budget see first: three
