@@ -14,7 +14,7 @@ import { OpenAIProvider } from '../../src/core/providers/openaiProvider';
 import { countTokens } from '../../src/core/tokens';
 import { estimateCostUsd } from '../../src/core/answer/cost';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
-import { tempDir } from '../support/tempDir';
+import { closeAtEnd, tempDir } from '../support/tempDir';
 
 let server: LoopbackOpenAI;
 let index: DocsIndex;
@@ -26,6 +26,7 @@ before(async () => {
     indexDir: path.join(await tempDir(), 'idx'),
     embedder: new HashingEmbedder(),
   });
+  closeAtEnd(() => index.close());
   await index.update();
 });
 after(() => server.stop());

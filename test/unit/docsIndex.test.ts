@@ -7,7 +7,14 @@ import { DocsIndex, type DocsIndexOptions } from '../../src/core/indexing/docsIn
 import type { Embedder } from '../../src/core/embedding/embedder';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { VectraShards } from '../../src/core/store/vectraShards';
-import { tempDir, writeTree } from '../support/tempDir';
+import { closeAtEnd, tempDir, writeTree } from '../support/tempDir';
+
+/** Opens an index that is closed when this file's tests finish, if a test leaves it open (see `closeAtEnd`). */
+async function openIndex(options: DocsIndexOptions): Promise<DocsIndex> {
+  const index = await DocsIndex.open(options);
+  closeAtEnd(() => index.close());
+  return index;
+}
 
 const fixtures = path.join(__dirname, '../fixtures/docs');
 
@@ -43,7 +50,7 @@ async function setup(files: Record<string, string | Uint8Array> = {}) {
 
 test('indexes the fixtures and finds the passage that answers a question', async () => {
   const { options } = await setup();
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   const summary = await index.update();
   assert.equal(summary.added, 4);
   const [top] = await index.search('how many gigawatts does the flux capacitor need');
@@ -56,7 +63,7 @@ test('indexes the fixtures and finds the passage that answers a question', async
 
 test('re-indexing touches only added, changed and removed files', async () => {
   const { root, options, embedder } = await setup();
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   embedder.embedded = [];
   const again = await index.update();
@@ -80,7 +87,7 @@ test('re-indexing touches only added, changed and removed files', async () => {
 test('editing one section of a long page embeds only that section again', async () => {
   const sections = Array.from({ length: 12 }, (_, i) => `## Part ${i}\n\n${`Topic ${i} covers widget ${i} in detail. `.repeat(40)}\n`);
   const { root, options, embedder } = await setup({ 'long.md': `# Long page\n\n${sections.join('\n')}` });
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   const before = await index.search('widget 3 in detail', { k: 3 });
   embedder.embedded = [];
@@ -101,11 +108,11 @@ test('an edit above unchanged sections moves their lines, in memory, in the snap
   const sections = Array.from({ length: 8 }, (_, i) => `## Part ${i}\n\n${`Topic ${i} covers gadget ${i} in detail. `.repeat(30)}\n`);
   const page = () => `# Long page\n\n${sections.join('\n')}`;
   const { root, indexDir, options, embedder } = await setup({ 'long.md': page() });
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   // Opened from the snapshot, the unchanged sections are rows of its frozen base.
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   const lineOf = (heading: string) => page().split('\n').indexOf(heading) + 1;
   const before = (await index.search('gadget 6 in detail', { k: 1 }))[0];
   assert.equal(before.startLine, lineOf('## Part 6'));
@@ -124,29 +131,29 @@ test('an edit above unchanged sections moves their lines, in memory, in the snap
   };
   assert.deepEqual(await moved(index), expected);
   await index.close();
-  assert.deepEqual(await moved(await DocsIndex.open(options)), expected, 'the snapshot holds the new lines');
+  assert.deepEqual(await moved(await openIndex(options)), expected, 'the snapshot holds the new lines');
   await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
-  assert.deepEqual(await moved(await DocsIndex.open(options)), expected, 'the shards hold the new lines');
+  assert.deepEqual(await moved(await openIndex(options)), expected, 'the shards hold the new lines');
 });
 
 test('with updateAfterOpen the first update uses the walk made while opening; otherwise an update walks anew', async () => {
   const { root, options } = await setup();
-  await (await DocsIndex.open(options)).update();
-  const prefetching = await DocsIndex.open({ ...options, updateAfterOpen: true });
+  await (await openIndex(options)).update();
+  const prefetching = await openIndex({ ...options, updateAfterOpen: true });
   await fs.writeFile(path.join(root, 'late.md'), '# Late\n\nWritten after opening began.\n');
   assert.equal((await prefetching.update()).added, 0);
   // The next update walks the folder again and finds it.
   assert.equal((await prefetching.update()).added, 1);
 
   await fs.writeFile(path.join(root, 'later.md'), '# Later\n\nAlso written after opening.\n');
-  const plain = await DocsIndex.open(options);
+  const plain = await openIndex(options);
   await fs.writeFile(path.join(root, 'latest.md'), '# Latest\n\nWritten after opening, found at once.\n');
   assert.equal((await plain.update()).added, 2);
 });
 
 test('a file touched without a content change is not re-embedded', async () => {
   const { root, options, embedder } = await setup();
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   embedder.embedded = [];
   const file = path.join(root, 'api/notes.txt');
@@ -158,9 +165,9 @@ test('a file touched without a content change is not re-embedded', async () => {
 
 test('a reopened index answers from disk without re-embedding anything', async () => {
   const { options, embedder } = await setup();
-  await (await DocsIndex.open(options)).update();
+  await (await openIndex(options)).update();
   embedder.embedded = [];
-  const reopened = await DocsIndex.open(options);
+  const reopened = await openIndex(options);
   assert.equal(reopened.fileCount, 4);
   const summary = await reopened.update();
   assert.equal(summary.unchanged, 4);
@@ -176,7 +183,7 @@ test('bad files are skipped with reasons and the rest is indexed', async () => {
     'bad/big.md': 'x'.repeat(3000),
     'bad/broken.ipynb': '{ not json',
   });
-  const index = await DocsIndex.open({ ...options, maxFileBytes: 2000 });
+  const index = await openIndex({ ...options, maxFileBytes: 2000 });
   await index.update();
   const status = await index.status();
   assert.deepEqual(status.skipped.map((s) => `${s.path}: ${s.reason}`).sort(), [
@@ -191,9 +198,9 @@ test('bad files are skipped with reasons and the rest is indexed', async () => {
 
 test('a corrupt manifest is detected on open and the index rebuilt, with a message', async () => {
   const { options, indexDir, messages } = await setup();
-  await (await DocsIndex.open(options)).update();
+  await (await openIndex(options)).update();
   await fs.writeFile(path.join(indexDir, 'manifest.json'), '{"schemaVersion": 1, "files": {');
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   assert.match(messages.join('\n'), /corrupt.*rebuilding/);
   assert.equal(index.fileCount, 0);
   await index.update();
@@ -202,7 +209,7 @@ test('a corrupt manifest is detected on open and the index rebuilt, with a messa
 
 test('shards are gzipped JSON with integer vectors; shards of earlier versions (plain JSON, decimals) open into the same index', async () => {
   const { options, indexDir } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   const expected = await built.search('flux capacitor gigawatts', { k: 4 });
   const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
@@ -221,7 +228,7 @@ test('shards are gzipped JSON with integer vectors; shards of earlier versions (
   await fs.rm(path.join(indexDir, 'search-snapshot.bin'), { force: true });
   // No snapshot: every vector comes from the old shards, which are read where they are, with no repair.
   const messages = [] as string[];
-  const reopened = await DocsIndex.open({ ...options, log: (m) => messages.push(m) });
+  const reopened = await openIndex({ ...options, log: (m) => messages.push(m) });
   assert.equal(reopened.fileCount, 4);
   assert.deepEqual(await reopened.search('flux capacitor gigawatts', { k: 4 }), expected);
   assert.equal(messages.join('\n'), '');
@@ -232,21 +239,21 @@ test('shards are gzipped JSON with integer vectors; shards of earlier versions (
   assert.ok(after.some((n) => n.endsWith('.json.gz')) && after.length === shards.length, after.join(', '));
   await reopened.close();
   await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
-  const third = await DocsIndex.open({ ...options, log: (m) => messages.push(m) });
+  const third = await openIndex({ ...options, log: (m) => messages.push(m) });
   assert.equal((await third.search('frobnicator reboot'))[0].path, 'guide/install.md');
   assert.equal(messages.join('\n'), '');
 });
 
 test('a half-written shard is detected, and only its files are indexed again', async () => {
   const { options, indexDir, messages, embedder } = await setup();
-  await (await DocsIndex.open(options)).update();
+  await (await openIndex(options)).update();
   const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
   const sizes = await Promise.all(shards.map(async (n) => (await fs.stat(path.join(indexDir, n))).size));
   const victim = path.join(indexDir, shards[sizes.indexOf(Math.max(...sizes))]);
   const full = await fs.readFile(victim, 'utf8');
   await fs.writeFile(victim, full.slice(0, Math.floor(full.length / 2)));
   embedder.embedded = [];
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   assert.match(messages.join('\n'), /unreadable.*indexed again/);
   const summary = await index.update();
   assert.ok(summary.added >= 1 && summary.added + summary.unchanged === 4);
@@ -257,13 +264,13 @@ test('a half-written shard is detected, and only its files are indexed again', a
 
 test('shard contents that disagree with the manifest are repaired on open', async () => {
   const { options, indexDir, messages } = await setup();
-  await (await DocsIndex.open(options)).update();
+  await (await openIndex(options)).update();
   // Simulate a crash between writing a shard and the manifest: the manifest forgets a file the shards hold.
   const manifest = JSON.parse(await fs.readFile(path.join(indexDir, 'manifest.json'), 'utf8'));
   delete manifest.files['api/notes.txt'];
   manifest.files['ghost.md'] = { hash: '0'.repeat(32), size: 1, mtimeMs: 1, chunks: 1 };
   await fs.writeFile(path.join(indexDir, 'manifest.json'), JSON.stringify(manifest));
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   assert.match(messages.join('\n'), /Repaired the index: 1 file/);
   assert.equal(
     (await index.search('flux capacitor gigawatts')).some((r) => r.path === 'api/notes.txt'),
@@ -275,19 +282,19 @@ test('shard contents that disagree with the manifest are repaired on open', asyn
 
 test('an index keeps the shard layout it was built with, and a damaged shard count is reported and rebuilt', async () => {
   const { options, indexDir, messages } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   // Opened without asking for a layout (as the CLI and the extension do): the recorded one is used, nothing rebuilt.
   const { shardCount, ...withoutLayout } = options;
   assert.equal(shardCount, 4);
-  const reopened = await DocsIndex.open(withoutLayout);
+  const reopened = await openIndex(withoutLayout);
   assert.equal((await reopened.update()).unchanged, 4);
   assert.deepEqual(messages, []);
   const manifestFile = path.join(indexDir, 'manifest.json');
   const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
   await fs.writeFile(manifestFile, JSON.stringify({ ...manifest, shardCount: 0 }));
-  const rebuilt = await DocsIndex.open(withoutLayout);
+  const rebuilt = await openIndex(withoutLayout);
   assert.match(messages.join('\n'), /corrupt \(manifest has an invalid shard count \(0\)\); rebuilding it/);
   assert.equal((await rebuilt.update()).added, 4);
   await rebuilt.close();
@@ -295,9 +302,9 @@ test('an index keeps the shard layout it was built with, and a damaged shard cou
 
 test('changing the embedder rebuilds the index cleanly instead of mixing vectors', async () => {
   const { options, messages } = await setup();
-  await (await DocsIndex.open(options)).update();
+  await (await openIndex(options)).update();
   const other = new HashingEmbedder({ dimensions: 32 });
-  const index = await DocsIndex.open({ ...options, embedder: other });
+  const index = await openIndex({ ...options, embedder: other });
   assert.match(messages.join('\n'), /Rebuilding the index: it was built with the embedder hashing-v3-64, now hashing-v3-32/);
   assert.equal(index.fileCount, 0);
   await index.update();
@@ -307,7 +314,7 @@ test('changing the embedder rebuilds the index cleanly instead of mixing vectors
 
 test('an index built by the previous text analyzer (no compounds) is rebuilt with a message, its snapshot unused', async () => {
   const { options, messages } = await setup();
-  const first = await DocsIndex.open(options);
+  const first = await openIndex(options);
   await first.update();
   await first.close();
   // What an index written before analyzer v2 looks like: no analyzer version in its manifest or snapshot header.
@@ -315,7 +322,7 @@ test('an index built by the previous text analyzer (no compounds) is rebuilt wit
   const { analyzerVersion, ...older } = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
   assert.equal(analyzerVersion, 2);
   await fs.writeFile(manifestFile, JSON.stringify(older));
-  const reopened = await DocsIndex.open(options);
+  const reopened = await openIndex(options);
   assert.match(messages.join('\n'), /Rebuilding the index: it was built with text analyzer v1, this version reads text with v2/);
   assert.equal(reopened.fileCount, 0);
   assert.equal((await reopened.update()).added, 4);
@@ -326,7 +333,7 @@ test('an index built by the previous text analyzer (no compounds) is rebuilt wit
 test('a cancelled build keeps what it committed and reports exactly that', async () => {
   const { options } = await setup(manyDocs(200));
   const controller = new AbortController();
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   const summary = await index.update({
     signal: controller.signal,
     progress: ({ done }) => {
@@ -335,7 +342,7 @@ test('a cancelled build keeps what it committed and reports exactly that', async
   });
   assert.equal(summary.cancelled, true);
   assert.ok(index.fileCount > 0 && index.fileCount < 204);
-  const reopened = await DocsIndex.open(options);
+  const reopened = await openIndex(options);
   assert.equal(reopened.fileCount, index.fileCount);
   assert.equal(reopened.chunkCount, index.chunkCount);
   const finished = await reopened.update();
@@ -359,7 +366,7 @@ test('a full build writes each of its shards exactly once', async () => {
   const { options } = await setup(manyDocs(120));
   const spy = spyOnShardWrites();
   try {
-    await (await DocsIndex.open(options)).update();
+    await (await openIndex(options)).update();
   } finally {
     spy.restore();
   }
@@ -370,13 +377,13 @@ test('a build that fails between shards leaves an index that reopens consistent 
   const { options } = await setup(manyDocs(120));
   const spy = spyOnShardWrites(3);
   try {
-    await assert.rejects((await DocsIndex.open(options)).update(), /disk full/);
+    await assert.rejects((await openIndex(options)).update(), /disk full/);
   } finally {
     spy.restore();
   }
   // The manifest is written after the shards, so it lists none of this build's files: what two shards hold is
   // unlisted, dropped on open, and indexed again.
-  const reopened = await DocsIndex.open(options);
+  const reopened = await openIndex(options);
   assert.equal(reopened.fileCount, 0);
   assert.equal(reopened.chunkCount, 0);
   const summary = await reopened.update();
@@ -399,12 +406,12 @@ test('a cancel that interrupts embedding still stores what was read, consistentl
       return hashing.embed(texts);
     },
   };
-  const index = await DocsIndex.open({ ...options, embedder: interrupted });
+  const index = await openIndex({ ...options, embedder: interrupted });
   const summary = await index.update({ signal: controller.signal });
   assert.equal(summary.cancelled, true);
   assert.equal(index.fileCount, summary.added);
   assert.ok(index.fileCount > 0);
-  const reopened = await DocsIndex.open({ ...options, embedder: hashing });
+  const reopened = await openIndex({ ...options, embedder: hashing });
   assert.equal(reopened.fileCount, index.fileCount);
   assert.equal(reopened.chunkCount, index.chunkCount);
   assert.equal((await reopened.search('doc 7', { k: 1 })).length, 1);
@@ -412,7 +419,7 @@ test('a cancel that interrupts embedding still stores what was read, consistentl
 
 test('a file deleted during indexing is reported, not fatal', async () => {
   const { root, options } = await setup(manyDocs(60));
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   const summary = await index.update({
     progress: ({ done }) => {
       // Files are read a few ahead of the one being indexed; delete one well beyond that window.
@@ -427,7 +434,7 @@ test('a file deleted during indexing is reported, not fatal', async () => {
 
 test('a file changed during indexing is indexed as read, and the next update picks up the change', async () => {
   const { root, options } = await setup(manyDocs(60));
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update({
     progress: ({ done }) => {
       if (done === 1) writeFileSync(path.join(root, 'many/doc-059.md'), '# Doc 59\n\nNow about hovercraft eels.\n');
@@ -440,7 +447,7 @@ test('a file changed during indexing is indexed as read, and the next update pic
 
 test('path globs filter search results', async () => {
   const { options } = await setup();
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   const results = await index.search('install compiler retries sprocket', { pathGlobs: ['guide/*.rst'] });
   assert.ok(results.length > 0);
@@ -449,7 +456,7 @@ test('path globs filter search results', async () => {
 
 test('a targeted update looks only at the paths a watcher reported', async () => {
   const { root, options, embedder } = await setup({ '.gitignore': 'drafts/\n' });
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   embedder.embedded = [];
   await fs.writeFile(path.join(root, 'api/notes.txt'), 'The flux capacitor was replaced by a warp coil.\n');
@@ -475,7 +482,7 @@ test('a targeted update looks only at the paths a watcher reported', async () =>
 
 test('a closed index reopens from its search snapshot without reading a single shard', async (t) => {
   const { options, indexDir, messages, embedder } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   assert.equal((await built.status()).snapshot.state, 'none');
   await built.update();
   assert.equal((await built.status()).snapshot.state, 'pending');
@@ -486,7 +493,7 @@ test('a closed index reopens from its search snapshot without reading a single s
   // Shards whose size and time are as the manifest recorded them are trusted, not read.
   const load = t.mock.method(VectraShards.prototype, 'load');
   embedder.embedded = [];
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   assert.deepEqual(messages, []);
   assert.equal(index.fileCount, 4);
   assert.equal(index.chunkCount, (await index.status()).chunks);
@@ -502,7 +509,7 @@ for (const damage of ['unreadable', 'deleted'] as const) {
     const { root, options: fourShards, indexDir, messages } = await setup();
     // One shard, so the edited file shares it with the others.
     const options = { ...fourShards, shardCount: 1 };
-    const built = await DocsIndex.open(options);
+    const built = await openIndex(options);
     await built.update();
     await built.close();
     const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
@@ -510,7 +517,7 @@ for (const damage of ['unreadable', 'deleted'] as const) {
       if (damage === 'unreadable') await fs.writeFile(path.join(indexDir, name), 'garbage');
       else await fs.rm(path.join(indexDir, name));
     }
-    const index = await DocsIndex.open(options);
+    const index = await openIndex(options);
     await fs.appendFile(path.join(root, 'guide/install.md'), '\nThe frobnicator needs a reboot.\n');
     await index.update();
     assert.match(
@@ -522,7 +529,7 @@ for (const damage of ['unreadable', 'deleted'] as const) {
     );
     // The rewritten shard holds every file of that shard, not just the edited one: reopen from shards alone.
     await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
-    const reopened = await DocsIndex.open({ ...options, log: () => {} });
+    const reopened = await openIndex({ ...options, log: () => {} });
     const loaded = await reopened.search('frobnicator reboot');
     assert.equal(loaded[0].path, 'guide/install.md');
     const installShard = 'shard-00.json.gz';
@@ -538,7 +545,7 @@ for (const damage of ['unreadable', 'deleted'] as const) {
 test('a shard written by the last save is reused for the next, unless its file changed on disk in between', async () => {
   const { root, options: fourShards, indexDir, messages } = await setup();
   const options = { ...fourShards, shardCount: 1 };
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   const save = async (line: string) => {
     await fs.appendFile(path.join(root, 'guide/install.md'), `\n${line}\n`);
@@ -553,7 +560,7 @@ test('a shard written by the last save is reused for the next, unless its file c
   assert.match(messages.join('\n'), /could not be updated .*rewriting it from memory/);
   await index.close();
   await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
-  const reopened = await DocsIndex.open({ ...options, log: () => {} });
+  const reopened = await openIndex({ ...options, log: () => {} });
   for (const question of ['frobnicator reboot', 'widget spinner oil', 'gadget lever push', 'how do I configure max_retries']) {
     const [top] = await reopened.search(question, { k: 1 });
     assert.equal(top.path, question.startsWith('how') ? 'guide/retries.rst' : 'guide/install.md', question);
@@ -562,14 +569,14 @@ test('a shard written by the last save is reused for the next, unless its file c
 
 test('a snapshot older than the manifest serves the files it still matches; the others come from their shards', async () => {
   const { root, options, messages, embedder } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   // Changed after the snapshot was written, and the process ends before the next snapshot (no close).
   await fs.writeFile(path.join(root, 'guide/install.md'), '# Install\n\nUse the quokka installer.\n');
-  await (await DocsIndex.open(options)).update();
+  await (await openIndex(options)).update();
   embedder.embedded = [];
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   assert.deepEqual(messages, []);
   assert.deepEqual(embedder.embedded, []);
   assert.equal((await index.search('quokka installer'))[0].path, 'guide/install.md');
@@ -580,7 +587,7 @@ test('a snapshot older than the manifest serves the files it still matches; the 
 
 test('a damaged snapshot is reported and ignored, and the next one written is good', async () => {
   const { options, indexDir, messages } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   const file = path.join(indexDir, 'search-snapshot.bin');
@@ -592,20 +599,20 @@ test('a damaged snapshot is reported and ignored, and the next one written is go
   ]) {
     await fs.writeFile(file, damaged);
     messages.length = 0;
-    const index = await DocsIndex.open(options);
+    const index = await openIndex(options);
     assert.match(messages.join('\n'), /search snapshot could not be used .*loading the index from its shards/);
     assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
     await index.close();
   }
   messages.length = 0;
-  const healed = await DocsIndex.open(options);
+  const healed = await openIndex(options);
   assert.deepEqual(messages, []);
   assert.equal(healed.fileCount, 4);
 });
 
 test('a snapshot in the previous format (float32 vectors) is passed over: the index opens from its shards and writes the new one', async () => {
   const { options, indexDir, messages } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   const file = path.join(indexDir, 'search-snapshot.bin');
@@ -618,7 +625,7 @@ test('a snapshot in the previous format (float32 vectors) is passed over: the in
   const bytes = await fs.readFile(file);
   await fs.writeFile(file, Buffer.from(bytes.toString('latin1').replace('"formatVersion":2', '"formatVersion":1'), 'latin1'));
   messages.length = 0;
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   assert.match(messages.join('\n'), /search snapshot could not be used \(format 1\); loading the index from its shards/);
   assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
   await index.update();
@@ -629,12 +636,12 @@ test('a snapshot in the previous format (float32 vectors) is passed over: the in
 for (const version of [1, 2]) {
   test(`an index written by schema ${version} (its chunks cannot prove which content they were cut from) is rebuilt, with a message`, async () => {
     const { options, indexDir, messages } = await setup();
-    await (await DocsIndex.open(options)).update();
+    await (await openIndex(options)).update();
     const manifestFile = path.join(indexDir, 'manifest.json');
     const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
     manifest.schemaVersion = version;
     await fs.writeFile(manifestFile, JSON.stringify(manifest));
-    const index = await DocsIndex.open(options);
+    const index = await openIndex(options);
     assert.deepEqual(messages, [`Rebuilding the index: it was written by index schema ${version}, this version uses 3.`]);
     assert.equal((await index.update()).added, 4);
     assert.equal(JSON.parse(await fs.readFile(manifestFile, 'utf8')).schemaVersion, 3);
@@ -643,7 +650,7 @@ for (const version of [1, 2]) {
 
 test('snapshot writes asked for at once are one write at a time, and each caller returns once it is on disk', async () => {
   const { root, options, messages, indexDir } = await setup();
-  const index = await DocsIndex.open(options);
+  const index = await openIndex(options);
   await index.update();
   const first = index.saveSnapshot();
   // A process about to exit closes the index while a timer's write is under way: close must wait for it.
@@ -653,23 +660,23 @@ test('snapshot writes asked for at once are one write at a time, and each caller
   await fs.appendFile(path.join(root, 'api/notes.txt'), '\nThe capacitor also hums in B flat.\n');
   await index.update();
   await Promise.all([index.close(), index.close()]);
-  const reopened = await DocsIndex.open(options);
+  const reopened = await openIndex(options);
   assert.deepEqual(messages, []);
   assert.equal((await reopened.search('hums in B flat'))[0].path, 'api/notes.txt');
 });
 
 test('an index opened from its snapshot reads its passages from that snapshot even after a writer replaces it', async () => {
   const { root, options, indexDir } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   // A reader opens the index (passage text stays in the snapshot file until a query returns it).
-  const reader = await DocsIndex.open({ ...options, readOnly: true });
+  const reader = await openIndex({ ...options, readOnly: true });
   const before = await reader.search('how do I configure max_retries');
   // Another process edits the page and writes a new snapshot over the old one.
   const page = path.join(root, 'guide/retries.rst');
   await fs.writeFile(page, (await fs.readFile(page, 'utf8')).replace(/max_retries/g, 'retry_ceiling').replace(/^/, 'Preface line.\n\n'));
-  const writer = await DocsIndex.open(options);
+  const writer = await openIndex(options);
   await writer.update();
   await writer.close();
   assert.ok((await fs.stat(path.join(indexDir, 'search-snapshot.bin'))).size > 0);
@@ -685,14 +692,14 @@ test('an index opened from its snapshot reads its passages from that snapshot ev
 
 test('a search waiting for its query vector when the index closes still gets its results', async () => {
   const { options } = await setup();
-  const built = await DocsIndex.open(options);
+  const built = await openIndex(options);
   await built.update();
   await built.close();
   let release!: () => void;
   const held = new Promise<void>((resolve) => (release = resolve));
   const inner = new HashingEmbedder({ dimensions: 64 });
   const slow: Embedder = { id: inner.id, dimensions: 64, embed: async (texts) => (await held, inner.embed(texts)) };
-  const index = await DocsIndex.open({ ...options, embedder: slow, readOnly: true });
+  const index = await openIndex({ ...options, embedder: slow, readOnly: true });
   const searching = index.search('how do I configure max_retries');
   const closing = index.close();
   release();
@@ -706,13 +713,13 @@ test(
   { skip: process.platform !== 'linux' && 'open files are counted in /proc/self/fd, which only Linux has' },
   async () => {
     const { options } = await setup();
-    const built = await DocsIndex.open(options);
+    const built = await openIndex(options);
     await built.update();
     await built.close();
     const openFiles = async () => (await fs.readdir('/proc/self/fd')).length;
     const before = await openFiles();
     for (let i = 0; i < 20; i++) {
-      const index = await DocsIndex.open({ ...options, readOnly: true });
+      const index = await openIndex({ ...options, readOnly: true });
       await index.search('max_retries');
       await index.close();
     }

@@ -7,7 +7,7 @@ import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { discoverDocuments, filterDocumentPaths } from '../../src/core/discovery/discover';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { IndexLock } from '../../src/core/store/indexLock';
-import { tempDir, writeTree } from '../support/tempDir';
+import { closeAtEnd, tempDir, writeTree } from '../support/tempDir';
 
 const cli = (args: string[]) => runCliCaptured(args, { ...process.env, OPENAI_API_KEY: '', GROUNDWORK_LOCK_WAIT_MS: '300' });
 
@@ -161,6 +161,7 @@ test("one writer per index: a second process reads only, and a dead owner's lock
   await fs.writeFile(path.join(indexDir, 'index.lock'), JSON.stringify(alive));
   const messages: string[] = [];
   const index = await DocsIndex.open({ root, indexDir, embedder: new HashingEmbedder(), log: (m) => messages.push(m) });
+  closeAtEnd(() => index.close());
   assert.equal(index.writable, false);
   assert.match(messages.join('\n'), /another Groundwork process \(pid 1.*reading the index as it is/);
   await assert.rejects(index.update(), /another Groundwork process \(pid 1/);

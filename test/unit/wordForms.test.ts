@@ -5,7 +5,7 @@ import { answerQuestion } from '../../src/core/answer/answerQuestion';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { analyze, queryTerms } from '../../src/core/retrieval/analyzer';
-import { tempDir, writeTree } from '../support/tempDir';
+import { closeAtEnd, tempDir, writeTree } from '../support/tempDir';
 
 /**
  * A question and the page that answers it often spell the same thing differently: a compound closed or open, an
@@ -53,6 +53,7 @@ before(async () => {
   const root = await tempDir();
   await writeTree(root, PAGES);
   index = await DocsIndex.open({ root, indexDir: path.join(await tempDir(), 'idx'), embedder: new HashingEmbedder() });
+  closeAtEnd(() => index.close());
   await index.update();
 });
 
