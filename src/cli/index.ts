@@ -1,4 +1,8 @@
+import { limitHeapGrowth } from '../core/indexing/heapGrowth';
 import { runCli } from './main';
+
+// Building an index is most of what this process may do; see `limitHeapGrowth`.
+limitHeapGrowth();
 
 runCli(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),

@@ -1,3 +1,4 @@
+import { limitHeapGrowth } from '../indexing/heapGrowth';
 import { lowerThreadPriority } from './chunkWorker';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { WorkspaceIndex } from './workspaceIndex';
@@ -16,6 +17,7 @@ export function startIndexWorker(): void {
     process.exit(2);
   }
   lowerThreadPriority();
+  limitHeapGrowth();
   process.on('message', async (request: WorkerRequest) => {
     try {
       const value = await handle(request);
