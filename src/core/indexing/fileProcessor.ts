@@ -31,6 +31,12 @@ const POOL_SIZE = 1;
  * anyway stops: this thread prepares the files it held, and a new worker takes its place.
  */
 const CHUNK_WORKER_HEAP_MB = 96;
+/**
+ * Its young generation too (V8 gives it 48 MB by default, three 16 MB semi-spaces): what the worker makes, it
+ * sends away at once, so little survives a scavenge anyway. The CLI's build of cpp-docs: 357–379 MB at the peak
+ * instead of 372–399 MB, for 2–4% more time (alternating runs).
+ */
+const CHUNK_WORKER_YOUNG_MB = 24;
 
 /** A worker that dies is replaced this many times in one update; after that, the rest is prepared in this thread. */
 const MAX_RESTARTS = 8;
@@ -74,7 +80,11 @@ export class WorkerFileProcessor implements FileProcessor {
     const { script, options } = this.script;
     const worker = new Worker(script, {
       ...options,
-      resourceLimits: { maxOldGenerationSizeMb: CHUNK_WORKER_HEAP_MB, ...options?.resourceLimits },
+      resourceLimits: {
+        maxOldGenerationSizeMb: CHUNK_WORKER_HEAP_MB,
+        maxYoungGenerationSizeMb: CHUNK_WORKER_YOUNG_MB,
+        ...options?.resourceLimits,
+      },
     });
     worker.unref();
     worker.on('message', ({ id, result }: { id: number; result: PreparedFile }) => {
