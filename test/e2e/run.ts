@@ -280,9 +280,12 @@ async function main(): Promise<void> {
     await step(page, 'Train House Style starts a job that is still followed after a reload, and offers Evaluate', async () => {
       model.holdJobs = true;
       await runCommand(page, 'Groundwork: Train House Style');
-      const baseModel = page.locator('.quick-input-widget input');
-      await baseModel.waitFor({ state: 'visible', timeout: TIMEOUT });
-      await baseModel.press('Enter');
+      // The command palette's input is the same widget: wait for the base model's own box, or Enter can land in
+      // the palette while it closes and the box then waits forever.
+      const baseModelBox = page.locator('.quick-input-widget', { hasText: 'base model to fine-tune' });
+      await baseModelBox.waitFor({ state: 'visible', timeout: TIMEOUT });
+      await baseModelBox.locator('input').press('Enter');
+      await baseModelBox.waitFor({ state: 'hidden', timeout: TIMEOUT });
       await page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Train' }).click({ timeout: TIMEOUT });
       const following = (id: string) => page.locator('.notification-toast', { hasText: `training house style (${id}` });
       await following('ftjob-').first().waitFor({ timeout: TIMEOUT });
