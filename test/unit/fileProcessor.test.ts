@@ -28,7 +28,7 @@ test('a chunking worker that dies leaves its file to this thread and is replaced
     absolutePath: path.join(dir, name),
     maxBytes: 1 << 20,
   });
-  const processor = new WorkerFileProcessor({ script }, 1);
+  const processor = new WorkerFileProcessor({ script });
   // The pool's workers do not keep a process alive (the indexer's own work does): this test holds it open.
   const keepAlive = setInterval(() => {}, 1000);
   try {

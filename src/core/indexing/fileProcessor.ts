@@ -54,11 +54,8 @@ export class WorkerFileProcessor implements FileProcessor {
   /** Set by `dispose`: workers exiting then are expected, not a failure to take over from. */
   private disposed = false;
 
-  constructor(
-    private readonly script: WorkerScript,
-    size = POOL_SIZE,
-  ) {
-    this.workers = Array.from({ length: size }, () => this.start());
+  constructor(private readonly script: WorkerScript) {
+    this.workers = Array.from({ length: POOL_SIZE }, () => this.start());
   }
 
   prepare(request: PrepareRequest): Promise<PreparedFile> {

@@ -231,8 +231,9 @@ export class SearchIndex {
         const score = similarities ? lexicalWeight * lexicalScore + (1 - lexicalWeight) * vectorScore : lexicalScore;
         scored.push({ row, score, lexicalScore, vectorScore });
       }
-      // Only the rows that can be returned are decoded (the first k, and as many more as spreading the first
-      // places over files can pull up); a tie is broken by location, so those are decoded too.
+      // Only the rows that can be returned are decoded: the first k, and a few more for spreading the first places
+      // over files to pull up (a longer run of one or two files keeps its order below them); a tie is broken by
+      // location, so those are decoded too.
       const decoded = k + FIRST_PLACES - PER_FILE_IN_FIRST_PLACES;
       const results = scored
         .sort((a, b) => b.score - a.score)
