@@ -30,6 +30,16 @@ let olderPieces = new Map<string, number>();
 const PIECES_PER_GENERATION = 30_000;
 /** V8 keeps a longer piece as a view into the whole text it was cut from: a copy is kept instead. */
 const LONGEST_SHARED_PIECE = 12;
+/** Longer pieces are not remembered: few of them repeat, and each would hold its length in memory. */
+const LONGEST_REMEMBERED_PIECE = 256;
+/**
+ * gpt-tokenizer merges a piece's byte pairs in time that grows with the square of its length: a 160,000-character
+ * run of "=" (a generated table rule, a data dump) took 15 s to count, a megabyte would take minutes and stall
+ * indexing. Longer pieces are counted in slices of this length instead, which counts a run a little high (a
+ * token or two per slice: 1,024 for 64,000 "=" whose exact count is 1,000; 157 → 180 for 20,000 spaces): a
+ * budget errs on the safe side, and text of words is never cut so long.
+ */
+const LONGEST_PIECE_COUNTED_WHOLE = 1_000;
 let pieceSplitter: RegExp | undefined;
 
 function splitter(): RegExp {
@@ -50,7 +60,7 @@ export function countTokens(text: string): number {
   let match: RegExpExecArray | null;
   while ((match = pieces.exec(text)) !== null) {
     const piece = match[0];
-    total += recentPieces.get(piece) ?? rememberPiece(piece);
+    total += piece.length > LONGEST_REMEMBERED_PIECE ? countLongPiece(piece) : (recentPieces.get(piece) ?? rememberPiece(piece));
     if (piece.length === 0) pieces.lastIndex++; // never happens with o200k's pattern; guards against a loop
   }
   return total;
@@ -72,4 +82,18 @@ function rememberPiece(piece: string): number {
   }
   recentPieces.set(piece.length > LONGEST_SHARED_PIECE ? Buffer.from(piece).toString() : piece, count);
   return count;
+}
+
+function countLongPiece(piece: string): number {
+  if (piece.length <= LONGEST_PIECE_COUNTED_WHOLE) return loadTokenizer().countTokens(piece, PLAIN_TEXT);
+  let total = 0;
+  for (let start = 0; start < piece.length;) {
+    let end = Math.min(piece.length, start + LONGEST_PIECE_COUNTED_WHOLE);
+    // Never between the two halves of a surrogate pair (an emoji, an astral letter).
+    const last = piece.charCodeAt(end - 1);
+    if (end < piece.length && last >= 0xd800 && last <= 0xdbff) end--;
+    total += loadTokenizer().countTokens(piece.slice(start, end), PLAIN_TEXT);
+    start = end;
+  }
+  return total;
 }

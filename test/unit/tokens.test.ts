@@ -37,3 +37,17 @@ test('a long text of repeated words is counted exactly, past the size where reme
   assert.equal(countTokens(words), libraryCount(words));
   assert.equal(countTokens(''), 0);
 });
+
+test(
+  'a megabyte-long run of one character (a table rule, a data dump) is counted, a little high, instead of stalling',
+  { timeout: 60_000 },
+  () => {
+    // gpt-tokenizer's count of such a piece takes time growing with the square of its length: minutes for a megabyte.
+    assert.ok(countTokens('='.repeat(1_000_000)) >= 1_000_000 / 64);
+    for (const run of ['='.repeat(20_000), ' '.repeat(20_000), '-*'.repeat(10_000), '😀'.repeat(10_000)]) {
+      const exact = libraryCount(run);
+      const counted = countTokens(run);
+      assert.ok(counted >= exact && counted <= exact * 1.2, `${JSON.stringify(run.slice(0, 4))}… ${counted} against ${exact}`);
+    }
+  },
+);
