@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { redactSecrets } from '../text/redact';
-import { decodeTokens, encodeTokens } from '../tokens';
+import { countTokens, decodeTokens, encodeTokens } from '../tokens';
 import { type Embedder, normalize } from './embedder';
 
 export interface OpenAIEmbedderOptions {
@@ -76,10 +76,10 @@ export function batchByLimits(texts: string[], maxInputs = MAX_INPUTS_PER_REQUES
   let tokens = 0;
   for (const raw of texts) {
     let text = raw.length ? raw : ' ';
-    const encoded = encodeTokens(text);
-    let count = encoded.length;
+    // Counted first (remembered pieces, long runs in slices); only an over-long input is encoded, to be cut.
+    let count = countTokens(text);
     if (count > MAX_TOKENS_PER_INPUT) {
-      text = decodeTokens(encoded.slice(0, MAX_TOKENS_PER_INPUT));
+      text = decodeTokens(encodeTokens(text).slice(0, MAX_TOKENS_PER_INPUT));
       count = MAX_TOKENS_PER_INPUT;
     }
     if (current.length && (current.length >= maxInputs || tokens + count > maxTokens)) {
