@@ -60,7 +60,7 @@ export function countTokens(text: string): number {
   let match: RegExpExecArray | null;
   while ((match = pieces.exec(text)) !== null) {
     const piece = match[0];
-    total += piece.length > LONGEST_REMEMBERED_PIECE ? countLongPiece(piece) : (recentPieces.get(piece) ?? rememberPiece(piece));
+    total += piece.length > LONGEST_REMEMBERED_PIECE ? countPiece(piece) : (recentPieces.get(piece) ?? rememberPiece(piece));
     if (piece.length === 0) pieces.lastIndex++; // never happens with o200k's pattern; guards against a loop
   }
   return total;
@@ -75,7 +75,7 @@ export function decodeTokens(tokens: number[]): string {
 }
 
 function rememberPiece(piece: string): number {
-  const count = olderPieces.get(piece) ?? loadTokenizer().countTokens(piece, PLAIN_TEXT);
+  const count = olderPieces.get(piece) ?? countPiece(piece);
   if (recentPieces.size >= PIECES_PER_GENERATION) {
     olderPieces = recentPieces;
     recentPieces = new Map();
@@ -84,7 +84,8 @@ function rememberPiece(piece: string): number {
   return count;
 }
 
-function countLongPiece(piece: string): number {
+/** gpt-tokenizer's count of one piece; one longer than `LONGEST_PIECE_COUNTED_WHOLE`, slice by slice. */
+function countPiece(piece: string): number {
   if (piece.length <= LONGEST_PIECE_COUNTED_WHOLE) return loadTokenizer().countTokens(piece, PLAIN_TEXT);
   let total = 0;
   for (let start = 0; start < piece.length;) {
