@@ -43,7 +43,7 @@ const LONGEST_PIECE_COUNTED_WHOLE = 1_000;
 let pieceSplitter: RegExp | undefined;
 
 function splitter(): RegExp {
-  // The library's own pattern for o200k (what its countTokens uses), compiled afresh: exec below moves lastIndex.
+  // The library's own pattern for o200k (what its countTokens uses), compiled with the global flag `match` needs.
   pieceSplitter ??= new RegExp(
     (require('gpt-tokenizer/encodingParams/constants') as { O200K_TOKEN_SPLIT_REGEX: RegExp }).O200K_TOKEN_SPLIT_REGEX.source, // eslint-disable-line @typescript-eslint/no-require-imports
     'gu',
@@ -54,14 +54,10 @@ function splitter(): RegExp {
 /** Tokens as the OpenAI models count them (o200k_base), the unit of every budget in Groundwork. */
 export function countTokens(text: string): number {
   if (text.length === 0) return 0;
-  const pieces = splitter();
-  pieces.lastIndex = 0;
   let total = 0;
-  let match: RegExpExecArray | null;
-  while ((match = pieces.exec(text)) !== null) {
-    const piece = match[0];
+  // `match` with a global pattern gives the pieces alone, without a match object for each (as `exec` makes).
+  for (const piece of text.match(splitter()) ?? []) {
     total += piece.length > LONGEST_REMEMBERED_PIECE ? countPiece(piece) : (recentPieces.get(piece) ?? rememberPiece(piece));
-    if (piece.length === 0) pieces.lastIndex++; // never happens with o200k's pattern; guards against a loop
   }
   return total;
 }

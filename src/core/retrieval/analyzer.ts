@@ -11,7 +11,7 @@ const STOPWORDS = new Set(
   ).split(' '),
 );
 
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/uy;
 const CAMEL_BOUNDARY = /[a-z][A-Z]/;
 const CAMEL_BOUNDARIES = /([a-z])([A-Z])/g;
 
@@ -20,24 +20,167 @@ export function words(text: string): string[] {
   return wordList(text).words;
 }
 
-/**
- * The words of `text`, and the positions of camelCase identifiers' whole forms (each followed by its parts). Two
- * flat arrays rather than an object per word: indexing analyzes every chunk, and allocation shows in its time.
- */
-function wordList(text: string): { words: string[]; wholes: Set<number> | undefined } {
-  const out: string[] = [];
-  let wholes: Set<number> | undefined;
-  // `match` with a global pattern gives the words alone; `matchAll` would build a match object for each word
-  // (2.4 GB of short-lived garbage over a cpp-docs build).
-  for (const word of text.match(WORD) ?? []) {
-    const lower = word.toLowerCase();
-    out.push(lower);
-    if (lower === word || !CAMEL_BOUNDARY.test(word)) continue;
-    (wholes ??= new Set()).add(out.length - 1);
-    for (const part of word.replace(CAMEL_BOUNDARIES, '$1 $2').split(' ')) out.push(part.toLowerCase());
-  }
-  return { words: out, wholes };
+/** What the analyzer needs to know of one word as written; `vocabulary` keeps them for the words seen lately. */
+interface Word {
+  /** Lower-cased. */
+  lower: string;
+  /** Its stem, abbreviations read in full; a stopword is its own stem. */
+  stem: string;
+  stopword: boolean;
+  /** When the word may open a compound: the stems of the words that may follow it, and the compound's. */
+  opener: Map<string, string> | undefined;
+  /** A camelCase identifier's parts (lower-cased), after its whole form. */
+  parts: Word[] | undefined;
 }
+
+function describeWord(written: string): Word {
+  const lower = written.toLowerCase();
+  const stopword = STOPWORDS.has(lower);
+  // Words over 40 characters yield no term (see termsOf): not stemmed.
+  const stem = stopword || lower.length > 40 ? lower : stemmer(ABBREVIATIONS.get(lower) ?? lower.replace(/['’]s$/, ''));
+  const parts =
+    lower !== written && CAMEL_BOUNDARY.test(written)
+      ? written
+          .replace(CAMEL_BOUNDARIES, '$1 $2')
+          .split(' ')
+          .map((part) => vocabulary.lookup(part.toLowerCase()))
+      : undefined;
+  return { lower, stem, stopword, opener: COMPOUND_BY_PARTS.get(stem), parts };
+}
+
+/**
+ * The words of `text` (lower-cased; a camelCase identifier's whole form followed by its parts) and which of them
+ * are such whole forms. Indexing analyzes every chunk, tens of millions of words on a large tree: ASCII words are
+ * found by scanning character codes and looked up by their letters, so no string is made for a word seen before;
+ * a word with other characters is read with the pattern.
+ */
+function wordList(text: string): { words: string[]; wholes: Set<number> | undefined; described: Word[] } {
+  const out: string[] = [];
+  const described: Word[] = [];
+  let wholes: Set<number> | undefined;
+  const emit = (word: Word) => {
+    out.push(word.lower);
+    described.push(word);
+    if (!word.parts) return;
+    (wholes ??= new Set()).add(out.length - 1);
+    for (const part of word.parts) {
+      out.push(part.lower);
+      described.push(part);
+    }
+  };
+  const length = text.length;
+  let at = 0;
+  while (at < length) {
+    const code = text.charCodeAt(at);
+    if (code < 0x80 && !isAsciiLetterOrDigit(code)) {
+      at++;
+      continue;
+    }
+    const end = code < 0x80 ? asciiWordEnd(text, at) : -1;
+    if (end >= 0) {
+      emit(vocabulary.lookupSlice(text, at, end));
+      at = end;
+      continue;
+    }
+    // A character outside ASCII in or right after the word: the pattern decides, as it always did.
+    WORD.lastIndex = at;
+    const match = WORD.exec(text);
+    if (match) {
+      emit(vocabulary.lookup(match[0]));
+      at += match[0].length;
+    } else {
+      // Past one code point: a surrogate pair (an emoji) is one; a lone surrogate is one by itself.
+      const pair = code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(at + 1) & 0xfc00) === 0xdc00;
+      at += pair ? 2 : 1;
+    }
+  }
+  return { words: out, wholes, described };
+}
+
+function isAsciiLetterOrDigit(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a) || (code >= 0x30 && code <= 0x39);
+}
+
+function isAsciiLetter(code: number): boolean {
+  return (code >= 0x61 && code <= 0x7a) || (code >= 0x41 && code <= 0x5a);
+}
+
+/**
+ * Where the word `WORD` matches at `start` ends, when it and the character after it are ASCII; -1 when a
+ * character outside ASCII may belong to it (a letter of any script continues a word).
+ */
+function asciiWordEnd(text: string, start: number): number {
+  let end = start + 1;
+  while (end < text.length && isAsciiLetterOrDigit(text.charCodeAt(end))) end++;
+  if (end === text.length) return end;
+  const next = text.charCodeAt(end);
+  if (next >= 0x80) return -1;
+  if (next !== 0x27 /* ' */) return end;
+  // An apostrophe joins letters that follow it: "it's", "O'Reilly" (not digits: "'90s" stays apart).
+  let suffixEnd = end + 1;
+  while (suffixEnd < text.length && isAsciiLetter(text.charCodeAt(suffixEnd))) suffixEnd++;
+  if (suffixEnd < text.length && text.charCodeAt(suffixEnd) >= 0x80) return -1;
+  return suffixEnd > end + 1 ? suffixEnd : end;
+}
+
+/**
+ * The words seen lately, keyed by their letters as written, in an open-addressing table: a word in a text is
+ * found without cutting it out as a string. Bounded: when full, it starts again empty.
+ */
+class Vocabulary {
+  private hashes = new Int32Array(VOCABULARY_SLOTS);
+  private keys: Array<string | undefined> = new Array(VOCABULARY_SLOTS).fill(undefined);
+  private words: Array<Word | undefined> = new Array(VOCABULARY_SLOTS).fill(undefined);
+  private size = 0;
+
+  lookup(written: string): Word {
+    return this.lookupSlice(written, 0, written.length);
+  }
+
+  lookupSlice(text: string, start: number, end: number): Word {
+    let hash = 0x811c9dc5;
+    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+    const mask = VOCABULARY_SLOTS - 1;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    for (let key = this.keys[slot]; key !== undefined; key = this.keys[slot]) {
+      if (this.hashes[slot] === hash && sameLetters(key, text, start, end)) return this.words[slot]!;
+      slot = (slot + 1) & mask;
+    }
+    const written = start === 0 && end === text.length ? text : text.slice(start, end);
+    const word = describeWord(written);
+    if (written.length <= LONGEST_KEPT_WORD) this.keep(written, hash, word);
+    return word;
+  }
+
+  private keep(written: string, hash: number, word: Word): void {
+    if (this.size >= VOCABULARY_SLOTS / 2) this.clear();
+    const mask = VOCABULARY_SLOTS - 1;
+    let slot = (hash ^ (hash >>> 15)) & mask;
+    while (this.keys[slot] !== undefined) slot = (slot + 1) & mask;
+    // A slice of a longer text would keep all of that text alive: the key is a copy.
+    this.keys[slot] = written.length > 12 ? Buffer.from(written).toString() : written;
+    this.hashes[slot] = hash;
+    this.words[slot] = word;
+    this.size++;
+  }
+
+  private clear(): void {
+    this.keys.fill(undefined);
+    this.words.fill(undefined);
+    this.size = 0;
+  }
+}
+
+function sameLetters(key: string, text: string, start: number, end: number): boolean {
+  if (key.length !== end - start) return false;
+  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
+  return true;
+}
+
+/** 2^18 slots, at most half of them used: about 130,000 distinct words, a few MB. */
+const VOCABULARY_SLOTS = 1 << 17;
+/** Longer words (data, hashes, long identifiers) rarely repeat and are not kept. */
+const LONGEST_KEPT_WORD = 40;
 
 /**
  * Bumped whenever the terms a text yields change: postings and offline vectors built with another version are
@@ -141,17 +284,6 @@ const ABBREVIATIONS = new Map<string, string>(
   }),
 );
 
-const stemCache = new Map<string, string>();
-
-function stemOf(word: string): string {
-  let stem = stemCache.get(word);
-  if (stem === undefined) {
-    stem = stemmer(ABBREVIATIONS.get(word) ?? word.replace(/['’]s$/, ''));
-    if (stemCache.size < 200_000) stemCache.set(word, stem);
-  }
-  return stem;
-}
-
 /** By the stem of an open compound's first word: the stems of the words that may follow it, and the compound's. */
 const COMPOUND_BY_PARTS = new Map<string, Map<string, string>>();
 for (const split of COMPOUNDS) {
@@ -161,6 +293,8 @@ for (const split of COMPOUNDS) {
   COMPOUND_BY_PARTS.set(stemmer(first), seconds);
 }
 
+const vocabulary = new Vocabulary();
+
 export interface Analysis {
   /** Lower-cased words, identifiers also split into their parts. */
   words: string[];
@@ -168,23 +302,30 @@ export interface Analysis {
   terms: string[];
 }
 
-const recent = new Map<string, Analysis>();
-
 /**
- * Lower-cased, stemmed content terms: the vocabulary of both the lexical index and the offline embedder.
- * Indexing analyzes each chunk twice (embedding, then the lexical index), so the latest results are kept.
+ * Terms of texts analyzed whole (by the offline embedder) and not yet asked for by `analyze`: indexing embeds a
+ * batch of chunks, then adds each to the lexical index, which takes its terms from here. Taken once, so they
+ * die young instead of being kept (and promoted to V8's old generation) for a thousand more chunks.
  */
+const termsToTake = new Map<string, string[]>();
+const MOST_TERMS_TO_TAKE = 1024;
+
+/** Lower-cased, stemmed content terms: the vocabulary of both the lexical index and the offline embedder. */
 export function analyze(text: string): string[] {
-  return analysis(text).terms;
+  const terms = termsToTake.get(text);
+  if (terms === undefined) return analysis(text, false).terms;
+  termsToTake.delete(text);
+  return terms;
 }
 
-export function analysis(text: string): Analysis {
-  const cached = recent.get(text);
-  if (cached) return cached;
-  const { words: list, wholes } = wordList(text);
-  const result = { words: list, terms: termsOf(list, wholes) };
-  if (recent.size >= 1024) recent.clear();
-  recent.set(text, result);
+/** The words and terms of `text`; unless `keepTerms` is false, its terms are kept for the next `analyze` of it. */
+export function analysis(text: string, keepTerms = true): Analysis {
+  const { words: list, wholes, described } = wordList(text);
+  const result = { words: list, terms: termsOf(described, wholes) };
+  if (keepTerms) {
+    if (termsToTake.size >= MOST_TERMS_TO_TAKE) termsToTake.clear();
+    termsToTake.set(text, result.terms);
+  }
   return result;
 }
 
@@ -201,9 +342,9 @@ export interface QueryTerms {
 
 /** A question's distinct terms, split into those coverage weighs and those that only add to the score. */
 export function queryTerms(text: string): QueryTerms {
-  const { words: list, wholes } = wordList(text);
+  const { wholes, described } = wordList(text);
   const optionalAt: boolean[] = [];
-  const terms = termsOf(list, wholes, optionalAt);
+  const terms = termsOf(described, wholes, optionalAt);
   const required = new Set<string>();
   const optional = new Set<string>();
   terms.forEach((term, i) => (optionalAt[i] ? optional : required).add(term));
@@ -215,28 +356,25 @@ export function queryTerms(text: string): QueryTerms {
  * The terms of a word list (see `Analysis.terms`). With `optionalAt`, also which of them are optional (see
  * `QueryTerms`): an identifier's whole form, and an open compound's words once the compound stands for them.
  */
-function termsOf(list: string[], wholes: Set<number> | undefined, optionalAt?: boolean[]): string[] {
+function termsOf(list: Word[], wholes: Set<number> | undefined, optionalAt?: boolean[]): string[] {
   const terms: string[] = [];
-  // The previous word's stem, when it may open a compound, and where its term is (-1: a stopword, no term).
+  // The previous word, when it may open a compound, and where its term is (-1: a stopword, no term).
   let opener: Map<string, string> | undefined;
   let openerAt = -1;
   for (let i = 0; i < list.length; i++) {
     const word = list[i];
-    if (word.length > 40) {
+    if (word.lower.length > 40) {
       opener = undefined;
       continue;
     }
-    const stopword = STOPWORDS.has(word);
-    // Stopwords are their own stems (none that closes a compound differs), which spares the cache lookup.
-    const stem = stopword ? word : stemOf(word);
-    const compound = opener?.get(stem);
+    const compound = opener?.get(word.stem);
     if (compound && openerAt >= 0 && optionalAt) optionalAt[openerAt] = true;
-    if (!stopword) {
-      terms.push(stem);
+    if (!word.stopword) {
+      terms.push(word.stem);
       if (optionalAt) optionalAt[terms.length - 1] = Boolean(wholes?.has(i)) || Boolean(compound);
     }
-    opener = COMPOUND_BY_PARTS.get(stem);
-    openerAt = stopword ? -1 : terms.length - 1;
+    opener = word.opener;
+    openerAt = word.stopword ? -1 : terms.length - 1;
     if (compound) {
       terms.push(compound);
       if (optionalAt) optionalAt[terms.length - 1] = false;
