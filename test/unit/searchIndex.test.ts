@@ -259,3 +259,30 @@ test('replacing a chunk when that removal compacts the index keeps every lookup 
   assert.equal(index.search('quokka', undefined).length, 0);
   assert.equal(index.size, 999);
 });
+
+test('a posting holds its row and frequency in one number; a frequency past 255 counts as 255, and a damaged posting is caught on open', () => {
+  const index = new SearchIndex(64);
+  index.add(chunk('often', `${'flux '.repeat(300)}capacitor`));
+  index.add(chunk('twice', 'flux flux capacitor'));
+  const live = index.search('flux', undefined).map((r) => [r.path, r.score]);
+  const frozen = index.freeze();
+  assert.equal(frozenIndexProblem(frozen), undefined);
+  assert.equal(
+    frozen.postings.length,
+    frozen.documentFrequency.reduce((sum, df) => sum + df, 0),
+    'one number per posting',
+  );
+  assert.deepEqual(
+    index.search('flux', undefined).map((r) => [r.path, r.score]),
+    live,
+    'the frozen postings score as the live ones did',
+  );
+  assert.deepEqual(
+    live.map(([path]) => path),
+    ['often.md', 'twice.md'],
+  );
+  const damaged = { ...frozen, postings: frozen.postings.map((p, i) => (i === 0 ? p + 256 * frozen.rows : p)) };
+  assert.equal(frozenIndexProblem(damaged), 'a posting names an unknown row');
+  const zero = { ...frozen, postings: frozen.postings.map((p, i) => (i === 0 ? p - (p & 255) : p)) };
+  assert.equal(frozenIndexProblem(zero), 'a posting names an unknown row');
+});

@@ -1,4 +1,13 @@
-import { type ChunkRecord, FIELDS_PER_ROW, type FrozenIndex, quantizeInto } from './frozenIndex';
+import {
+  type ChunkRecord,
+  FIELDS_PER_ROW,
+  type FrozenIndex,
+  MOST_POSTING_ROWS,
+  posting,
+  postingFrequency,
+  postingRow,
+  quantizeInto,
+} from './frozenIndex';
 import { type SpillStrings, stringsInMemory } from './stringSection';
 
 /** What freezing reads of a search index: its frozen base and everything added or removed since. */
@@ -15,7 +24,7 @@ export interface IndexState {
   newTerms: string[];
   /** By term id: live rows containing the term. */
   documentFrequency: Int32Array;
-  /** By term id: postings added after the base. */
+  /** By term id: postings added after the base (see `posting`). */
   addedPostings: Array<number[] | undefined>;
   /** Live base rows whose chunk moved to other lines since the base was frozen: [startLine, endLine]. */
   movedBaseLines: ReadonlyMap<number, readonly [number, number]>;
@@ -70,6 +79,7 @@ export function planFreeze(state: IndexState): FreezePlan {
   const newRow = new Int32Array(total).fill(-1);
   let liveRows = 0;
   for (let row = 0; row < total; row++) if (state.alive[row]) newRow[row] = liveRows++;
+  if (liveRows > MOST_POSTING_ROWS) throw new Error(`an index holds at most ${MOST_POSTING_ROWS} passages`);
   const runs = liveRuns(state.alive, base.rows);
   const liveBaseRows = runs.reduce((sum, [from, to]) => sum + to - from, 0);
   const addedSlots: number[] = [];
@@ -143,7 +153,7 @@ export function planFreeze(state: IndexState): FreezePlan {
   const vocabulary = kept.map((id) => (id < baseTerms ? base.vocabulary[id] : state.newTerms[id - baseTerms]));
   const documentFrequency = Int32Array.from(kept, (id) => state.documentFrequency[id]);
   const termOffsets = new Uint32Array(kept.length + 1);
-  for (let i = 0; i < kept.length; i++) termOffsets[i + 1] = termOffsets[i] + documentFrequency[i] * 2;
+  for (let i = 0; i < kept.length; i++) termOffsets[i + 1] = termOffsets[i] + documentFrequency[i];
   // With every base row live, base rows keep their numbers and their postings are taken as they are.
   const baseUnchanged = liveBaseRows === base.rows;
 
@@ -167,19 +177,18 @@ export function planFreeze(state: IndexState): FreezePlan {
       sink(bytesOf(addedQuantized));
     },
     emitPostings(sink, release = false) {
-      const block = new Int32Array(POSTINGS_BLOCK);
+      const block = new Uint32Array(POSTINGS_BLOCK);
       let filled = 0;
       const flush = () => {
         if (filled) sink(bytesOf(block.subarray(0, filled)));
         filled = 0;
       };
       const renumbered = (list: ArrayLike<number>, from: number, to: number) => {
-        for (let j = from; j < to; j += 2) {
-          const row = newRow[list[j]];
+        for (let j = from; j < to; j++) {
+          const row = newRow[postingRow(list[j])];
           if (row < 0) continue;
-          if (filled + 2 > block.length) flush();
-          block[filled++] = row;
-          block[filled++] = list[j + 1];
+          if (filled === block.length) flush();
+          block[filled++] = posting(row, postingFrequency(list[j]));
         }
       };
       for (const id of kept) {
@@ -221,7 +230,7 @@ export function freezeIndex(state: IndexState, releaseVectors: () => void, spill
   releaseVectors();
   const matrix = new Int8Array(plan.matrixBytes);
   fill(bytesOf(matrix), 'vectors', (sink) => plan.emitMatrix(sink));
-  const postings = new Int32Array(plan.postingsBytes / 4);
+  const postings = new Uint32Array(plan.postingsBytes / 4);
   fill(bytesOf(postings), 'postings', (sink) => plan.emitPostings(sink, true));
   let strings = spillStrings?.(plan.stringBytes, (sink) => plan.emitStrings(sink));
   if (!strings) {

@@ -11,6 +11,9 @@ import {
   frozenChunk,
   frozenId,
   findTerm,
+  posting,
+  postingFrequency,
+  postingRow,
   type StringReader,
 } from './frozenIndex';
 
@@ -77,7 +80,7 @@ export class SearchIndex {
   private newTerms: string[] = [];
   /** By term id: live rows containing the term. */
   private documentFrequency: Int32Array;
-  /** By term id: postings (row, tf pairs) added after the base was frozen. */
+  /** By term id: postings (see `posting`) added after the base was frozen. */
   private addedPostings: Array<number[] | undefined> = [];
   /** Built on first use: opening a large index must not decode every id. */
   private rowOfId: Map<string, number> | undefined;
@@ -166,7 +169,7 @@ export class SearchIndex {
       if (this.termCounts[id]++ === 0) touched.push(id);
     }
     for (const id of touched) {
-      (this.addedPostings[id] ??= []).push(row, this.termCounts[id]);
+      (this.addedPostings[id] ??= []).push(posting(row, this.termCounts[id]));
       this.termCounts[id] = 0;
       this.documentFrequency[id]++;
     }
@@ -386,10 +389,10 @@ export class SearchIndex {
     const averageLength = this.totalLength / Math.max(1, this.live);
     let queryWeight = 0;
     const visit = (list: ArrayLike<number>, from: number, to: number, idf: number, covers: boolean) => {
-      for (let i = from; i < to; i += 2) {
-        const row = list[i];
+      for (let i = from; i < to; i++) {
+        const row = postingRow(list[i]);
         if (!alive[row] || (allowed && !allowed(row))) continue;
-        const tf = list[i + 1];
+        const tf = postingFrequency(list[i]);
         if (accumulator[row] === 0) rows.push(row);
         accumulator[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengthOf(row)) / averageLength));
         if (covers) matched[row] += idf;

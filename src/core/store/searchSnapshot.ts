@@ -10,8 +10,8 @@ import { stringsInFile } from './fileStrings';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
 const MAGIC = Buffer.from('GWSNAP\0\x01', 'latin1');
-/** 2: vectors quantized to bytes with a scale per row (1: float32). */
-const FORMAT_VERSION = 2;
+/** 3: a posting is one number, row and frequency (2: a pair); 2: vectors quantized to bytes with a scale per row (1: float32). */
+const FORMAT_VERSION = 3;
 const ALIGN = 8;
 
 /** What the snapshot was built from; a snapshot built with other settings is ignored. */
@@ -203,7 +203,7 @@ async function decode(fd: number, expected: SnapshotIdentity): Promise<SnapshotR
     matrix: typed(Int8Array, views[4], 1),
     scales: typed(Float32Array, views[5], 4),
     termOffsets: typed(Uint32Array, views[6], 4),
-    postings: typed(Int32Array, views[7], 4),
+    postings: typed(Uint32Array, views[7], 4),
     documentFrequency: typed(Int32Array, views[8], 4),
     vocabulary: vocabularyText ? vocabularyText.split('\n') : [],
     // Checked by its length first; it takes the file over only once the index is found sound.
