@@ -207,21 +207,25 @@ test('a corrupt manifest is detected on open and the index rebuilt, with a messa
   assert.equal((await index.search('flux capacitor'))[0].path, 'api/notes.txt');
 });
 
-test('shards are gzipped JSON with integer vectors; shards of earlier versions (plain JSON, decimals) open into the same index', async () => {
+test('shards are gzipped JSON with base64 vectors; shards of earlier versions (plain JSON, integer or decimal vectors) open into the same index', async () => {
   const { options, indexDir } = await setup();
   const built = await openIndex(options);
   await built.update();
   const expected = await built.search('flux capacitor gigawatts', { k: 4 });
   const shards = (await fs.readdir(indexDir)).filter((n) => n.startsWith('shard-'));
   assert.ok(shards.length > 0 && shards.every((n) => /^shard-\d\d\.json\.gz$/.test(n)), shards.join(', '));
-  // Written back as the version before compression did, and the one before integer vectors.
+  // Written back as the version before compression did: items alternately as the version before base64 vectors
+  // (integers in Vectra's own field) and the one before that (decimals).
   for (const name of shards) {
     const file = path.join(indexDir, name);
     const data = JSON.parse(gunzipSync(await fs.readFile(file)).toString('utf8'));
-    for (const item of data.items) {
-      assert.ok(item.vector.every(Number.isInteger));
-      item.vector = item.vector.map((x: number) => x / 1e4);
-    }
+    data.items.forEach((item: { vector: number[]; metadata: { vector?: string } }, i: number) => {
+      assert.deepEqual(item.vector, []);
+      const bytes = Buffer.from(item.metadata.vector!, 'base64');
+      assert.equal(bytes.length, 2 * 64);
+      item.vector = Array.from({ length: 64 }, (_, j) => bytes.readInt16LE(j * 2) / (i % 2 ? 1e4 : 1));
+      delete item.metadata.vector;
+    });
     await fs.rm(file);
     await fs.writeFile(file.replace(/\.gz$/, ''), JSON.stringify(data));
   }

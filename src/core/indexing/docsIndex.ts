@@ -247,12 +247,23 @@ export class DocsIndex {
     };
     let lastManifestWrite = Date.now();
     let filesWritten = 0;
+    // A shard's commit waits on its compression and writes in the thread pool: meanwhile this thread embeds the
+    // next shard's files. One commit at a time, in order (the write protocol's order holds); a commit's failure
+    // surfaces when the next one starts, or at the end.
+    let committing: Promise<void> = Promise.resolve();
     const commitPending = async (final: boolean) => {
+      await committing;
       const writeManifestFile = final || Date.now() - lastManifestWrite > MANIFEST_EVERY_MS;
-      filesWritten += await this.store.commit(pending, pendingRemovals, skipped, final, writeManifestFile);
-      if (writeManifestFile) lastManifestWrite = Date.now();
+      const commit = this.store.commit(pending, pendingRemovals, skipped, final, writeManifestFile).then((written) => {
+        filesWritten += written;
+        if (writeManifestFile) lastManifestWrite = Date.now();
+      });
       pending = [];
       pendingRemovals = [];
+      committing = commit;
+      // Awaited at the next commit; until then a failure must not count as unhandled.
+      commit.catch(() => undefined);
+      if (final) await commit;
     };
     let lastYield = Date.now();
     const total = discovered.files.length;
@@ -343,6 +354,8 @@ export class DocsIndex {
       }
     } finally {
       await processor.dispose();
+      // Whatever ends the loop, no commit is left running behind it (its failure is raised just below).
+      await committing.catch(() => undefined);
     }
     // Reads started ahead of a cancel still settle; nothing waits on them.
     for (const read of reads.values()) void read.catch(() => undefined);

@@ -8,7 +8,10 @@ import { writeDataAtomic } from './atomicWrite';
 
 export interface StoredChunk {
   id: string;
-  /** Components in units of 1/10,000 (integers), or, in shards written before that, the decimals themselves. */
+  /**
+   * Empty: the vector is `metadata.vector`. Shards of earlier versions hold it here, components in units of 1/10,000
+   * (integers), or, before that, the decimals themselves.
+   */
   vector: number[];
   metadata: {
     path: string;
@@ -21,6 +24,8 @@ export interface StoredChunk {
     tokens: number;
     /** The content hash of the file this chunk was cut from: a chunk whose file's manifest entry differs is stale. */
     fileHash: string;
+    /** Components in units of 1/10,000, as 16-bit little-endian integers, in base64 (absent in earlier shards). */
+    vector?: string;
   };
 }
 
