@@ -1,4 +1,5 @@
 import { stemmer } from 'stemmer';
+import { SliceTable, sliceHash } from '../sliceTable';
 
 // The common English function words; they carry no topic and only dilute lexical scores.
 const STOPWORDS = new Set(
@@ -123,61 +124,29 @@ function asciiWordEnd(text: string, start: number): number {
   return suffixEnd > end + 1 ? suffixEnd : end;
 }
 
-/**
- * The words seen lately, keyed by their letters as written, in an open-addressing table: a word in a text is
- * found without cutting it out as a string. Bounded: when full, it starts again empty.
- */
+/** The words seen lately, keyed by their letters as written. When full, it starts again empty. */
 class Vocabulary {
-  private hashes = new Int32Array(VOCABULARY_SLOTS);
-  private keys: Array<string | undefined> = new Array(VOCABULARY_SLOTS).fill(undefined);
-  private words: Array<Word | undefined> = new Array(VOCABULARY_SLOTS).fill(undefined);
-  private size = 0;
+  private readonly table = new SliceTable<Word>(VOCABULARY_SLOTS);
 
   lookup(written: string): Word {
     return this.lookupSlice(written, 0, written.length);
   }
 
   lookupSlice(text: string, start: number, end: number): Word {
-    let hash = 0x811c9dc5;
-    for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-    const mask = VOCABULARY_SLOTS - 1;
-    let slot = (hash ^ (hash >>> 15)) & mask;
-    for (let key = this.keys[slot]; key !== undefined; key = this.keys[slot]) {
-      if (this.hashes[slot] === hash && sameLetters(key, text, start, end)) return this.words[slot]!;
-      slot = (slot + 1) & mask;
-    }
+    const hash = sliceHash(text, start, end);
+    const known = this.table.get(text, start, end, hash);
+    if (known) return known;
     const written = start === 0 && end === text.length ? text : text.slice(start, end);
     const word = describeWord(written);
-    if (written.length <= LONGEST_KEPT_WORD) this.keep(written, hash, word);
+    if (written.length <= LONGEST_KEPT_WORD) {
+      if (this.table.full) this.table.clear();
+      this.table.add(written, word, hash);
+    }
     return word;
   }
-
-  private keep(written: string, hash: number, word: Word): void {
-    if (this.size >= VOCABULARY_SLOTS / 2) this.clear();
-    const mask = VOCABULARY_SLOTS - 1;
-    let slot = (hash ^ (hash >>> 15)) & mask;
-    while (this.keys[slot] !== undefined) slot = (slot + 1) & mask;
-    // A slice of a longer text would keep all of that text alive: the key is a copy.
-    this.keys[slot] = written.length > 12 ? Buffer.from(written).toString() : written;
-    this.hashes[slot] = hash;
-    this.words[slot] = word;
-    this.size++;
-  }
-
-  private clear(): void {
-    this.keys.fill(undefined);
-    this.words.fill(undefined);
-    this.size = 0;
-  }
 }
 
-function sameLetters(key: string, text: string, start: number, end: number): boolean {
-  if (key.length !== end - start) return false;
-  for (let i = 0; i < key.length; i++) if (key.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
-  return true;
-}
-
-/** 2^18 slots, at most half of them used: about 130,000 distinct words, a few MB. */
+/** 2^17 slots, at most half of them used: about 65,000 distinct words, a few MB. */
 const VOCABULARY_SLOTS = 1 << 17;
 /** Longer words (data, hashes, long identifiers) rarely repeat and are not kept. */
 const LONGEST_KEPT_WORD = 40;
