@@ -10,13 +10,8 @@ const libraryCount = (text: string) => library.countTokens(text, { disallowedSpe
 // Pieces where o200k's pre-tokenizer depends on what follows or precedes: runs of spaces before a word, line
 // breaks in every form, contractions, digit runs, punctuation carrying line breaks and slashes, combining marks,
 // astral letters, case changes inside a word, special tokens' spellings and words longer than the shared-piece limit.
-// Counting finds ASCII pieces by character codes (src/core/tokenPieces.ts): each of the pattern's alternatives,
-// and each place where a character outside ASCII changes a piece, is among these.
 const fragment = fc.oneof(
   fc.constantFrom(' ', '  ', '   ', '\t', '\n', '\r\n', '\n\n', ' \n ', '\u2028', '\u00a0', '\u3000'),
-  fc.constantFrom('\t(', ' (', '  (', '\v', '\f', '\x00', '\x1f', '\x7f', '\r', '\n\r \t', '/\n', '//\r\n/', '((', ' 12', '  1'),
-  fc.constantFrom("'s", "'S", "'ll", "'LL", "'lL", "'ve", "'Re", "'t", "'x", "'", "'l", 'ABc', 'McDonald', 'XMLHttp', 'A', 'a'),
-  fc.constantFrom('é', 'É', 'ß', 'ǅ', 'ʰ', '٣', '²', 'Ⅻ', '\u0300', '\u200b', '\ud83d', '\ude00', '😀', '—', '’'),
   fc.constantFrom("it's", "THEY'RE", "users'", "we'll", '1234567', '3.14159', 'x = 1;', '// comment', '/path/to', '*/', '```'),
   fc.constantFrom('cafe\u0301', '\u0301start', '𝑥 + 𝑦', '日本語のテキスト。', 'camelCaseWord', 'HTTPServer', 'snake_case_name'),
   fc.constantFrom('<|endoftext|>', '<|im_start|>', 'std::unordered_map<std::string, int>', 'internationalization'),
