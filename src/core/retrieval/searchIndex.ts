@@ -11,6 +11,7 @@ import {
   frozenChunk,
   frozenId,
   findTerm,
+  MOST_POSTING_ROWS,
   posting,
   postingFrequency,
   postingRow,
@@ -156,6 +157,7 @@ export class SearchIndex {
     this.termIdsForWrites();
     const ids = this.ids();
     const row = this.rowCount;
+    if (row >= MOST_POSTING_ROWS) throw new Error(`an index holds at most ${MOST_POSTING_ROWS} passages`);
     const { vector, ...record } = chunk;
     const slot = this.added.length;
     this.added.push(record);

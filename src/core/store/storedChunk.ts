@@ -35,7 +35,9 @@ export function roundVector(vector: Float32Array): Float32Array {
  */
 function encodedVector(vector: Float32Array): string {
   const bytes = Buffer.allocUnsafe(vector.length * 2);
-  for (let i = 0; i < vector.length; i++) bytes.writeInt16LE(Math.round(vector[i] * VECTOR_SCALE), i * 2);
+  // Unit vectors stay within ±VECTOR_SCALE; the clamp keeps a stray component from failing the whole write.
+  for (let i = 0; i < vector.length; i++)
+    bytes.writeInt16LE(Math.max(-32767, Math.min(32767, Math.round(vector[i] * VECTOR_SCALE) || 0)), i * 2);
   return bytes.toString('base64');
 }
 
