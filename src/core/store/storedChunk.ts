@@ -71,8 +71,8 @@ export function toStoredChunk(chunk: IndexedChunk, fileHash: string): StoredChun
 
 /**
  * A vector as shards before this version held it, in Vectra's own field: integers in units of 1/VECTOR_SCALE, or,
- * in shards written before vectors were scaled, the decimals themselves; a unit vector's largest component is at least 1/sqrt(dimensions), so scaled it is above 1 and
- * unscaled it never is: each item tells which it is.
+ * in shards written before vectors were scaled, the decimals themselves. A unit vector's largest component is at
+ * least 1/sqrt(dimensions), so scaled it is above 1 and unscaled it never is: each item tells which it is.
  */
 function legacyVector(stored: number[]): Float32Array {
   const scale = stored.some((x) => Math.abs(x) > 1) ? VECTOR_SCALE : 1;
