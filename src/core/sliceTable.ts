@@ -1,17 +1,17 @@
 /**
  * Values keyed by text, found from a slice of a longer text without cutting the slice out as a string: the
- * analyzer's words and the token counter's pieces are looked up tens of millions of times while indexing a large
- * tree, and a string made for each lookup was most of their cost and garbage. Open addressing over `slots`
- * (a power of two), at most half of them used; the owner decides what to drop when it is `full`.
+ * analyzer's words are looked up tens of millions of times while indexing a large tree, and a string made for each
+ * lookup was much of its cost and garbage. Open addressing over `slots` (a power of two), at most half of them
+ * used; the owner decides what to drop when it is `full`. Keys are hashed with `fnv1aOfRange`.
  */
 export class SliceTable<V> {
-  private readonly hashes: Int32Array;
+  private readonly hashes: Uint32Array;
   private readonly keys: Array<string | undefined>;
   private readonly values: Array<V | undefined>;
   private size = 0;
 
   constructor(private readonly slots: number) {
-    this.hashes = new Int32Array(slots);
+    this.hashes = new Uint32Array(slots);
     this.keys = new Array<string | undefined>(slots).fill(undefined);
     this.values = new Array<V | undefined>(slots).fill(undefined);
   }
@@ -20,7 +20,7 @@ export class SliceTable<V> {
     return this.size >= this.slots / 2;
   }
 
-  /** The value of `text.slice(start, end)`; `hash` is `sliceHash` of the same slice. */
+  /** The value of `text.slice(start, end)`; `hash` is `fnv1aOfRange` of the same slice. */
   get(text: string, start: number, end: number, hash: number): V | undefined {
     for (let slot = this.firstSlot(hash), key = this.keys[slot]; key !== undefined; slot = this.nextSlot(slot), key = this.keys[slot]) {
       if (this.hashes[slot] === hash && sameText(key, text, start, end)) return this.values[slot];
@@ -53,13 +53,6 @@ export class SliceTable<V> {
   private nextSlot(slot: number): number {
     return (slot + 1) & (this.slots - 1);
   }
-}
-
-/** FNV-1a over the UTF-16 code units of `text.slice(start, end)`, as a signed 32-bit integer. */
-export function sliceHash(text: string, start: number, end: number): number {
-  let hash = 0x811c9dc5;
-  for (let i = start; i < end; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
-  return hash;
 }
 
 function sameText(key: string, text: string, start: number, end: number): boolean {

@@ -1,5 +1,6 @@
 import { stemmer } from 'stemmer';
-import { SliceTable, sliceHash } from '../sliceTable';
+import { fnv1aOfRange } from '../hash';
+import { SliceTable } from '../sliceTable';
 
 // The common English function words; they carry no topic and only dilute lexical scores.
 const STOPWORDS = new Set(
@@ -133,7 +134,7 @@ class Vocabulary {
   }
 
   lookupSlice(text: string, start: number, end: number): Word {
-    const hash = sliceHash(text, start, end);
+    const hash = fnv1aOfRange(text, start, end);
     const known = this.table.get(text, start, end, hash);
     if (known) return known;
     const written = start === 0 && end === text.length ? text : text.slice(start, end);

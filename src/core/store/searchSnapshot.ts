@@ -10,7 +10,7 @@ import { stringsInFile } from './fileStrings';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
 const MAGIC = Buffer.from('GWSNAP\0\x01', 'latin1');
-/** 3: a posting is one number, row and frequency (2: a pair); 2: vectors quantized to bytes with a scale per row (1: float32). */
+/** 3: a posting is one number, row and frequency (2: a pair of them); 2: vectors quantized to bytes (1: float32). */
 const FORMAT_VERSION = 3;
 const ALIGN = 8;
 
