@@ -12,12 +12,14 @@ import { DEFAULT_CHUNK_SIZING } from '../src/core/chunking/chunkDocument';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics';
 import { HOVER_MAX_TERM_SHARE } from '../src/core/retrieval/hover';
+import { FILE_RANKING_WEIGHTS } from '../src/core/retrieval/fileRanking';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
 import { benchExtensionIndexing } from './benchMemory';
 import { benchEvidence } from './benchEvidence';
 import { benchMcp } from './benchMcp';
 import { benchRerank } from './benchRerank';
+import { trainRanking } from './trainRanking';
 import { f3, ms, pct, percentile, row } from './benchFormat';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -53,10 +55,20 @@ async function buildIndex(set: string, name: string, chunkSizing = DEFAULT_CHUNK
   return index;
 }
 
-async function score(index: DocsIndex, queries: EvalQuery[], lexicalWeight = DEFAULT_LEXICAL_WEIGHT): Promise<Scores> {
+async function score(
+  index: DocsIndex,
+  queries: EvalQuery[],
+  lexicalWeight = DEFAULT_LEXICAL_WEIGHT,
+  ranking?: 'passages',
+): Promise<Scores> {
   const ranked = new Map();
-  for (const q of queries) ranked.set(q.id, await index.search(q.question, { k: 50, lexicalWeight }));
+  for (const q of queries) ranked.set(q.id, await index.search(q.question, { k: 50, lexicalWeight, ranking }));
   return scoreRun(queries, ranked);
+}
+
+/** Without the offline embedder: BM25 alone, into the file ranking (its vector feature then 0). */
+function scoreLexical(index: DocsIndex, queries: EvalQuery[]): Scores {
+  return scoreRun(queries, new Map(queries.map((q) => [q.id, index.searchLexical(q.question, { k: 50 })])));
 }
 
 function runChild(args: string[]): { wallMs: number; maxRssKb: number; stdout: string; stderr: string } {
@@ -110,13 +122,14 @@ async function main() {
     const queries = await readQueries(set);
     const index = await buildIndex(set, set);
     const hybrid = await score(index, queries);
-    const lexical = await score(index, queries, 1);
+    const byPassages = await score(index, queries, DEFAULT_LEXICAL_WEIGHT, 'passages');
+    const lexical = scoreLexical(index, queries);
     quality[set] = hybrid;
     log(row([set, 'BM25 30-line chunks (README baseline)', ...baseline]));
     log(
       row([
         set,
-        'Groundwork, lexical only (BM25 on section chunks)',
+        'Groundwork, lexical only (BM25 on section chunks, ranked by file)',
         f3(lexical.ndcg10),
         f3(lexical.r1),
         f3(lexical.r5),
@@ -128,7 +141,19 @@ async function main() {
     log(
       row([
         set,
-        '**Groundwork hybrid (default)**',
+        'Groundwork hybrid, ranked by fused score (the previous release)',
+        f3(byPassages.ndcg10),
+        f3(byPassages.r1),
+        f3(byPassages.r5),
+        f3(byPassages.r10),
+        f3(byPassages.mrr10),
+        f3(byPassages.sec5),
+      ]),
+    );
+    log(
+      row([
+        set,
+        '**Groundwork hybrid, ranked by file (default)**',
         f3(hybrid.ndcg10),
         f3(hybrid.r1),
         f3(hybrid.r5),
@@ -140,9 +165,24 @@ async function main() {
   }
   log();
   log(
-    `Targets: ray-docs nDCG@10 ≥ 0.47 (${quality['ray-docs'].ndcg10 >= 0.47 ? 'met' : 'missed'}), sec5 ≥ 0.50 (${quality['ray-docs'].sec5 >= 0.5 ? 'met' : 'missed'}); scifact nDCG@10 ≥ 0.70 (${quality.scifact.ndcg10 >= 0.7 ? 'met' : 'missed'}). The offline embedder's share is the difference between the two Groundwork rows.`,
+    `Targets: ray-docs nDCG@10 ≥ 0.54 (${quality['ray-docs'].ndcg10 >= 0.54 ? 'met' : 'missed'}), sec5 ≥ 0.56 (${quality['ray-docs'].sec5 >= 0.56 ? 'met' : 'missed'}); scifact nDCG@10 ≥ 0.72 (${quality.scifact.ndcg10 >= 0.72 ? 'met' : 'missed'}). The offline embedder's share is the difference between the lexical-only row and the default. The file ranking's weights were fitted on these same questions, so its honest figures are the cross-validated ones below.`,
   );
   log();
+  if (!quick) {
+    log('### File ranking, cross-validated');
+    log();
+    log(
+      "Command: `npm run train:ranking` (scripts/trainRanking.ts). The file ranking (src/core/retrieval/fileRanking.ts) orders the files of the best 60 passages by a pairwise logistic model of eight features (the lexical and vector scores, coverage, how many of the file's passages match where files have several, the question's share in the page title, the path and the heading path, and its term pairs found together), then gives each file's best passage a first place. Each fold's questions are ranked by weights fitted on the other four folds of both sets, so these figures are for questions the weights never saw.",
+    );
+    log();
+    const report = await trainRanking(path.join(WORK, 'train-ranking'));
+    for (const line of report.table) log(line);
+    log();
+    log(
+      `Weights fitted on every question by this run: [${report.weights.map((w) => w.toFixed(3)).join(', ')}] (shipped: [${FILE_RANKING_WEIGHTS.join(', ')}]).`,
+    );
+    log();
+  }
 
   if (!quick) {
     log('### Chunk size, overlap and fusion weight (ray-docs dev)');

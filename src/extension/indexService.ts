@@ -1,9 +1,8 @@
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultIndexDir } from '../core/indexLocation';
-import type { FolderResult, FolderStatus, WorkerSettings } from '../core/worker/protocol';
+import type { FolderResult, FolderStatus, WorkerSearchOptions, WorkerSettings } from '../core/worker/protocol';
 import { IndexConnection } from '../core/worker/indexConnection';
-import type { SearchOptions } from '../core/retrieval/searchIndex';
 import { formatBytes } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import { API_KEY_SECRET } from './apiKey';
@@ -141,7 +140,7 @@ export class IndexService implements vscode.Disposable {
     );
   }
 
-  async search(query: string, options: SearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
+  async search(query: string, options: WorkerSearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
     const client = await this.ready();
     return client.request('search', { query, options, lexicalOnly });
   }

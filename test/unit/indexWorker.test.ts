@@ -4,6 +4,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { IndexClient } from '../../src/core/worker/indexClient';
 import { IndexConnection } from '../../src/core/worker/indexConnection';
+import { mergeInOrder } from '../../src/core/worker/workspaceIndex';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { tempDir, writeTree } from '../support/tempDir';
 
@@ -64,6 +65,27 @@ test('the worker indexes every folder of a multi-root workspace and merges searc
   }
   // Stopping the worker (as VS Code's deactivate does) first writes each folder's search snapshot.
   for (const folder of ['a', 'b']) assert.ok((await fs.stat(path.join(cache, folder, 'search-snapshot.bin'))).size > 0, folder);
+});
+
+test("results of several folders keep each folder's ranked order, interleaved by their next fused score", () => {
+  // A folder ranks by file, so its list is not in fused-score order; merging must not undo that.
+  const docs = [
+    { id: 'docs-best-page', score: 0.5 },
+    { id: 'docs-second-page', score: 0.9 },
+  ];
+  const wiki = [{ id: 'wiki-page', score: 0.7 }];
+  assert.deepEqual(
+    mergeInOrder([docs, wiki], 10).map((r) => r.id),
+    ['wiki-page', 'docs-best-page', 'docs-second-page'],
+  );
+  assert.deepEqual(
+    mergeInOrder([docs], 10).map((r) => r.id),
+    ['docs-best-page', 'docs-second-page'],
+  );
+  assert.deepEqual(
+    mergeInOrder([docs, wiki], 2).map((r) => r.id),
+    ['wiki-page', 'docs-best-page'],
+  );
 });
 
 test('a request the worker cannot serve is rejected with its reason', async () => {

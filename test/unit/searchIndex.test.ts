@@ -80,7 +80,7 @@ test('removed chunks are gone from both parts, also after compaction', () => {
   assert.equal(index.size, 500);
 });
 
-test('the first five results hold at most two passages of one file; its others follow right after', () => {
+test('ranked by passages, the first five results hold at most two passages of one file; its others follow right after', () => {
   const index = new SearchIndex(64);
   // Four passages of one page match best, then two other pages: without spreading, the page fills the first four.
   const page = (ordinal: number, text: string): IndexedChunk => ({
@@ -92,10 +92,41 @@ test('the first five results hold at most two passages of one file; its others f
   for (let ordinal = 0; ordinal < 4; ordinal++) index.add(page(ordinal, `retry timeout ${'retry timeout '.repeat(4 - ordinal)}`));
   index.add(chunk('other', 'retry timeout and a longer explanation of something else entirely'));
   index.add(chunk('third', 'the timeout alone, with many more words around it than the others have here'));
-  const order = (k: number) => index.search('retry timeout', undefined, { k }).map((r) => `${r.path}:${r.startLine}`);
-  assert.deepEqual(order(6), ['guide.md:1', 'guide.md:11', 'other.md:1', 'third.md:1', 'guide.md:21', 'guide.md:31']);
+  const order = (k: number, ranking: 'files' | 'passages') =>
+    index.search('retry timeout', undefined, { k, ranking }).map((r) => `${r.path}:${r.startLine}`);
+  assert.deepEqual(order(6, 'passages'), ['guide.md:1', 'guide.md:11', 'other.md:1', 'third.md:1', 'guide.md:21', 'guide.md:31']);
   // With fewer results asked for, the other pages are still pulled up from below the cut.
-  assert.deepEqual(order(3), ['guide.md:1', 'guide.md:11', 'other.md:1']);
+  assert.deepEqual(order(3, 'passages'), ['guide.md:1', 'guide.md:11', 'other.md:1']);
+  // Ranked by files (the default): each page's best passage first, then the page's others.
+  assert.deepEqual(order(6, 'files'), ['guide.md:1', 'other.md:1', 'third.md:1', 'guide.md:11', 'guide.md:21', 'guide.md:31']);
+  assert.deepEqual(order(3, 'files'), ['guide.md:1', 'other.md:1', 'third.md:1']);
+});
+
+test('the page about a subject comes before a passage elsewhere that only repeats its words', () => {
+  const index = new SearchIndex(64);
+  const page = (path: string, title: string, texts: string[]) =>
+    texts.forEach((text, i) => index.add({ ...chunk(`${path}#${i}`, text, [title]), path, startLine: i * 10 + 1, endLine: i * 10 + 8 }));
+  // A changelog passage says "placement group" most often; the page titled for it explains placement groups.
+  page('placement-groups.md', 'Placement Groups', [
+    'A placement group reserves resources across nodes.',
+    'Create a placement group with a strategy such as PACK or SPREAD.',
+    'Remove a placement group to release its bundles.',
+  ]);
+  page('changelog.md', 'Changelog', [
+    'Create a placement group: fixed how to create a placement group, create placement group retries, create placement group names.',
+    'Faster startup.',
+    'New dashboard colours.',
+  ]);
+  page('scheduling.md', 'Scheduling', [
+    'Tasks are scheduled on nodes with free resources.',
+    'Spread tasks with a strategy.',
+    'Actors too.',
+  ]);
+  const question = 'How do I create a placement group?';
+  const vector = embedder.embedOne(question);
+  const first = (ranking: 'files' | 'passages') => index.search(question, vector, { ranking })[0].path;
+  assert.equal(first('passages'), 'changelog.md');
+  assert.equal(first('files'), 'placement-groups.md');
 });
 
 test('ties are broken by path and line so results are stable', () => {

@@ -1,6 +1,7 @@
 import picomatch from 'picomatch';
 import type { Chunk, SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
+import { pathWords, RANKING_POOL, rankByFile, type RankingCandidate, type RankingQuery, rankingQuery } from './fileRanking';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
 import type { SpillStrings } from './stringSection';
 import {
@@ -34,6 +35,13 @@ export interface SearchOptions {
    * a word that common says little about any one passage. A query of only such words finds nothing.
    */
   maxTermShare?: number;
+  /**
+   * `files` (the default): the best passages' files ranked by the learned file ranking (see `rankByFile`);
+   * `passages`: by fused score alone, at most two of one file in the first five (for comparisons).
+   */
+  ranking?: 'files' | 'passages';
+  /** Sees the file ranking's candidates (best fused score first) and question before they are ordered: for training it. */
+  observeRanking?: (candidates: readonly RankingCandidate[], query: RankingQuery) => void;
 }
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
@@ -54,10 +62,9 @@ const OPTIONAL_TERM_WEIGHT = 0.5;
 const FREEZE_ADDED_ROWS = 8192;
 const FREEZE_GROWTH = 0.25;
 /**
- * Of the first few results, at most this many come from one file; its next passages make way for other files'
- * best ones and follow right after. The first places are what a reader and the answer's budget see first: three
- * passages of one page there hide the other page that may hold the answer. Measured on ray-docs: the gold section
- * in the first five 0.524 → 0.537; nDCG@10 is unchanged, as the files' order is.
+ * With `ranking: 'passages'`: of the first few results, at most this many come from one file; its next passages
+ * make way for other files' best ones and follow right after (ray-docs: the gold section in the first five
+ * 0.524 → 0.537, nDCG@10 unchanged). The file ranking gives each file one of the first places.
  */
 const FIRST_PLACES = 5;
 const PER_FILE_IN_FIRST_PLACES = 2;
@@ -97,6 +104,8 @@ export class SearchIndex {
   /** Reused between queries: one score slot per row, reset after each query. */
   private accumulator = new Float64Array(0);
   private matched = new Float64Array(0);
+  /** Live passages per live file, for the file ranking; recounted after a write. */
+  private passagesPerFileCount: number | undefined;
 
   constructor(
     readonly dimensions: number,
@@ -177,6 +186,7 @@ export class SearchIndex {
     }
     this.totalLength += terms.length;
     this.live++;
+    this.passagesPerFileCount = undefined;
     if (row >= this.alive.length) this.alive = grown(this.alive, row + 1);
     this.alive[row] = 1;
     if ((slot + 1) * this.dimensions > this.addedMatrix.length) this.addedMatrix = grown(this.addedMatrix, (slot + 1) * this.dimensions);
@@ -214,6 +224,7 @@ export class SearchIndex {
     ids.delete(id);
     this.live--;
     this.dead++;
+    this.passagesPerFileCount = undefined;
     if (this.dead > 1000 && this.dead > this.live / 3) this.compact();
   }
 
@@ -236,10 +247,11 @@ export class SearchIndex {
         const score = similarities ? lexicalWeight * lexicalScore + (1 - lexicalWeight) * vectorScore : lexicalScore;
         scored.push({ row, score, lexicalScore, vectorScore });
       }
-      // Only the rows that can be returned are decoded: the first k, and a few more for spreading the first places
-      // over files to pull up (a longer run of one or two files keeps its order below them); a tie is broken by
-      // location, so those are decoded too.
-      const decoded = k + FIRST_PLACES - PER_FILE_IN_FIRST_PLACES;
+      // Only the rows that can be returned or reordered are decoded: the file ranking's pool, or the first k and a
+      // few more for spreading the first places over files to pull up; a tie is broken by location, so those are
+      // decoded too.
+      const byFile = options.ranking !== 'passages';
+      const decoded = byFile ? Math.max(k, RANKING_POOL) : k + FIRST_PLACES - PER_FILE_IN_FIRST_PLACES;
       const results = scored
         .sort((a, b) => b.score - a.score)
         .filter((entry, i, all) => i < decoded || entry.score === all[decoded - 1].score)
@@ -248,7 +260,11 @@ export class SearchIndex {
           return { path, startLine, endLine, headingPath, anchor, text, score, lexicalScore, vectorScore, coverage: lexical.coverage[row] };
         });
       results.sort((a, b) => b.score - a.score || compareLocation(a, b));
-      return spreadOverFiles(results).slice(0, k);
+      if (!byFile) return spreadOverFiles(results).slice(0, k);
+      const ranking = rankingQuery(query, lexical.termWeights, this.passagesPerFile());
+      const pool = results.slice(0, RANKING_POOL);
+      options.observeRanking?.(pool, ranking);
+      return [...rankByFile(pool, ranking), ...results.slice(RANKING_POOL)].slice(0, k);
     } finally {
       lexical.reset();
     }
@@ -327,6 +343,17 @@ export class SearchIndex {
     this.baseTermIds = undefined;
     this.live = base.rows;
     this.dead = 0;
+    this.passagesPerFileCount = undefined;
+  }
+
+  /** Live passages per file: 1 where every document is one passage, more where pages are long. */
+  private passagesPerFile(): number {
+    if (this.passagesPerFileCount === undefined) {
+      const files = new Set<string>();
+      for (let row = 0; row < this.rowCount; row++) if (this.alive[row]) files.add(this.pathAt(row));
+      this.passagesPerFileCount = files.size ? this.live / files.size : 1;
+    }
+    return this.passagesPerFileCount;
   }
 
   private chunkAt(row: number, read?: StringReader): ChunkRecord {
@@ -390,6 +417,7 @@ export class SearchIndex {
     const rows: number[] = [];
     const averageLength = this.totalLength / Math.max(1, this.live);
     let queryWeight = 0;
+    const termWeights = new Map<string, number>();
     const visit = (list: ArrayLike<number>, from: number, to: number, idf: number, covers: boolean) => {
       for (let i = from; i < to; i++) {
         const row = postingRow(list[i]);
@@ -406,7 +434,10 @@ export class SearchIndex {
       const df = id >= 0 ? this.documentFrequency[id] : 0;
       if (df > COMMON_TERM_MIN_PASSAGES && df > maxTermShare * this.live) return;
       const idf = idfOf(df) * weight;
-      if (covers) queryWeight += idf;
+      if (covers) {
+        queryWeight += idf;
+        termWeights.set(term, idf);
+      }
       if (!df) return;
       if (id < base.vocabulary.length) visit(base.postings, base.termOffsets[id], base.termOffsets[id + 1], idf, covers);
       const extra = this.addedPostings[id];
@@ -423,6 +454,8 @@ export class SearchIndex {
       rows,
       scores: accumulator,
       coverage: matched,
+      /** The required terms that count for coverage, with their weight. */
+      termWeights,
       reset: () => {
         for (const row of rows) accumulator[row] = matched[row] = 0;
       },
@@ -488,10 +521,10 @@ function grown<T extends Float32Array | Int32Array | Uint8Array>(array: T, neede
  * about it than any one sentence), then its text. Measured in BENCHMARKS.md, "Retrieval variants".
  */
 export function searchableText(chunk: Pick<Chunk, 'path' | 'headingPath' | 'text'>): string {
-  const pathWords = chunk.path.replace(/\.[A-Za-z0-9]+$/, '').replace(/[/\\_.-]+/g, ' ');
-  if (!chunk.headingPath.length) return `${pathWords}\n${chunk.text}`;
+  const path = pathWords(chunk.path);
+  if (!chunk.headingPath.length) return `${path}\n${chunk.text}`;
   const headings = chunk.headingPath.join(' \n ');
-  return `${pathWords}\n${headings}\n${headings}\n${chunk.text}`;
+  return `${path}\n${headings}\n${headings}\n${chunk.text}`;
 }
 
 /** The `n` best rows by score (among `rows`, or all rows), kept in a min-heap: one pass, no sort of every row. */

@@ -1,6 +1,9 @@
 import type { IndexStatus, UpdateSummary } from '../indexing/docsIndex';
 import type { EmbedderSettings } from '../embedding/createEmbedder';
 import type { SearchOptions } from '../retrieval/searchIndex';
+
+/** Search options that can cross to the worker: everything but the training hook, a function. */
+export type WorkerSearchOptions = Omit<SearchOptions, 'observeRanking'>;
 import type { SearchResult } from '../types';
 
 /** One workspace folder and where its index lives. */
@@ -33,7 +36,7 @@ export type WorkerRequest =
   | { id: number; type: 'configure'; settings: WorkerSettings }
   | { id: number; type: 'update'; rebuild?: boolean; changedFiles?: string[] }
   | { id: number; type: 'cancel' }
-  | { id: number; type: 'search'; query: string; options?: SearchOptions; lexicalOnly?: boolean }
+  | { id: number; type: 'search'; query: string; options?: WorkerSearchOptions; lexicalOnly?: boolean }
   | { id: number; type: 'status' }
   | { id: number; type: 'counts' }
   | { id: number; type: 'close' };

@@ -1,10 +1,9 @@
 import path from 'node:path';
 import { DocsIndex, type UpdateSummary } from '../indexing/docsIndex';
 import { createEmbedder } from '../embedding/createEmbedder';
-import type { SearchOptions } from '../retrieval/searchIndex';
 import type { ProgressReporter } from '../types';
 import { bundledChunkWorker } from '../indexing/fileProcessor';
-import type { FolderResult, FolderStatus, WorkerSettings } from './protocol';
+import type { FolderResult, FolderStatus, WorkerSearchOptions, WorkerSettings } from './protocol';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -132,16 +131,15 @@ export class WorkspaceIndex {
     return opening;
   }
 
-  /** Merged results of every folder, best first. */
-  async search(query: string, options: SearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
-    const all: FolderResult[] = [];
+  /** Results of every folder, each folder's in its own order (see `mergeInOrder`). */
+  async search(query: string, options: WorkerSearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
+    const lists: FolderResult[][] = [];
     for (const folder of this.settings.folders) {
       const index = await this.open(folder.name);
       const results = lexicalOnly ? index.searchLexical(query, options) : await index.search(query, options);
-      for (const result of results) all.push({ ...result, folder: folder.name, root: folder.root });
+      lists.push(results.map((result) => ({ ...result, folder: folder.name, root: folder.root })));
     }
-    all.sort((a, b) => b.score - a.score);
-    return all.slice(0, options.k ?? 10);
+    return mergeInOrder(lists, options.k ?? 10);
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {
@@ -163,4 +161,22 @@ export class WorkspaceIndex {
     }
     return statuses;
   }
+}
+
+/**
+ * The first `k` of several folders' results, each folder's kept in the order its index ranked them (by file, not
+ * by fused score alone): at each place, the folder whose next result has the higher fused score gives it.
+ */
+export function mergeInOrder<T extends { score: number }>(lists: readonly T[][], k: number): T[] {
+  const next = lists.map(() => 0);
+  const merged: T[] = [];
+  while (merged.length < k) {
+    let from = -1;
+    lists.forEach((list, i) => {
+      if (next[i] < list.length && (from < 0 || list[next[i]].score > lists[from][next[from]].score)) from = i;
+    });
+    if (from < 0) break;
+    merged.push(lists[from][next[from]++]);
+  }
+  return merged;
 }
