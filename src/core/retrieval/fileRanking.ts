@@ -29,6 +29,8 @@ export interface RankingQuery {
   termWeights: ReadonlyMap<string, number>;
   /** Pairs of the question's consecutive terms, as `first second`. */
   termPairs: ReadonlySet<string>;
+  /** The first terms of `termPairs`: a passage's term that is none of them starts no pair. */
+  pairStarts: ReadonlySet<string>;
   /** Live passages per file in the index: 1 where every document is one passage. */
   passagesPerFile: number;
 }
@@ -55,8 +57,12 @@ export const FILE_RANKING_WEIGHTS: readonly number[] = [4.411, 1.834, 1.045, 1.3
 export function rankingQuery(question: string, termWeights: ReadonlyMap<string, number>, passagesPerFile: number): RankingQuery {
   const terms = analyze(question);
   const termPairs = new Set<string>();
-  for (let i = 0; i + 1 < terms.length; i++) termPairs.add(`${terms[i]} ${terms[i + 1]}`);
-  return { termWeights, termPairs, passagesPerFile };
+  const pairStarts = new Set<string>();
+  for (let i = 0; i + 1 < terms.length; i++) {
+    termPairs.add(`${terms[i]} ${terms[i + 1]}`);
+    pairStarts.add(terms[i]);
+  }
+  return { termWeights, termPairs, pairStarts, passagesPerFile };
 }
 
 /** Each candidate's features (see `RANKING_FEATURES`); how many passages of its file are among the candidates counts. */
@@ -68,21 +74,29 @@ export function rankingFeatures(candidates: readonly RankingCandidate[], query: 
   const severalPassages = 1 - 1 / Math.max(1, query.passagesPerFile);
   let totalWeight = 0;
   for (const weight of query.termWeights.values()) totalWeight += weight;
-  const share = (terms: readonly string[]) => {
+  const share = (text: string) => {
     if (!totalWeight) return 0;
+    const terms = termsOf(text);
     let found = 0;
-    for (const term of new Set(terms)) found += query.termWeights.get(term) ?? 0;
+    for (const [term, weight] of query.termWeights) if (terms.has(term)) found += weight;
     return found / totalWeight;
+  };
+  // A file's passages share its title and path, and often their heading path: each is analyzed once a query.
+  const analyzed = new Map<string, Set<string>>();
+  const termsOf = (text: string) => {
+    let terms = analyzed.get(text);
+    if (!terms) analyzed.set(text, (terms = new Set(analyze(text))));
+    return terms;
   };
   return candidates.map((candidate) => [
     candidate.lexicalScore,
     candidate.vectorScore,
     candidate.coverage,
     Math.log(passagesOfFile.get(candidate.path)!) * severalPassages,
-    share(analyze(candidate.headingPath[0] ?? '')),
-    share(analyze(pathWords(candidate.path))),
-    share(analyze(candidate.headingPath.join('\n'))),
-    phraseMatch(candidate.text, query.termPairs),
+    share(candidate.headingPath[0] ?? ''),
+    share(pathWords(candidate.path)),
+    share(candidate.headingPath.join('\n')),
+    phraseMatch(candidate.text, query),
   ]);
 }
 
@@ -128,14 +142,12 @@ export function pathWords(path: string): string {
 }
 
 /** Share of the question's consecutive term pairs that stand together in the passage too. */
-function phraseMatch(text: string, termPairs: ReadonlySet<string>): number {
+function phraseMatch(text: string, { termPairs, pairStarts }: RankingQuery): number {
   if (!termPairs.size) return 0;
-  const firsts = new Set<string>();
-  for (const pair of termPairs) firsts.add(pair.slice(0, pair.indexOf(' ')));
   const terms = analyze(text);
   const found = new Set<string>();
   for (let i = 0; i + 1 < terms.length; i++) {
-    if (!firsts.has(terms[i])) continue;
+    if (!pairStarts.has(terms[i])) continue;
     const pair = `${terms[i]} ${terms[i + 1]}`;
     if (termPairs.has(pair)) found.add(pair);
   }
