@@ -74,19 +74,19 @@ export function rankingFeatures(candidates: readonly RankingCandidate[], query: 
   const severalPassages = 1 - 1 / Math.max(1, query.passagesPerFile);
   let totalWeight = 0;
   for (const weight of query.termWeights.values()) totalWeight += weight;
-  const share = (text: string) => {
-    if (!totalWeight) return 0;
-    const terms = termsOf(text);
-    let found = 0;
-    for (const [term, weight] of query.termWeights) if (terms.has(term)) found += weight;
-    return found / totalWeight;
-  };
   // A file's passages share its title and path, and often their heading path: each is analyzed once a query.
   const analyzed = new Map<string, Set<string>>();
   const termsOf = (text: string) => {
     let terms = analyzed.get(text);
     if (!terms) analyzed.set(text, (terms = new Set(analyze(text))));
     return terms;
+  };
+  const share = (text: string) => {
+    if (!totalWeight) return 0;
+    const terms = termsOf(text);
+    let found = 0;
+    for (const [term, weight] of query.termWeights) if (terms.has(term)) found += weight;
+    return found / totalWeight;
   };
   return candidates.map((candidate) => [
     candidate.lexicalScore,

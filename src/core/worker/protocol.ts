@@ -1,10 +1,10 @@
 import type { IndexStatus, UpdateSummary } from '../indexing/docsIndex';
 import type { EmbedderSettings } from '../embedding/createEmbedder';
 import type { SearchOptions } from '../retrieval/searchIndex';
+import type { SearchResult } from '../types';
 
 /** Search options that can cross to the worker: everything but the training hook, a function. */
 export type WorkerSearchOptions = Omit<SearchOptions, 'observeRanking'>;
-import type { SearchResult } from '../types';
 
 /** One workspace folder and where its index lives. */
 export interface FolderSpec {
