@@ -217,7 +217,7 @@ async function main() {
     }
     log();
     log(
-      "The weight is chosen across both sets, not on one: each weight is scored by the worst of its three figures relative to the best any weight reaches on that figure (ray-docs nDCG@10, ray-docs sec5, scifact nDCG@10), and the weight with the best worst case wins, so no set is traded away for the other. The default moves only for a gain above the noise: a worst case more than 1 point better than the default's. Since the file ranking orders the pages, this weight only chooses the 60 candidates and each page's best passage, and every weight scores within the noise.",
+      "The weight is chosen across both sets, not on one: each weight is scored by the worst of its three figures relative to the best any weight reaches on that figure (ray-docs nDCG@10, ray-docs sec5, scifact nDCG@10), and the weight with the best worst case wins, so no set is traded away for the other. The default moves only for a gain above the noise: a worst case more than 2 points better than the default's (two of ray-docs' 164 questions move sec5 by 1.2 points, 2% of its best). Since the file ranking orders the pages, this weight only chooses the 60 candidates and each page's best passage, and every weight scores within the noise.",
     );
     log();
     log(row(['lexical weight', 'ray-docs nDCG@10', 'ray-docs sec5', 'scifact nDCG@10', 'worst relative to best']));
@@ -235,7 +235,7 @@ async function main() {
     const worst = (figures: number[]) => Math.min(...figures.map((x, i) => x / bestOf[i]));
     const best = sweep.reduce((a, b) => (worst(b.figures) > worst(a.figures) ? b : a));
     const current = sweep.find((w) => w.weight === DEFAULT_LEXICAL_WEIGHT)!;
-    const chosen = worst(best.figures) > worst(current.figures) + 0.01 ? best : current;
+    const chosen = worst(best.figures) > worst(current.figures) + 0.02 ? best : current;
     for (const { weight, figures } of sweep) {
       const label = `${weight}${weight === DEFAULT_LEXICAL_WEIGHT ? ' (default)' : ''}${weight === chosen.weight ? ' (chosen by this run)' : ''}`;
       log(row([label, ...figures.map(f3), pct(worst(figures))]));
