@@ -479,7 +479,9 @@ function formatResults(results: SearchResult[]): string {
         .slice(0, 2)
         .join(' ')
         .slice(0, 160);
-      return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (score ${r.score.toFixed(3)})\n   ${oneLine(preview)}`;
+      // Coverage, not the fused score: results are ranked by page too, so a score beside them would look out of order.
+      const covers = `covers ${Math.round(r.coverage * 100)}% of the question`;
+      return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
     })
     .join('\n')
     .concat('\n');

@@ -20,6 +20,7 @@ export interface DocPassage {
   endLine: number;
   headingPath: string[];
   text: string;
+  /** The passage's own match (lexical and vector, fused); passages come in rank order, which also weighs their page. */
   score: number;
 }
 
