@@ -19,11 +19,11 @@ import { benchExtensionIndexing } from './benchMemory';
 import { benchEvidence } from './benchEvidence';
 import { benchMcp } from './benchMcp';
 import { benchRerank } from './benchRerank';
+import { EVAL, readDevQueries } from './evalSets';
 import { trainRanking } from './trainRanking';
 import { f3, ms, pct, percentile, row } from './benchFormat';
 
 const ROOT = path.resolve(__dirname, '..');
-const EVAL = path.resolve(ROOT, '../shared/eval');
 const WORK = path.join(os.tmpdir(), 'groundwork-bench');
 const quick = process.argv.includes('--quick');
 const BUILD_RUNS = 3;
@@ -36,14 +36,6 @@ const log = (line = '') => {
   out.push(line);
   console.log(line);
 };
-
-async function readQueries(set: string): Promise<EvalQuery[]> {
-  const raw = await fs.readFile(path.join(EVAL, set, 'queries-dev.jsonl'), 'utf8');
-  return raw
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
 
 async function buildIndex(set: string, name: string, chunkSizing = DEFAULT_CHUNK_SIZING) {
   const indexDir = path.join(WORK, name);
@@ -119,7 +111,7 @@ async function main() {
     ['ray-docs', ['0.394', '–', '0.531', '0.665', '0.309', '0.396']],
     ['scifact', ['0.699', '–', '0.744', '0.813', '0.669', '–']],
   ] as const) {
-    const queries = await readQueries(set);
+    const queries = await readDevQueries(set);
     const index = await buildIndex(set, set);
     const hybrid = await score(index, queries);
     const byPassages = await score(index, queries, DEFAULT_LEXICAL_WEIGHT, 'passages');
@@ -191,7 +183,7 @@ async function main() {
     log();
     log(row(['max tokens', 'merge small sections up to', 'chunks', 'nDCG@10', 'sec5']));
     log(row(['---', '---', '---', '---', '---']));
-    const queries = await readQueries('ray-docs');
+    const queries = await readDevQueries('ray-docs');
     for (const maxTokens of [200, 400, 800]) {
       for (const mergeSectionsUpTo of [0, 200]) {
         const index = await buildIndex('ray-docs', `sweep-${maxTokens}-${mergeSectionsUpTo}`, {
@@ -223,7 +215,7 @@ async function main() {
     log(row(['lexical weight', 'ray-docs nDCG@10', 'ray-docs sec5', 'scifact nDCG@10', 'worst relative to best']));
     log(row(['---', '---', '---', '---', '---']));
     const index = await buildIndex('ray-docs', 'ray-weights');
-    const sciQueries = await readQueries('scifact');
+    const sciQueries = await readDevQueries('scifact');
     const sci = await buildIndex('scifact', 'scifact-weights');
     const sweep: Array<{ weight: number; figures: number[] }> = [];
     for (const weight of [1, 0.9, 0.8, 0.7, 0.6, 0.5, 0.3]) {
@@ -338,9 +330,9 @@ async function main() {
   // As the extension's index worker does once a folder is open: check every file, then get ready for edits.
   await index.update();
   index.prepareForWrites();
-  const questions = (await readQueries('ray-docs'))
+  const questions = (await readDevQueries('ray-docs'))
     .map((q) => q.question)
-    .concat((await readQueries('scifact')).slice(0, 136).map((q) => q.question));
+    .concat((await readDevQueries('scifact')).slice(0, 136).map((q) => q.question));
   for (const q of questions.slice(0, 20)) await index.search(q);
   // Each question is also asked ranked by fused score alone, right after: what the file ranking costs, on the same
   // machine at the same minute (a shared machine's speed drifts between runs).
@@ -453,18 +445,18 @@ async function main() {
   if (!quick) await compareWithVectra(corpusCopy);
 
   // 6. The answer path: abstain calibration, question → request, time to first token.
-  await calibrateAbstain(log, EVAL, WORK, { 'ray-docs': await readQueries('ray-docs'), scifact: await readQueries('scifact') });
-  await benchAnswerPath(log, EVAL, WORK, await readQueries('ray-docs'));
+  await calibrateAbstain(log, EVAL, WORK, { 'ray-docs': await readDevQueries('ray-docs'), scifact: await readDevQueries('scifact') });
+  await benchAnswerPath(log, EVAL, WORK, await readDevQueries('ray-docs'));
 
   // 7. Claim-level evidence: what a click on a citation selects.
   const rayIndex = await buildIndex('ray-docs', 'ray-docs');
-  await benchEvidence(log, rayIndex, await readQueries('ray-docs'));
+  await benchEvidence(log, rayIndex, await readDevQueries('ray-docs'));
 
   // 8. The optional reranker: what it adds per question.
-  await benchRerank(log, rayIndex, await readQueries('ray-docs'));
+  await benchRerank(log, rayIndex, await readDevQueries('ray-docs'));
 
   // 9. The MCP server over stdio.
-  await benchMcp(log, ROOT, EVAL, WORK, await readQueries('ray-docs'));
+  await benchMcp(log, ROOT, EVAL, WORK, await readDevQueries('ray-docs'));
 
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n') + '\n');
   console.log('\nWrote BENCHMARKS.md');

@@ -5,12 +5,12 @@
  * every other file's best passage, each set weighing the same however many questions it has.
  * Prints the cross-validated figures beside the fused ranking's, then the weights fitted on all questions.
  */
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun } from '../src/core/eval/metrics';
 import { DocsIndex } from '../src/core/indexing/docsIndex';
+import { EVAL, readDevQueries } from './evalSets';
 import {
   FILE_RANKING_WEIGHTS,
   fileRankedOrder,
@@ -21,7 +21,6 @@ import {
 } from '../src/core/retrieval/fileRanking';
 import type { SearchResult } from '../src/core/types';
 
-const EVAL = path.resolve(__dirname, '../../shared/eval');
 const WORK = path.join(os.tmpdir(), 'groundwork-train-ranking');
 const SETS = ['ray-docs', 'scifact'] as const;
 const FOLDS = 5;
@@ -39,11 +38,7 @@ interface Question {
 }
 
 async function collect(set: Question['set'], workDir: string): Promise<Question[]> {
-  const raw = await fs.readFile(path.join(EVAL, set, 'queries-dev.jsonl'), 'utf8');
-  const queries: EvalQuery[] = raw
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
+  const queries = await readDevQueries(set);
   const index = await DocsIndex.open({
     root: path.join(EVAL, set, 'corpus'),
     indexDir: path.join(workDir, set),
