@@ -440,12 +440,21 @@ async function readQueries(file: string): Promise<EvalQuery[]> {
     });
 }
 
+/**
+ * At most one line a second, each with a new count. An update with nothing to read (every file as the manifest
+ * has it) prints nothing: a question asked of a current index should show only its answer.
+ */
 function progressPrinter(io: CliIo) {
-  let last = 0;
+  let lastTime = 0;
+  let lastDone = -1;
+  let reading = false;
   return ({ done, total }: { done: number; total: number }) => {
+    if (!reading && done === total) return;
+    reading = true;
     const now = Date.now();
-    if (now - last < 1000 && done !== total) return;
-    last = now;
+    if (done === lastDone || (now - lastTime < 1000 && done !== total)) return;
+    lastTime = now;
+    lastDone = done;
     io.stderr(`indexing ${done}/${total} files\n`);
   };
 }

@@ -44,6 +44,20 @@ test('search prints ranked passages with how much of the question each covers', 
   assert.ok(lines.every((line) => /\(covers \d+% of the question\)$/.test(line)));
 });
 
+test('progress lines name each new count once, and a question asked of a current index prints none', async () => {
+  const docs = path.join(await tempDir(), 'docs');
+  await fs.cp(fixtures, docs, { recursive: true });
+  const idx = await indexArgs();
+  const progressLines = (stderr: string) => stderr.split('\n').filter((line) => line.startsWith('indexing'));
+  assert.deepEqual(progressLines((await cli(['index', docs, ...idx])).stderr).at(-1), 'indexing 4/4 files');
+  const current = await cli(['search', docs, 'pip install widgetron', ...idx]);
+  assert.equal(current.code, 0);
+  assert.deepEqual(progressLines(current.stderr), []);
+  await fs.appendFile(path.join(docs, 'guide/install.md'), '\nOne more line.\n');
+  const edited = await cli(['search', docs, 'pip install widgetron', ...idx]);
+  assert.deepEqual(progressLines(edited.stderr), ['indexing 3/4 files', 'indexing 4/4 files']);
+});
+
 test('batch search writes one line per query in the format score.py reads, and eval agrees with score.py', async () => {
   const idx = await indexArgs();
   const dir = await tempDir();
