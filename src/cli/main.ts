@@ -9,6 +9,7 @@ import { bundledChunkWorker } from '../core/indexing/fileProcessor';
 import { formatBytes, splitLines } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
+import { matchedWords } from '../core/retrieval/matchedWords';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
 import { type ChatProvider, ProviderError } from '../core/providers/chatProvider';
 import { createReranker } from '../core/rerank/createReranker';
@@ -221,8 +222,10 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         const question = rest.join(' ').trim();
         if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
         const results = await search(question, filters);
-        if (values.json) io.stdout(`${JSON.stringify({ query: question, results: results.map(toJsonResult) })}\n`);
-        else io.stdout(formatResults(results));
+        if (values.json) {
+          const withMatches = results.map((r) => ({ ...toJsonResult(r), matches: matchesOf(question, r) }));
+          io.stdout(`${JSON.stringify({ query: question, results: withMatches })}\n`);
+        } else io.stdout(formatResults(question, results));
         return 0;
       }
 
@@ -305,7 +308,14 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
         `${JSON.stringify({
           answer: answer.answer,
           verdict: answer.verdict,
-          sources: answer.sources.map(({ n, path, startLine, endLine, heading }) => ({ n, path, startLine, endLine, heading })),
+          sources: answer.sources.map(({ n, path, startLine, endLine, heading, matches }) => ({
+            n,
+            path,
+            startLine,
+            endLine,
+            heading,
+            matches,
+          })),
           citations: answer.citations,
           // For each [n] marker in order: the lines of source n that support the sentence it ends.
           evidence: answer.evidence ?? [],
@@ -315,7 +325,13 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
           ...(answer.styleModel ? { styleModel: answer.styleModel } : {}),
           usage: answer.usage,
           notes: answer.notes,
-          nearest: answer.nearest?.map(({ path, startLine, endLine, heading }) => ({ path, startLine, endLine, heading })),
+          nearest: answer.nearest?.map(({ path, startLine, endLine, heading, matches }) => ({
+            path,
+            startLine,
+            endLine,
+            heading,
+            matches,
+          })),
         })}\n`,
       );
       return 0;
@@ -327,8 +343,10 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
       io.stdout(answer.sources.length ? 'Sources:\n' : 'Nearest sections:\n');
       for (const s of listed) {
         const support = [...new Set((answer.evidence ?? []).filter((e) => e.n === s.n && e.matched).map((e) => lineRange(e)))];
+        // A cited source says where; a nearest section, which of the question's words brought it up.
         const cited = support.length ? `  (says it at ${support.join(', ')})` : '';
-        io.stdout(`[${s.n}] ${oneLine(s.path)}:${s.startLine}-${s.endLine}  ${oneLine(s.heading)}${cited}\n`);
+        const near = !answer.sources.length && s.matches?.length ? `  (matches ${s.matches.join(', ')})` : '';
+        io.stdout(`[${s.n}] ${oneLine(s.path)}:${s.startLine}-${s.endLine}  ${oneLine(s.heading)}${cited}${oneLine(near)}\n`);
       }
     }
     const cost = answer.usage.estimatedCostUsd === undefined ? '' : ` · ~$${answer.usage.estimatedCostUsd.toFixed(4)}`;
@@ -478,7 +496,12 @@ function round(x: number): number {
   return Math.round(x * 1e5) / 1e5;
 }
 
-function formatResults(results: SearchResult[]): string {
+/** The question's words a result holds: why it was found. */
+function matchesOf(question: string, r: SearchResult): string[] {
+  return matchedWords(question, { path: r.path, heading: r.headingPath.join(' '), text: r.text });
+}
+
+function formatResults(question: string, results: SearchResult[]): string {
   if (!results.length) return 'No matching passages.\n';
   return results
     .map((r, i) => {
@@ -489,7 +512,8 @@ function formatResults(results: SearchResult[]): string {
         .join(' ')
         .slice(0, 160);
       // Coverage, not the fused score: results are ranked by page too, so a score beside them would look out of order.
-      const covers = `covers ${Math.round(r.coverage * 100)}% of the question`;
+      const matches = matchesOf(question, r);
+      const covers = `covers ${Math.round(r.coverage * 100)}% of the question${matches.length ? `: ${matches.join(', ')}` : ''}`;
       return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
     })
     .join('\n')

@@ -16,6 +16,8 @@ export interface SourceView {
   folder?: string;
   /** Whether the cited lines changed since the answer was given. */
   stale?: boolean;
+  /** The question's words the passage holds, as written: why it was found (empty: by related wording). */
+  matches?: string[];
 }
 
 export interface AnswerView {

@@ -81,15 +81,23 @@ function sourceButton(turn: TurnView, source: SourceView, nearest: boolean, unci
   if (nearest) button.dataset.nearest = 'true';
   const location = `${source.folder ? `${source.folder}: ` : ''}${source.path}:${source.startLine}-${source.endLine}`;
   const path = element('span', 'source-path', shortenMiddle(location, MAX_PATH_CHARS));
-  button.title = location;
+  const why = whyFound(source);
+  button.title = why ? `${location}\n${why}` : location;
   button.append(element('span', 'source-n', `[${source.n}]`), path, element('span', 'source-heading', source.heading));
+  if (why) button.append(element('span', 'source-why', why));
   if (source.stale) button.append(element('span', 'stale-badge', 'changed since cited'));
   button.setAttribute(
     'aria-label',
-    `Open source ${source.n}${uncited ? ' (not cited)' : ''}: ${location} ${source.heading}${source.stale ? ' (changed since cited)' : ''}`,
+    `Open source ${source.n}${uncited ? ' (not cited)' : ''}: ${location} ${source.heading}${why ? `, ${why}` : ''}${source.stale ? ' (changed since cited)' : ''}`,
   );
   li.append(button);
   return li;
+}
+
+/** Why search found a source: the question's words it holds, or related wording when it holds none. */
+function whyFound(source: SourceView): string | undefined {
+  if (!source.matches) return undefined;
+  return source.matches.length ? `matches ${source.matches.join(', ')}` : 'found by related wording';
 }
 
 /** An Explain Selection question carries the selection in a fence: it is shown as a code block, not as backticks. */

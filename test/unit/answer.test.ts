@@ -114,6 +114,15 @@ test('weak retrieval abstains without asking the model; "answer anyway" asks it'
   assert.equal(server.requests.length, before + 1);
 });
 
+test("each source and each nearest section says which of the question's words it holds: why it was used", async () => {
+  const offline = await ask('How many gigawatts does the flux capacitor need?', { provider: undefined }).promise;
+  assert.deepEqual(offline.sources[0].matches, ['gigawatts', 'flux', 'capacitor']);
+  const install = offline.sources.find((s) => s.path === 'guide/install.md')!;
+  assert.deepEqual(install.matches, ['need'], 'listed, not quoted: it shares one word');
+  const abstained = await ask('What is the airspeed velocity of an unladen swallow?').promise;
+  assert.ok(abstained.nearest!.every((s) => Array.isArray(s.matches)));
+});
+
 test('with no documents at all, the answer says how many files were searched', async () => {
   const answer = await answerQuestion({ question: 'anything', search: async () => [], searchedFiles: 0 });
   assert.match(answer.answer, /Searched 0 files and found nothing relevant/);

@@ -104,6 +104,13 @@ test('@groundwork abstains with the nearest sections as anchors and offers to an
   assert.notEqual(anyway.verdict, undefined);
 });
 
+test("@groundwork's closest sections say which of the question's words they hold", async () => {
+  const sink = recordingSink();
+  const metadata = await replyInChat(request('What was the Widgetron population of Mongolia in 1950?'), deps(), sink);
+  assert.equal(metadata.verdict, 'not-in-docs');
+  assert.match(sink.text(), /\(matches Widgetron\)/);
+});
+
 test('@groundwork /search lists passages with anchors and references, and asks no model', async () => {
   const before = server.requests.length;
   const sink = recordingSink();

@@ -35,13 +35,13 @@ test('search --json prints only JSON on stdout, with 1-based inclusive lines rel
   assert.deepEqual([parsed.results[0].path, parsed.results[0].startLine, parsed.results[0].endLine], ['guide/install.md', 1, 30]);
 });
 
-test('search prints ranked passages with how much of the question each covers', async () => {
+test('search prints ranked passages with how much of the question each covers, and which of its words', async () => {
   const { code, stdout } = await cli(['search', fixtures, 'pip install widgetron', '--k', '3', ...(await indexArgs())]);
   assert.equal(code, 0);
   const lines = stdout.split('\n').filter((line) => /^\d+\. /.test(line));
   assert.equal(lines.length, 3);
-  assert.match(lines[0], /^1\. guide\/install\.md:1-30 .*\(covers 100% of the question\)$/);
-  assert.ok(lines.every((line) => /\(covers \d+% of the question\)$/.test(line)));
+  assert.match(lines[0], /^1\. guide\/install\.md:1-30 .*\(covers 100% of the question: pip, install, widgetron\)$/);
+  assert.ok(lines.every((line) => /\(covers \d+% of the question(: [\w, ]+)?\)$/.test(line)));
 });
 
 test('progress lines name each new count once, and a question asked of a current index prints none', async () => {

@@ -89,6 +89,21 @@ test('sources collapse to one line with the cited first; long paths lose their m
   assert.equal(shortenMiddle('short.md:1-2', 34), 'short.md:1-2');
 });
 
+test("each source says why it was found: the question's words it holds, or related wording; the line never widens the panel", async () => {
+  const { document, send } = openPanel();
+  const turn = answeredTurn();
+  turn.result!.sources[4].matches = ['train', 'many models'];
+  turn.result!.sources[0].matches = [];
+  await send({ type: 'state', status, turns: [turn] });
+  const buttons = [...document.querySelectorAll('button.source')] as HTMLButtonElement[];
+  const byN = (n: number) => buttons.find((b) => b.dataset.n === String(n))!;
+  assert.equal(byN(5).querySelector('.source-why')!.textContent, 'matches train, many models');
+  assert.match(byN(5).getAttribute('aria-label')!, /Section 5, matches train, many models$/);
+  assert.match(byN(5).title, /\nmatches train, many models$/, 'the whole line is in the tooltip when the sidebar cuts it');
+  assert.equal(byN(1).querySelector('.source-why')!.textContent, 'found by related wording');
+  assert.equal(byN(2).querySelector('.source-why'), null, 'an answer from before this field shows nothing');
+});
+
 test('each answer can be copied as Markdown with its sources, asked again, and rated; a citation click names its marker', async () => {
   const { document, posted, send } = openPanel();
   await send({ type: 'state', status, turns: [answeredTurn()] });

@@ -7,6 +7,7 @@ import { CitationStream } from './citations';
 import { estimateCostUsd } from './cost';
 import { alignEvidence, type Evidence, type PassageLines, passageLinesFromText, passageLinesInFile } from './evidence';
 import { offlineExtract } from './offlineExtract';
+import { matchedWords } from '../retrieval/matchedWords';
 import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
 import { checkRestyle, restyleMessages } from './restyleCheck';
@@ -131,7 +132,12 @@ async function compose(request: AnswerRequest): Promise<Answer> {
     notes: [] as string[],
     searchedFiles: request.searchedFiles,
   };
-  const nearest = () => toSources(results.slice(0, NEAREST_SHOWN));
+  // Each source says which of the question's words it holds: the reader sees why it was used.
+  const explained = (sources: Source[]) => {
+    for (const source of sources) source.matches = matchedWords(query, source);
+    return sources;
+  };
+  const nearest = () => explained(toSources(results.slice(0, NEAREST_SHOWN)));
 
   if (!results.length || (best < threshold && !request.answerAnyway)) {
     const answer = results.length
@@ -172,6 +178,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
       contextWindow: SETTING_DEFAULTS['model.contextWindowTokens'],
       maxSourceTokens: request.maxSourceTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'],
     });
+    explained(prompt.sources);
     const text = offlineExtract(request.question, prompt.sources);
     const cited = prompt.sources.filter((s) => text.includes(`[${s.n}]`));
     const answer = text || `${NOT_COVERED} No sentence in the closest sections matches the question.`;
@@ -202,7 +209,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
       maxSources,
     });
     request.onRequestReady?.();
-    request.onSources?.(prompt.sources);
+    request.onSources?.(explained(prompt.sources));
     let streamed = '';
     try {
       const draft = await streamAnswer(answering, prompt.messages, prompt.maxAnswerTokens, prompt.sources, request, (text) => {

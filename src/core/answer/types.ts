@@ -11,6 +11,8 @@ export interface Source {
   /** The workspace folder's root, when results come from several folders. */
   root?: string;
   folder?: string;
+  /** The question's words this passage holds, as written (see `matchedWords`): why search found it. */
+  matches?: string[];
 }
 
 /** The lines of a source that support one cited sentence. */

@@ -100,6 +100,7 @@ export async function replyInChat(request: ReplyRequest, deps: ReplyDeps, sink: 
       sink.markdown('\n- ');
       sink.anchor(source, linesOf(source));
       if (source.heading) sink.markdown(` ${escapeMarkdown(source.heading)}`);
+      if (source.matches?.length) sink.markdown(` (matches ${escapeMarkdown(source.matches.join(', '))})`);
     }
   }
   const cited = answer.sources.filter((s) => answer.citations.includes(s.n));

@@ -307,6 +307,7 @@ function toView(answer: Answer): AnswerView {
     endLine: s.endLine,
     heading: s.heading,
     folder: multiRoot ? s.folder : undefined,
+    matches: s.matches,
   });
   return {
     verdict: answer.verdict,
