@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -75,6 +76,27 @@ test('a symlink loop is visited once and reported, not followed forever', async 
     { path: 'docs/loop', reason: 'symlink to a folder already indexed (loop or duplicate)' },
   ]);
 });
+
+test(
+  "a named pipe with a doc's name is never opened, and is listed as skipped with the reason",
+  { skip: process.platform === 'win32' && 'no mkfifo on Windows' },
+  async () => {
+    const root = await tempDir();
+    await writeTree(root, { 'docs/a.md': 'a' });
+    execFileSync('mkfifo', [path.join(root, 'docs', 'pipe.md'), path.join(root, 'docs', 'pipe.bin')]);
+    await fs.symlink(path.join(root, 'docs', 'pipe.md'), path.join(root, 'docs', 'to-pipe.md'));
+    const { files, skipped } = await discoverDocuments(root);
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['docs/a.md'],
+    );
+    // pipe.bin is not a doc type: not listed, as no other .bin file would be.
+    assert.deepEqual(skipped, [
+      { path: 'docs/pipe.md', reason: 'not a regular file (a pipe, socket or device)' },
+      { path: 'docs/to-pipe.md', reason: 'not a regular file (a pipe, socket or device)' },
+    ]);
+  },
+);
 
 test('a folder that does not exist is a clear error', async () => {
   const root = await tempDir();

@@ -5,7 +5,7 @@ import type { SkippedFile } from '../types';
 import { isInside, OUTSIDE_REASON } from './containment';
 import { IgnoreRules } from './ignoreRules';
 import { isNeverWalkedDir, isSecretFileName, isSecretTarget } from './neverIndexed';
-import { describeFsError } from './readDocument';
+import { describeFsError, NOT_A_REGULAR_FILE } from './readDocument';
 
 export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,rst,txt,adoc,ipynb}'];
 
@@ -86,6 +86,9 @@ export async function discoverDocuments(root: string, options: DiscoveryOptions 
       } else if (isFile) {
         if (!isIncluded(relPath) || isExcluded(relPath) || (await rules.isIgnored(relPath, false))) continue;
         files.push({ path: relPath, absolutePath: path.join(absDir, entry.name) });
+      } else if (isIncluded(relPath) && !isExcluded(relPath) && !(await rules.isIgnored(relPath, false))) {
+        // Never opened, but listed, so a doc that is not indexed says why.
+        skipped.push({ path: relPath, reason: NOT_A_REGULAR_FILE });
       }
     }
   }

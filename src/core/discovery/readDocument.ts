@@ -4,6 +4,9 @@ export type ReadOutcome = { ok: true; text: string; size: number; mtimeMs: numbe
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Why a path that is neither a file nor a folder is not read: reading a named pipe waits forever. */
+export const NOT_A_REGULAR_FILE = 'not a regular file (a pipe, socket or device)';
+
 /** Reads a document as UTF-8 text, refusing binary, undecodable and over-size files with a reason. */
 export async function readDocument(absolutePath: string, maxBytes: number): Promise<ReadOutcome> {
   let stat;
@@ -12,7 +15,7 @@ export async function readDocument(absolutePath: string, maxBytes: number): Prom
   } catch (error) {
     return { ok: false, reason: `unreadable: ${describeFsError(error)}` };
   }
-  if (!stat.isFile()) return { ok: false, reason: 'not a regular file' };
+  if (!stat.isFile()) return { ok: false, reason: NOT_A_REGULAR_FILE };
   if (stat.size > maxBytes) {
     return { ok: false, reason: `over the size limit (${formatBytes(stat.size)} > ${formatBytes(maxBytes)})` };
   }
