@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { plainDocText, plainHeading } from '../core/text/docMarkup';
+import { plainDocText, plainInlineText } from '../core/text/docMarkup';
 import { HOVER_MAX_TERM_SHARE } from '../core/retrieval/hover';
 import type { FolderResult } from '../core/worker/protocol';
 import type { IndexService } from './indexService';
@@ -52,7 +52,7 @@ export class DocsHover implements vscode.HoverProvider {
       );
       const location = `${passage.path}:${passage.startLine}-${passage.endLine}`;
       markdown.appendMarkdown(`[${escapeMarkdown(location)}](command:groundwork.openLocation?${args} "Open ${escapeMarkdown(location)}")`);
-      if (passage.headingPath.length) markdown.appendMarkdown(` — ${escapeMarkdown(passage.headingPath.map(plainHeading).join(' › '))}`);
+      if (passage.headingPath.length) markdown.appendMarkdown(` — ${escapeMarkdown(passage.headingPath.map(plainInlineText).join(' › '))}`);
       markdown.appendMarkdown('\n\n');
       markdown.appendCodeblock(excerpt(plainDocText(passage.text), word), 'text');
     }

@@ -36,8 +36,9 @@ md.renderer.rules.fence = (tokens, idx) => {
 };
 md.renderer.rules.code_block = md.renderer.rules.fence;
 
-// `[3]` in prose (never in code) becomes a button that opens source 3.
-md.core.ruler.push('citations', (state) => {
+// `[3]` in prose (never in code) becomes a button that opens source 3. It runs before escaped characters join
+// the text around them, so `\[3\]` (a doc's own bracketed number, quoted) stays text.
+md.core.ruler.before('text_join', 'citations', (state) => {
   for (const block of state.tokens) {
     if (block.type !== 'inline' || !block.children) continue;
     const children: typeof block.children = [];

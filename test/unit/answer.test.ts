@@ -182,6 +182,38 @@ test('an offline extract quotes whole sentences of prose, never a heading, code 
   assert.match(extract, /Retries stop after the cap is reached\. .*\[1\]$/m);
 });
 
+test('a bracketed number the doc wrote is quoted as text, never a citation of another source; markup reads as text', async () => {
+  const result = (path: string, text: string) => ({
+    path,
+    startLine: 1,
+    endLine: 1,
+    headingPath: ['Limits'],
+    anchor: 'limits',
+    text,
+    score: 1,
+    lexicalScore: 1,
+    vectorScore: 1,
+    coverage: 1,
+  });
+  const answer = await answerQuestion({
+    question: 'What is the rate limit of the gateway?',
+    searchedFiles: 2,
+    search: async () => [
+      result('limits.md', 'The rate limit of the gateway follows RFC 6585 [2] and the :ref:`quota rules <quotas>`.'),
+      result('other.md', 'The gateway rate limit is also shown on the [dashboard](dashboard-page).'),
+    ],
+  });
+  assert.equal(answer.verdict, 'offline-extract');
+  assert.match(answer.answer, /follows RFC 6585 \\\[2\\\] and the quota rules\. \[1\]/);
+  assert.match(answer.answer, /shown on the dashboard\. \[2\]/);
+  assert.deepEqual(answer.citations, [1, 2]);
+  assert.deepEqual(
+    answer.evidence!.map((e) => e.n),
+    [1, 2],
+    'one evidence entry a real marker',
+  );
+});
+
 test('cancellation mid-stream stops the request', async () => {
   server.clientAborted = false;
   server.enqueue({ chunks: ['Retries ', 'back ', 'off ', 'exponentially ', '[1].'], delayBetweenChunksMs: 150 });

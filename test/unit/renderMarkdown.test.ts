@@ -77,6 +77,13 @@ test('citations become buttons in prose, never in code; images are named, not lo
   assert.equal(dom.window.document.querySelectorAll('.code-block .copy-code').length, 1);
 });
 
+test("an escaped bracketed number (a doc's own, quoted) shows as [2] but is not a citation", () => {
+  const dom = new JSDOM(renderMarkdown('RFC 6585 \\[2\\] sets it [1].'));
+  const buttons = [...dom.window.document.querySelectorAll('button.citation')].map((b) => b.getAttribute('data-n'));
+  assert.deepEqual(buttons, ['1']);
+  assert.equal(dom.window.document.body.textContent!.trim(), 'RFC 6585 [2] sets it [1].');
+});
+
 test('safe links keep their target for the host to open; unsafe ones stay text', () => {
   const dom = new JSDOM(renderMarkdown('[docs](https://example.com/docs) and [bad](javascript:alert(1))'));
   const links = [...dom.window.document.querySelectorAll('a')];

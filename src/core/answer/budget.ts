@@ -1,4 +1,4 @@
-import { plainHeading } from '../text/docMarkup';
+import { plainInlineText } from '../text/docMarkup';
 import { countTokens } from '../tokens';
 import type { ChatTurn, RetrievedResult, Source } from './types';
 
@@ -45,7 +45,7 @@ export function toSource(result: RetrievedResult, n: number): Source {
     path: result.path,
     startLine: result.startLine,
     endLine: result.endLine,
-    heading: result.headingPath.map(plainHeading).join(' > '),
+    heading: result.headingPath.map(plainInlineText).join(' > '),
     text: result.text,
     ...(result.root ? { root: result.root } : {}),
     ...(result.folder ? { folder: result.folder } : {}),

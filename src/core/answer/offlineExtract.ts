@@ -1,4 +1,5 @@
 import { analyze } from '../retrieval/analyzer';
+import { plainInlineText } from '../text/docMarkup';
 import type { Source } from './types';
 
 const MAX_PASSAGES = 3;
@@ -21,7 +22,7 @@ export function offlineExtract(question: string, sources: Source[]): string {
   for (const { source, best } of picks) {
     if (!best.length || best[0].overlap * 2 < topOverlap) continue;
     const where = source.heading || source.path;
-    const quoted = [...best].sort((a, b) => a.index - b.index).map((s) => s.sentence);
+    const quoted = [...best].sort((a, b) => a.index - b.index).map((s) => quotable(s.sentence));
     lines.push(`- **${escapeInline(where)}**: ${quoted.join(' ')} [${source.n}]`);
   }
   return lines.length > 2 ? lines.join('\n') : '';
@@ -89,6 +90,14 @@ export function proseParagraphs(text: string): string[] {
     flush();
   }
   return paragraphs;
+}
+
+/**
+ * A doc sentence as the extract shows it: markup reduced to text (roles, relative links), and a bracketed number
+ * the doc itself wrote (`RFC 6585 [2]`) escaped, so it never reads as a citation of another source.
+ */
+function quotable(sentence: string): string {
+  return plainInlineText(sentence).replace(/\[(\d{1,3})\]/g, '\\[$1\\]');
 }
 
 /** Headings go inside `**…**`; stray asterisks must not end the bold early. */

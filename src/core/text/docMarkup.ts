@@ -42,9 +42,9 @@ export function plainDocText(text: string): string {
   return out.join('\n');
 }
 
-/** A heading as text: its roles and literals reduced to their words. */
-export function plainHeading(heading: string): string {
-  return plainInline(heading).replace(/\s+/g, ' ').trim();
+/** A heading or a quoted sentence as text, on one line: its roles, literals and relative links reduced to their words. */
+export function plainInlineText(text: string): string {
+  return plainInline(text).replace(/\s+/g, ' ').trim();
 }
 
 function plainInline(text: string): string {
@@ -60,5 +60,7 @@ function plainInline(text: string): string {
       .replace(/``([^`]+)``/g, '`$1`')
       .replace(/`([^`<]+?)\s*<[^>]+>`_{1,2}/g, '$1')
       .replace(/`([^`]+)`_{1,2}/g, '$1')
+      // [text](other-page) → text: a link within the docs site leads nowhere from here (web links are kept).
+      .replace(/\[([^\]\n]+)\]\((?!https?:|mailto:)[^()\s]*\)/g, '$1')
   );
 }
