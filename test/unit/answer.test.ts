@@ -176,8 +176,9 @@ test('an offline extract quotes whole sentences of prose, never a heading, code 
     'Each retry doubles the wait.',
   ]);
   const extract = offlineExtract('how are retries capped?', [
-    { n: 1, path: 'guide/retries.rst', startLine: 1, endLine: 23, heading: 'Retry policy', text },
+    { n: 1, path: 'guide/retries.rst', startLine: 1, endLine: 23, heading: 'Widgetron > Clients > Retry policy', text },
   ]);
+  // Labelled with the section's own title; its heading path is in the sources list.
   assert.match(extract, /^- \*\*Retry policy\*\*: (?!.*(Backoff limits|====|client =|\| 3))/m);
   assert.match(extract, /Retries stop after the cap is reached\. .*\[1\]$/m);
 });

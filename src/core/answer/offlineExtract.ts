@@ -21,7 +21,8 @@ export function offlineExtract(question: string, sources: Source[]): string {
   const lines = ['**Extracts from your docs** (offline: no model wrote this).', ''];
   for (const { source, best } of picks) {
     if (!best.length || best[0].overlap * 2 < topOverlap) continue;
-    const where = source.heading || source.path;
+    // The section's own title: its whole heading path (often five levels on a large site) is in the sources list.
+    const where = source.heading.split(' > ').at(-1) || source.path;
     const quoted = [...best].sort((a, b) => a.index - b.index).map((s) => quotable(s.sentence));
     lines.push(`- **${escapeInline(where)}**: ${quoted.join(' ')} [${source.n}]`);
   }
