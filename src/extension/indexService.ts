@@ -9,6 +9,7 @@ import { API_KEY_SECRET } from './apiKey';
 import { readSettings } from './settings';
 
 const WATCH_DEBOUNCE_MS = 400;
+const EDITS_WAIT_MS = 3000;
 
 /**
  * The extension's view of the workspace index: starts the worker on first use, keeps the index current with a
@@ -23,6 +24,10 @@ export class IndexService implements vscode.Disposable {
   private readonly disposables: vscode.Disposable[] = [];
   private debounce: NodeJS.Timeout | undefined;
   private readonly changedFiles = new Set<string>();
+  /** The update of files the watcher or a save reported, while it runs. */
+  private editsInFlight: Promise<void> | undefined;
+  /** Full updates running (the first build, a rebuild, a new folder or setting): searches do not wait for these. */
+  private fullUpdates = 0;
   private progressDone = 0;
   private progressTotal = 0;
   private indexing = false;
@@ -54,6 +59,9 @@ export class IndexService implements vscode.Disposable {
     watcher.onDidDelete(schedule);
     this.disposables.push(
       watcher,
+      // A save in the editor is known here before the file watcher reports it: a question asked right after it
+      // then finds the file as saved (see `search`).
+      vscode.workspace.onDidSaveTextDocument((document) => schedule(document.uri)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.reconfigure()),
       vscode.workspace.onDidChangeConfiguration((event) => {
         // The embedder reads the endpoint from `groundwork.model.baseUrl`: a change there must reach it too.
@@ -84,14 +92,38 @@ export class IndexService implements vscode.Disposable {
   scheduleUpdate(changedFile: string): void {
     this.changedFiles.add(changedFile);
     clearTimeout(this.debounce);
-    this.debounce = setTimeout(() => {
-      const changedFiles = [...this.changedFiles];
-      this.changedFiles.clear();
-      void this.update(false, changedFiles);
-    }, WATCH_DEBOUNCE_MS);
+    this.debounce = setTimeout(() => void this.updateChangedFiles(), WATCH_DEBOUNCE_MS);
+  }
+
+  private updateChangedFiles(): Promise<void> {
+    clearTimeout(this.debounce);
+    const changedFiles = [...this.changedFiles];
+    this.changedFiles.clear();
+    const edits = this.update(false, changedFiles);
+    const tracked = (this.editsInFlight = edits.finally(() => {
+      if (this.editsInFlight === tracked) this.editsInFlight = undefined;
+    }));
+    return tracked;
+  }
+
+  /**
+   * Files reported changed are indexed before a search, not after the debounce: a passage searched from the index
+   * as it was before a save would cite lines that no longer hold its text.
+   */
+  private async indexPendingEdits(): Promise<void> {
+    // During a full build a search answers from what is indexed so far, as it always has; edits follow the build.
+    if (this.fullUpdates) return;
+    const edits = this.changedFiles.size ? this.updateChangedFiles() : this.editsInFlight;
+    if (!edits) return;
+    // An edit is indexed in well under a second; a question never waits longer than this for one.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([edits, new Promise((resolve) => (timer = setTimeout(resolve, EDITS_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   async update(rebuild: boolean, changedFiles?: string[]): Promise<void> {
+    const full = !changedFiles;
+    if (full) this.fullUpdates++;
     try {
       this.indexing = true;
       this.lastError = undefined;
@@ -108,6 +140,7 @@ export class IndexService implements vscode.Disposable {
       this.lastError = (error as Error).message;
       this.output.error(`Indexing failed: ${this.lastError}`);
     } finally {
+      if (full) this.fullUpdates--;
       this.indexing = false;
       this.render();
     }
@@ -141,6 +174,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   async search(query: string, options: WorkerSearchOptions = {}, lexicalOnly = false): Promise<FolderResult[]> {
+    await this.indexPendingEdits();
     const client = await this.ready();
     return client.request('search', { query, options, lexicalOnly });
   }

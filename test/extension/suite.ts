@@ -103,6 +103,33 @@ const tests: Array<[string, () => Promise<void>]> = [
     },
   ],
   [
+    'a question asked right after a save finds the saved text at its new lines, without waiting for the watcher',
+    async () => {
+      const folder = vscode.workspace.workspaceFolders![0].uri;
+      const uri = vscode.Uri.joinPath(folder, 'docs/saved.md');
+      const searchTool = (query: string) =>
+        (vscode.lm as unknown as { invokeTool(name: string, options: object): Thenable<{ content: Array<{ value?: string }> }> })
+          .invokeTool('groundwork_searchDocs', { input: { query, k: 1 }, toolInvocationToken: undefined })
+          .then((result) => result.content.map((part) => part.value ?? '').join(''));
+      await vscode.workspace.fs.writeFile(uri, Buffer.from('# Saved\n\nThe lantern option dims the lamp.\n'));
+      await until(async () => ((await searchTool('lantern option')).includes('docs/saved.md') ? true : undefined), 'the new doc');
+      const term = `glimmerwick${Date.now() % 100000}`;
+      const editor = await vscode.window.showTextDocument(uri);
+      await editor.edit((edit) =>
+        edit.insert(new vscode.Position(0, 0), `# Moved\n\nA new paragraph.\n\nThe ${term} knob sets the glow.\n\n`),
+      );
+      await editor.document.save();
+      // At once: the watcher's debounce has not run yet.
+      const found = await searchTool(`${term} knob`);
+      const cited = /docs\/saved\.md:(\d+)-(\d+)/.exec(found);
+      assert.ok(cited, `the saved text is found: ${found.slice(0, 300)}`);
+      const lines = editor.document.getText().split('\n');
+      const at = lines.findIndex((line) => line.includes(term)) + 1;
+      assert.ok(Number(cited[1]) <= at && at <= Number(cited[2]), `line ${at} is inside the cited ${cited[1]}-${cited[2]}`);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+    },
+  ],
+  [
     'Rebuild Index builds the index again from nothing, and hovers and the status work after it',
     async () => {
       await vscode.commands.executeCommand('groundwork.rebuildIndex');
