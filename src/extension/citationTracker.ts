@@ -1,6 +1,15 @@
 import * as vscode from 'vscode';
+import { followCitedLines } from '../core/answer/followLines';
 import type { Answer } from '../core/answer/types';
 import { sourceUri } from './answerService';
+
+/** Source `n` of an answer moved `delta` lines (0: it did not move), or went stale, or says its text again. */
+export interface CitationChange {
+  turnId: string;
+  n: number;
+  delta: number;
+  stale: boolean;
+}
 
 interface CitedRange {
   turnId: string;
@@ -28,9 +37,13 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
     overviewRulerColor: new vscode.ThemeColor('editorInfo.foreground'),
     overviewRulerLane: vscode.OverviewRulerLane.Left,
   });
-  private readonly staleEmitter = new vscode.EventEmitter<{ turnId: string; n: number }>();
-  readonly onDidGoStale = this.staleEmitter.event;
-  private readonly disposables: vscode.Disposable[] = [this.decoration, this.staleEmitter];
+  private readonly changeEmitter = new vscode.EventEmitter<CitationChange>();
+  /**
+   * A cited passage moved with its text (lines added or removed above it) and its citation follows; or its text
+   * changed, and the citation is stale until the text is back (an undo, a revert).
+   */
+  readonly onDidChangeCitation = this.changeEmitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.decoration, this.changeEmitter];
 
   constructor() {
     this.disposables.push(
@@ -60,15 +73,16 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
   async checkFiles(): Promise<void> {
     const seen = new Set<string>();
     for (const range of this.ranges) {
-      if (range.stale || seen.has(range.uri.toString())) continue;
+      if (seen.has(range.uri.toString())) continue;
       seen.add(range.uri.toString());
       const document = await vscode.workspace.openTextDocument(range.uri).then(
         (d) => d,
         () => undefined,
       );
       if (document) this.check(document);
-      else this.markStale(this.ranges.filter((r) => r.uri.toString() === range.uri.toString()));
+      else for (const gone of this.ranges.filter((r) => r.uri.toString() === range.uri.toString())) this.update(gone, 0, true);
     }
+    this.decorate();
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
@@ -87,20 +101,34 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
     return new vscode.Hover(markdown);
   }
 
+  /**
+   * Cited lines that no longer say what they said follow their text where it moved, or go stale; a stale citation
+   * whose text is back (an undo, a revert, a paste) is followed again.
+   */
   private check(document: vscode.TextDocument): void {
-    const changed = this.ranges.filter(
-      (r) => !r.stale && r.uri.toString() === document.uri.toString() && currentText(document, r) !== r.text,
-    );
-    this.markStale(changed);
+    let lines: string[] | undefined;
+    let changed = false;
+    for (const range of this.ranges) {
+      if (range.uri.toString() !== document.uri.toString()) continue;
+      if (currentText(document, range) === range.text) {
+        changed = this.update(range, 0, false) || changed;
+        continue;
+      }
+      lines ??= document.getText().split(/\r?\n/);
+      const at = followCitedLines(range.text, range.startLine, lines);
+      changed = this.update(range, at === undefined ? 0 : at - range.startLine, at === undefined) || changed;
+    }
+    if (changed) this.decorate();
   }
 
-  private markStale(ranges: CitedRange[]): void {
-    for (const range of ranges) {
-      if (range.stale) continue;
-      range.stale = true;
-      this.staleEmitter.fire({ turnId: range.turnId, n: range.n });
-    }
-    if (ranges.length) this.decorate();
+  /** Moves a range and sets whether it is stale; tells the panel when either changed. */
+  private update(range: CitedRange, delta: number, stale: boolean): boolean {
+    if (!delta && range.stale === stale) return false;
+    range.startLine += delta;
+    range.endLine += delta;
+    range.stale = stale;
+    this.changeEmitter.fire({ turnId: range.turnId, n: range.n, delta, stale });
+    return true;
   }
 
   private decorate(): void {

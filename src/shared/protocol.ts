@@ -64,7 +64,8 @@ export type HostMessage =
   | { type: 'replace'; id: string; text: string }
   | { type: 'done'; id: string; result: AnswerView }
   | { type: 'error'; id: string; message: string }
-  | { type: 'stale'; id: string; staleSources: number[] }
+  /** A turn's sources as they now stand: a cited passage moved with its text, went stale, or is back. */
+  | { type: 'sources'; id: string; sources: SourceView[] }
   | { type: 'focusInput' };
 
 export type PanelCommand = 'setApiKey' | 'selectModel' | 'rebuildIndex' | 'showIndexStatus';

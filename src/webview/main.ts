@@ -26,6 +26,8 @@ let turns: TurnView[] = [];
 let status: PanelStatus | undefined;
 let streamingId: string | undefined;
 let renderQueued = false;
+/** The turns whose sources list the reader opened. */
+const openSourceBoxes = new Set<string>();
 
 /** Model and doc text is rendered by our Markdown renderer, then sanitized again: two guards, then the CSP. */
 function safeHtml(markdown: string): string {
@@ -154,6 +156,9 @@ function renderTurn(turn: TurnView): HTMLElement {
       const cited = result.sources.filter((source) => result.citations.includes(source.n));
       const uncited = result.sources.filter((source) => !result.citations.includes(source.n));
       const details = element('details', 'sources-box');
+      // A turn drawn again (a citation moved or went stale) keeps its sources open if the reader opened them.
+      details.open = openSourceBoxes.has(turn.id);
+      details.addEventListener('toggle', () => (details.open ? openSourceBoxes.add(turn.id) : openSourceBoxes.delete(turn.id)));
       const summary = element(
         'summary',
         'sources-title',
@@ -315,9 +320,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       updateTurn(message.id, (t) => (t.error = message.message));
       renderStatus();
       break;
-    case 'stale':
+    case 'sources':
       updateTurn(message.id, (t) => {
-        for (const s of t.result?.sources ?? []) if (message.staleSources.includes(s.n)) s.stale = true;
+        if (t.result) t.result.sources = message.sources;
       });
       break;
     case 'focusInput':

@@ -166,6 +166,34 @@ async function main(): Promise<void> {
       await page.locator('.statusbar', { hasText: /selected/ }).waitFor({ timeout: TIMEOUT });
     });
 
+    await step(page, 'lines typed above a cited passage move its citation with it; undoing them moves it back', async () => {
+      const article = frame.locator('article.turn').last();
+      const cited = (from: number) => article.locator(`button.source[title^="docs/guide/retries.rst:${from}-"]`).first();
+      const selectedLine = async () => {
+        await article.locator('button.citation').first().click();
+        const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
+        await item.waitFor({ timeout: TIMEOUT });
+        return Number(/Ln (\d+)/.exec(await item.innerText())?.[1]);
+      };
+      await cited(1).waitFor({ state: 'attached', timeout: TIMEOUT });
+      const before = await selectedLine();
+      await page.locator('.monaco-editor .view-lines').first().click();
+      await page.keyboard.press('Control+Home');
+      await page.keyboard.type('A new first line.');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Enter');
+      await cited(3).waitFor({ state: 'attached', timeout: TIMEOUT });
+      const after = await selectedLine();
+      if (after !== before + 2)
+        throw new Error(`the citation selected line ${after}, not ${before + 2}, after two lines were added above it`);
+      await page.locator('.monaco-editor .view-lines').first().click();
+      // Undone word by word: on the way the cited text is broken (stale), then whole again where it was.
+      for (let i = 0; i < 10; i++) await page.keyboard.press('Control+Z');
+      await article
+        .locator('button.source:not(.stale)[title^="docs/guide/retries.rst:1-"]')
+        .waitFor({ state: 'attached', timeout: TIMEOUT });
+    });
+
     await step(page, 'Explain Selection on a code file answers in the panel with citations', async () => {
       await page.keyboard.press('Control+P');
       await page.locator('.quick-input-widget input').fill('client.py');

@@ -104,6 +104,23 @@ test("each source says why it was found: the question's words it holds, or relat
   assert.equal(byN(2).querySelector('.source-why'), null, 'an answer from before this field shows nothing');
 });
 
+test('a citation that moved with its text shows its new lines, a stale one says so, and an opened source list stays open', async () => {
+  const { document, send } = openPanel();
+  const turn = answeredTurn();
+  await send({ type: 'state', status, turns: [turn] });
+  const details = () => document.querySelector('details.sources-box') as HTMLDetailsElement;
+  details().open = true;
+  details().dispatchEvent(new document.defaultView!.Event('toggle'));
+  const sources = turn.result!.sources.map((s) =>
+    s.n === 5 ? { ...s, startLine: 351, endLine: 361 } : s.n === 2 ? { ...s, stale: true } : s,
+  );
+  await send({ type: 'sources', id: 't1', sources });
+  assert.equal(details().open, true, 'drawn again, still open');
+  const byN = (n: number) => document.querySelector(`button.source[data-n="${n}"]`) as HTMLButtonElement;
+  assert.match(byN(5).title, /^templates\/02_many_model_training\/start\.ipynb:351-361/);
+  assert.match(byN(2).getAttribute('aria-label')!, /changed since cited/);
+});
+
 test('each answer can be copied as Markdown with its sources, asked again, and rated; a citation click names its marker', async () => {
   const { document, posted, send } = openPanel();
   await send({ type: 'state', status, turns: [answeredTurn()] });

@@ -16,7 +16,7 @@ import { PANEL_BODY } from '../../shared/panelBody';
 import type { AnswerService } from '../answerService';
 import { API_KEY_SECRET } from '../apiKey';
 import { sourceUri } from '../answerService';
-import type { CitationTracker } from '../citationTracker';
+import type { CitationChange, CitationTracker } from '../citationTracker';
 import type { IndexService } from '../indexService';
 import { readSettings } from '../settings';
 
@@ -52,7 +52,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     this.turns = context.workspaceState.get<StoredTurn[]>(HISTORY_KEY, []);
     this.disposables.push(
       index.onDidUpdate(() => void this.postStatus()),
-      citations.onDidGoStale(({ turnId, n }) => this.post({ type: 'stale', id: turnId, staleSources: [n] })),
+      citations.onDidChangeCitation((change) => void this.followSource(change)),
       vscode.workspace.onDidChangeConfiguration((event) => {
         if (event.affectsConfiguration('groundwork')) void this.postStatus();
       }),
@@ -208,6 +208,32 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       ]);
   }
 
+  /**
+   * A cited passage moved in its file: the answer's source and evidence lines move with it, kept with the history;
+   * or it went stale, or is back. The panel shows the turn's sources as they now stand.
+   */
+  private async followSource({ turnId, n, delta }: CitationChange): Promise<void> {
+    const turn = this.turns.find((t) => t.id === turnId);
+    if (!turn?.result) return;
+    if (delta) {
+      const shift = (lines: { n: number; startLine: number; endLine: number }) => {
+        if (lines.n !== n) return;
+        lines.startLine += delta;
+        lines.endLine += delta;
+      };
+      for (const source of turn.sources ?? []) shift(source);
+      for (const source of turn.result.sources) shift(source);
+      for (const evidence of turn.evidence ?? []) shift(evidence);
+      await this.save();
+    }
+    this.post({ type: 'sources', id: turnId, sources: this.sourceViews(turn) });
+  }
+
+  /** A turn's sources as the panel shows them: with whether their cited lines changed since. */
+  private sourceViews(turn: StoredTurn): SourceView[] {
+    return (turn.result?.sources ?? []).map((s) => ({ ...s, stale: this.citations.staleFor(turn.id, s.n) }));
+  }
+
   private async save(): Promise<void> {
     this.turns = this.turns.slice(-MAX_STORED_TURNS);
     await this.context.workspaceState.update(HISTORY_KEY, this.turns);
@@ -239,11 +265,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   private async postState(): Promise<void> {
-    const stale = this.citations.staleFor.bind(this.citations);
     const turns = this.turns.map((t) => {
       if (!t.result) return t;
-      const sources = t.result.sources.map((s) => ({ ...s, stale: stale(t.id, s.n) }));
-      return { id: t.id, question: t.question, answer: t.answer, error: t.error, result: { ...t.result, sources } };
+      return { id: t.id, question: t.question, answer: t.answer, error: t.error, result: { ...t.result, sources: this.sourceViews(t) } };
     });
     this.post({ type: 'state', status: await this.status(), turns, streamingId: [...this.running.keys()][0] });
   }
