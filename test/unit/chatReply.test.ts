@@ -120,6 +120,7 @@ test('@groundwork /search lists passages with anchors and references, and asks n
   assert.ok(anchors.length >= 1);
   assert.match(anchors[0].title, /^[\w/.-]+:\d+-\d+$/);
   assert.equal(sink.parts.filter((p) => p.kind === 'reference').length, anchors.length);
+  assert.match(sink.text(), /\*\(matches pip, install, widgetron\)\*/, 'each passage says which words brought it up');
 });
 
 test('@groundwork /explain explains the selection; without one it says what to do', async () => {

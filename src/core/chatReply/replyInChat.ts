@@ -3,6 +3,7 @@ import { explainQuestion, type ExplainTarget } from '../answer/explainQuestion';
 import { toSource } from '../answer/budget';
 import { plainDocText } from '../text/docMarkup';
 import { alignEvidence, passageLinesFromText } from '../answer/evidence';
+import { matchedWords } from '../retrieval/matchedWords';
 
 /**
  * Where a chat reply goes: VS Code's response stream, or a recording of it in tests. An anchor and a reference
@@ -145,7 +146,9 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
       plainDocText(result.text)
         .split('\n')
         .find((line) => line.trim() && !line.startsWith('#') && !/^[=\-~^"'`*+]{3,}\s*$/.test(line.trim())) ?? '';
-    sink.markdown(`${heading} ${escapeMarkdown(firstLine.trim().slice(0, 160))}`);
+    const matches = matchedWords(query, source);
+    const why = matches.length ? ` *(matches ${escapeMarkdown(matches.join(', '))})*` : '';
+    sink.markdown(`${heading} ${escapeMarkdown(firstLine.trim().slice(0, 160))}${why}`);
   });
   return { question: query, command: 'search' };
 }
