@@ -1,4 +1,6 @@
+import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import { splitLines } from '../core/discovery/readDocument';
 import { followCitedLines } from '../core/answer/followLines';
 import type { Answer } from '../core/answer/types';
 import { sourceUri } from './answerService';
@@ -54,14 +56,21 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
   }
 
   async record(turnId: string, question: string, answer: Answer): Promise<void> {
+    const open = new Map<string, vscode.TextDocument>();
     for (const source of answer.sources) {
       if (!answer.citations.includes(source.n)) continue;
       const uri = sourceUri(source);
       if (!uri) continue;
-      const text = await readLines(uri, source.startLine, source.endLine);
+      // The cited lines as the index read them, from the file on disk: an editor with unsaved changes may show
+      // other text at those line numbers.
+      const text = await readLinesOnDisk(uri, source.startLine, source.endLine);
       if (text === undefined) continue;
       this.ranges.push({ turnId, n: source.n, question, uri, startLine: source.startLine, endLine: source.endLine, text, stale: false });
+      const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
+      if (document) open.set(uri.toString(), document);
     }
+    // Where an editor holds the file otherwise, each citation follows its text there at once (or is stale).
+    for (const document of open.values()) this.check(document);
     this.decorate();
   }
 
@@ -152,10 +161,10 @@ function currentText(document: vscode.TextDocument, range: CitedRange): string |
   return lines.join('\n');
 }
 
-async function readLines(uri: vscode.Uri, startLine: number, endLine: number): Promise<string | undefined> {
+async function readLinesOnDisk(uri: vscode.Uri, startLine: number, endLine: number): Promise<string | undefined> {
   try {
-    const document = await vscode.workspace.openTextDocument(uri);
-    return currentText(document, { startLine, endLine } as CitedRange);
+    const lines = splitLines(await fs.readFile(uri.fsPath, 'utf8'));
+    return endLine <= lines.length ? lines.slice(startLine - 1, endLine).join('\n') : undefined;
   } catch {
     return undefined;
   }

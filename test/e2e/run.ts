@@ -194,6 +194,32 @@ async function main(): Promise<void> {
         .waitFor({ state: 'attached', timeout: TIMEOUT });
     });
 
+    await step(
+      page,
+      'an answer given while the cited doc has unsaved lines above the passage selects the text where the editor shows it',
+      async () => {
+        const selectedLine = async () => {
+          await frame.locator('article.turn').last().locator('button.citation').first().click();
+          const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
+          await item.waitFor({ timeout: TIMEOUT });
+          return Number(/Ln (\d+)/.exec(await item.innerText())?.[1]);
+        };
+        const saved = await selectedLine();
+        await page.locator('.monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+Home');
+        await page.keyboard.press('Enter');
+        await page.keyboard.press('Enter');
+        // Not saved: the index still holds the file as it is on disk.
+        const turn = await ask(frame, 'How do I configure max_retries for the Widgetron client?');
+        await frame.locator('article.turn').nth(turn).locator('.verdict').waitFor({ timeout: TIMEOUT });
+        const unsaved = await selectedLine();
+        if (unsaved !== saved + 2)
+          throw new Error(`the citation selected line ${unsaved}, not ${saved + 2}, with two unsaved lines above it`);
+        await page.locator('.monaco-editor .view-lines').first().click();
+        for (let i = 0; i < 4; i++) await page.keyboard.press('Control+Z');
+      },
+    );
+
     await step(page, 'Explain Selection on a code file answers in the panel with citations', async () => {
       await page.keyboard.press('Control+P');
       await page.locator('.quick-input-widget input').fill('client.py');
