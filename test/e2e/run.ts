@@ -75,6 +75,14 @@ async function ask(frame: Frame, question: string): Promise<number> {
   return before;
 }
 
+/** Clicks the newest answer's first citation and reads the line the editor's selection starts at. */
+async function lineSelectedByFirstCitation(page: Page, frame: Frame): Promise<number> {
+  await frame.locator('article.turn').last().locator('button.citation').first().click();
+  const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
+  await item.waitFor({ timeout: TIMEOUT });
+  return Number(/Ln (\d+)/.exec(await item.innerText())?.[1]);
+}
+
 async function main(): Promise<void> {
   await fs.mkdir(RESULTS, { recursive: true });
   provision();
@@ -169,21 +177,15 @@ async function main(): Promise<void> {
     await step(page, 'lines typed above a cited passage move its citation with it; undoing them moves it back', async () => {
       const article = frame.locator('article.turn').last();
       const cited = (from: number) => article.locator(`button.source[title^="docs/guide/retries.rst:${from}-"]`).first();
-      const selectedLine = async () => {
-        await article.locator('button.citation').first().click();
-        const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
-        await item.waitFor({ timeout: TIMEOUT });
-        return Number(/Ln (\d+)/.exec(await item.innerText())?.[1]);
-      };
       await cited(1).waitFor({ state: 'attached', timeout: TIMEOUT });
-      const before = await selectedLine();
+      const before = await lineSelectedByFirstCitation(page, frame);
       await page.locator('.monaco-editor .view-lines').first().click();
       await page.keyboard.press('Control+Home');
       await page.keyboard.type('A new first line.');
       await page.keyboard.press('Enter');
       await page.keyboard.press('Enter');
       await cited(3).waitFor({ state: 'attached', timeout: TIMEOUT });
-      const after = await selectedLine();
+      const after = await lineSelectedByFirstCitation(page, frame);
       if (after !== before + 2)
         throw new Error(`the citation selected line ${after}, not ${before + 2}, after two lines were added above it`);
       await page.locator('.monaco-editor .view-lines').first().click();
@@ -198,13 +200,7 @@ async function main(): Promise<void> {
       page,
       'an answer given while the cited doc has unsaved lines above the passage selects the text where the editor shows it',
       async () => {
-        const selectedLine = async () => {
-          await frame.locator('article.turn').last().locator('button.citation').first().click();
-          const item = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
-          await item.waitFor({ timeout: TIMEOUT });
-          return Number(/Ln (\d+)/.exec(await item.innerText())?.[1]);
-        };
-        const saved = await selectedLine();
+        const saved = await lineSelectedByFirstCitation(page, frame);
         await page.locator('.monaco-editor .view-lines').first().click();
         await page.keyboard.press('Control+Home');
         await page.keyboard.press('Enter');
@@ -212,7 +208,7 @@ async function main(): Promise<void> {
         // Not saved: the index still holds the file as it is on disk.
         const turn = await ask(frame, 'How do I configure max_retries for the Widgetron client?');
         await frame.locator('article.turn').nth(turn).locator('.verdict').waitFor({ timeout: TIMEOUT });
-        const unsaved = await selectedLine();
+        const unsaved = await lineSelectedByFirstCitation(page, frame);
         if (unsaved !== saved + 2)
           throw new Error(`the citation selected line ${unsaved}, not ${saved + 2}, with two unsaved lines above it`);
         await page.locator('.monaco-editor .view-lines').first().click();
