@@ -4,7 +4,7 @@ const LAYERS = [
   // rank 0: shared words and helpers; the webview protocol
   ['src/core/[^/]+\\.ts$', 'src/core/text/', 'src/shared/'],
   // rank 1: leaves of the core, each on its own
-  ['src/core/discovery/', 'src/core/retrieval/', 'src/core/providers/', 'src/core/eval/'],
+  ['src/core/discovery/', 'src/core/retrieval/', 'src/core/providers/', 'src/core/eval/', 'src/core/secrets/'],
   // rank 2: built on the leaves
   ['src/core/chunking/', 'src/core/embedding/', 'src/core/store/', 'src/core/rerank/'],
   // rank 3: the pipelines (indexing, answering) and the docs tools every surface offers agents

@@ -1,23 +1,29 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { DEFAULT_MAX_FILE_BYTES, DocsIndex, type UpdateSummary } from '../core/indexing/docsIndex';
+import { DocsIndex, type UpdateSummary } from '../core/indexing/docsIndex';
+import { DEFAULT_MAX_FILE_BYTES } from '../core/discovery/readLimits';
 import { createEmbedder, type EmbedderKind } from '../core/embedding/createEmbedder';
 import { type EvalQuery, scoreRun } from '../core/eval/metrics';
 import { defaultIndexDir } from '../core/indexLocation';
 import { bundledChunkWorker } from '../core/indexing/fileProcessor';
-import { formatBytes, splitLines } from '../core/discovery/readDocument';
+import { formatBytes } from '../core/discovery/readDocument';
+import { readSourceLines } from '../core/discovery/sourceLines';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
 import { matchedWords } from '../core/retrieval/matchedWords';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
+import { resolvePathGlobs } from '../core/docsTools/pathGlobs';
+import { ToolInputError } from '../core/docsTools/searchDocs';
+import { describeIndexState, INDEX_READY, type IndexState, judge, type Judgement } from '../core/retrieval/judgement';
 import { type ChatProvider, ProviderError } from '../core/providers/chatProvider';
 import { createReranker } from '../core/rerank/createReranker';
 import { DEFAULT_RERANK_TIMEOUT_MS, rerankNote, rerankResults } from '../core/rerank/reranker';
 import { CLI_REMEDIES, type CliIo } from './io';
 import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
-import { IndexBusyError } from '../core/store/indexLock';
+import { IndexBusyError, IndexReadOnlyError } from '../core/store/indexLock';
 import { oneLine, terminalSafe } from '../core/text/terminalText';
 
 /** How long `index` waits for another process that is writing the same index before giving up. */
@@ -33,9 +39,10 @@ commands:
   eval DIR --queries FILE.jsonl   nDCG@10, R@1, R@5, R@10, MRR@10 and sec5 on labelled questions
   ask DIR "question"              a grounded answer with numbered sources (indexes DIR first when needed)
   style COMMAND                    house style: dataset, train, status, cancel, eval (groundwork style --help)
-  mcp DIR [--http PORT]           an MCP server over DIR's index (tools search_docs, read_doc, index_status) on
-                                  stdio, or streamable HTTP on 127.0.0.1:PORT (--host to bind elsewhere; then
-                                  GROUNDWORK_MCP_TOKEN is required, and clients send it as a bearer token)
+  mcp DIR [--http PORT]           an MCP server over DIR's index (tools search_docs, read_doc, read_section,
+                                  index_status) on stdio, or streamable HTTP on 127.0.0.1:PORT (--host to bind
+                                  elsewhere; then GROUNDWORK_MCP_TOKEN is required, and clients send it as a bearer
+                                  token; --allow-origin URL lets a browser page of that origin in)
 
 options:
   --index DIR          where the index lives (default: a folder under ~/.cache/groundwork)
@@ -49,6 +56,8 @@ options:
   --filter GLOB        search only matching paths (repeatable)
   --k N                results per query (default 10)
   --json               machine-readable output on stdout
+  --keep-secrets       send secret-shaped strings in the docs as they are (default: redacted in prompts,
+                       reranking, remote embeddings and MCP tool results)
 
 ask options (the key comes from OPENAI_API_KEY; with no key and no --base-url, the answer is an offline extract):
   --provider NAME      offline, openai (any OpenAI-compatible endpoint) or azure
@@ -121,6 +130,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         verify: { type: 'boolean', default: false },
         http: { type: 'string' },
         host: { type: 'string' },
+        'allow-origin': { type: 'string', multiple: true },
+        'keep-secrets': { type: 'boolean', default: false },
         rerank: { type: 'string' },
         'rerank-url': { type: 'string' },
         'rerank-model': { type: 'string' },
@@ -146,14 +157,22 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     const k = positiveInt(values.k, 'k') ?? 10;
     if (!['offline', 'openai'].includes(String(values.embedder)))
       throw new UsageError(`--embedder must be offline or openai, got "${values.embedder}"`);
+    const redactSecrets = !values['keep-secrets'];
     const embedder = createEmbedder({
       kind: values.embedder as EmbedderKind,
       baseURL: values['base-url'],
       apiKey: io.env.OPENAI_API_KEY,
       model: values['embedding-model'],
       dimensions: positiveInt(values.dimensions, 'dimensions'),
+      redactSecrets,
     });
     if (command === 'mcp') {
+      // An MCP client starts the server in whatever folder it likes (the home folder, often): a copied config with
+      // "." must not index a whole home folder and hand it to an agent.
+      if (root === os.homedir() || root === path.parse(root).root)
+        throw new UsageError(
+          `refusing to serve ${root} (your home folder or the file system's root): name the docs folder, for example ${path.join(root, 'project', 'docs')}`,
+        );
       const { runMcpServer } = await import('../mcp/runMcpServer');
       return await runMcpServer({
         root,
@@ -161,10 +180,16 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         embedder,
         discovery: { include: values.include, exclude: values.exclude },
         maxFileBytes: positiveInt(values['max-file-bytes'], 'max-file-bytes'),
+        redactSecrets,
         http:
           values.http === undefined
             ? undefined
-            : { port: port(values.http), host: values.host ?? '127.0.0.1', token: io.env.GROUNDWORK_MCP_TOKEN || undefined },
+            : {
+                port: port(values.http),
+                host: values.host ?? '127.0.0.1',
+                token: io.env.GROUNDWORK_MCP_TOKEN || undefined,
+                allowedOrigins: values['allow-origin'],
+              },
         log: (message) => io.stderr(`${message}\n`),
       });
     }
@@ -193,11 +218,15 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       }
 
       let summary: UpdateSummary | undefined;
+      // Another writer (or a read-only index) means the files may have changed since the index was written.
+      let indexState: IndexState = INDEX_READY;
       try {
         summary = await index.update({ progress: progressPrinter(io) });
       } catch (error) {
+        indexState = { state: 'stale' };
         // Another process is writing: a question is answered from the index as it is; `index` itself fails.
-        if (!(error instanceof IndexBusyError) || command === 'index') throw error;
+        // A read-only index (a full disk, a folder shared read-only) is searched as it is, too.
+        if (!(error instanceof IndexBusyError || error instanceof IndexReadOnlyError) || command === 'index') throw error;
       }
       if (command === 'index') {
         if (values.json) io.stdout(`${JSON.stringify(summary)}\n`);
@@ -205,7 +234,8 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         return 0;
       }
 
-      const filters = { k, pathGlobs: values.filter };
+      // Folder names and globs as agents write them; one that matches no indexed file is an error, not "not covered".
+      const filters = { k, pathGlobs: toolInput(() => resolvePathGlobs(values.filter, index.indexedFiles())) };
       if (command === 'ask') return await ask(index, rest.join(' ').trim(), values, io);
       const rerank = rerankOptions(values, io);
       const search = async (question: string, searchFilters: typeof filters) => {
@@ -222,10 +252,11 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
         const question = rest.join(' ').trim();
         if (!question) throw new UsageError('search needs a question: groundwork search DIR "question"');
         const results = await search(question, filters);
+        const judgement = judge(results, indexState, abstainThreshold(values));
         if (values.json) {
           const withMatches = results.map((r) => ({ ...toJsonResult(r), matches: matchesOf(question, r) }));
-          io.stdout(`${JSON.stringify({ query: question, results: withMatches })}\n`);
-        } else io.stdout(formatResults(question, results));
+          io.stdout(`${JSON.stringify({ query: question, ...judgement, results: withMatches })}\n`);
+        } else io.stdout(formatResults(question, results, judgement));
         return 0;
       }
 
@@ -272,8 +303,7 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
     throw new UsageError(`--provider must be offline, openai or azure, got "${providerName}"`);
   const styleMode = str('style-mode') ?? 'restyle';
   if (!['answer', 'restyle'].includes(styleMode)) throw new UsageError(`--style-mode must be answer or restyle, got "${styleMode}"`);
-  const threshold = str('abstain-threshold') === undefined ? undefined : Number(str('abstain-threshold'));
-  if (threshold !== undefined && !(threshold >= 0 && threshold <= 1)) throw new UsageError('--abstain-threshold must be between 0 and 1');
+  const threshold = abstainThreshold(values);
   const timeoutSeconds = positiveInt(str('timeout'), 'timeout') ?? SETTING_DEFAULTS['answer.timeoutSeconds'];
   const endpoint = (model: string) => chatEndpoint(values, io, providerName, model);
   const provider = providerName === 'offline' ? undefined : endpoint(str('model') ?? SETTING_DEFAULTS['model.chatModel']);
@@ -297,8 +327,9 @@ async function ask(index: DocsIndex, question: string, values: Values, io: CliIo
       maxSourceTokens: positiveInt(str('source-budget'), 'source-budget'),
       abstainThreshold: threshold,
       answerAnyway: Boolean(values['answer-anyway']),
+      redactSecrets: !values['keep-secrets'],
       signal: controller.signal,
-      readFileLines: async (source) => splitLines(await fs.readFile(path.join(index.root, source.path), 'utf8')),
+      readFileLines: (source) => readSourceLines(index.root, source.path),
       timeoutMs: timeoutSeconds * 1000,
       remedies: CLI_REMEDIES,
       onDelta: streaming ? (text) => io.stdout(text) : undefined,
@@ -501,23 +532,53 @@ function matchesOf(question: string, r: SearchResult): string[] {
   return matchedWords(question, { path: r.path, heading: r.headingPath.join(' '), text: r.text });
 }
 
-function formatResults(question: string, results: SearchResult[]): string {
+/** `--abstain-threshold`, checked; the default is the core's. */
+function abstainThreshold(values: Values): number {
+  const raw = values['abstain-threshold'] as string | undefined;
+  const threshold = raw === undefined ? DEFAULT_ABSTAIN_THRESHOLD : Number(raw);
+  if (!(threshold >= 0 && threshold <= 1)) throw new UsageError('--abstain-threshold must be between 0 and 1');
+  return threshold;
+}
+
+/** A tool-input mistake (a bad filter) is a usage error: exit 2 with its message. */
+function toolInput<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof ToolInputError) throw new UsageError(error.message);
+    throw error;
+  }
+}
+
+function formatResults(question: string, results: SearchResult[], judgement: Judgement): string {
   if (!results.length) return 'No matching passages.\n';
-  return results
-    .map((r, i) => {
-      const preview = r.text
-        .split('\n')
-        .filter((l) => l.trim())
-        .slice(0, 2)
-        .join(' ')
-        .slice(0, 160);
-      // Coverage, not the fused score: results are ranked by page too, so a score beside them would look out of order.
-      const matches = matchesOf(question, r);
-      const covers = `covers ${Math.round(r.coverage * 100)}% of the question${matches.length ? `: ${matches.join(', ')}` : ''}`;
-      return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
-    })
-    .join('\n')
-    .concat('\n');
+  const notes = [
+    ...(judgement.covered
+      ? []
+      : [
+          `The docs do not appear to cover this (the best passage covers ${Math.round(judgement.coverage * 100)}% of the question, ` +
+            `below ${Math.round(judgement.threshold * 100)}%). The nearest passages:`,
+        ]),
+    ...(judgement.index.state === 'ready' ? [] : [describeIndexState(judgement.index)]),
+  ];
+  return (
+    (notes.length ? `${notes.join('\n')}\n` : '') +
+    results
+      .map((r, i) => {
+        const preview = r.text
+          .split('\n')
+          .filter((l) => l.trim())
+          .slice(0, 2)
+          .join(' ')
+          .slice(0, 160);
+        // Coverage, not the fused score: results are ranked by page too, so a score beside them would look out of order.
+        const matches = matchesOf(question, r);
+        const covers = `covers ${Math.round(r.coverage * 100)}% of the question${matches.length ? `: ${matches.join(', ')}` : ''}`;
+        return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
+      })
+      .join('\n')
+      .concat('\n')
+  );
 }
 
 function formatSummary(summary: UpdateSummary, index: DocsIndex): string {
@@ -528,7 +589,7 @@ function formatSummary(summary: UpdateSummary, index: DocsIndex): string {
 function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string {
   const lines = [
     `folder:    ${status.root}`,
-    `index:     ${status.indexDir}`,
+    `index:     ${status.indexDir}${status.readOnly ? ` (read-only index: ${status.readOnly})` : ''}`,
     `files:     ${status.files}`,
     `chunks:    ${status.chunks}`,
     `embedder:  ${status.embedder} (${status.dimensions} dimensions)`,

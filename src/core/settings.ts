@@ -28,6 +28,8 @@ export const SETTING_DEFAULTS = {
   'retrieval.rerankModel': '',
   'retrieval.rerankCandidates': 20,
   'hover.enabled': true,
+  'agents.offerMcpServer': false,
+  'privacy.redactSecrets': true,
 };
 
 export type SettingKey = keyof typeof SETTING_DEFAULTS;

@@ -31,6 +31,8 @@ export interface SearchResult {
    * fused score it is absolute, so it tells whether the docs cover a question at all.
    */
   coverage: number;
+  /** The whole section the passage is in (subsections included), when it was asked for (`withSections`). */
+  section?: { startLine: number; endLine: number };
 }
 
 export interface SkippedFile {

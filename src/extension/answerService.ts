@@ -1,6 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import { splitLines } from '../core/discovery/readDocument';
+import { readSourceLines } from '../core/discovery/sourceLines';
 import type { Answer, ChatTurn, Source } from '../core/answer/types';
 import type { ChatProvider, Remedies } from '../core/providers/chatProvider';
 import type { Settings } from '../core/settings';
@@ -60,6 +59,7 @@ export class AnswerService {
       maxSourceTokens: settings['answer.sourceBudgetTokens'],
       abstainThreshold: Math.min(options.abstainThreshold ?? 1, settings['answer.abstainThreshold']),
       answerAnyway: options.answerAnyway,
+      redactSecrets: settings['privacy.redactSecrets'],
       signal: options.signal,
       timeoutMs: settings['answer.timeoutSeconds'] * 1000,
       remedies: EDITOR_REMEDIES,
@@ -67,8 +67,9 @@ export class AnswerService {
       onReplace: options.onReplace,
       onSources: options.onSources,
       readFileLines: async (source) => {
-        const uri = sourceUri(source);
-        return uri ? splitLines(await fs.readFile(uri.fsPath, 'utf8')) : undefined;
+        const root = source.root ?? vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+        const followExternalSymlinks = settings['index.followExternalSymlinks'] && vscode.workspace.isTrusted;
+        return root ? readSourceLines(root, source.path, { followExternalSymlinks }) : undefined;
       },
     });
     answer.notes.unshift(...notes);

@@ -3,6 +3,8 @@ import * as vscode from 'vscode';
 import { defaultIndexDir } from '../core/indexLocation';
 import type { FolderResult, FolderStatus, WorkerSearchOptions, WorkerSettings } from '../core/worker/protocol';
 import { IndexConnection } from '../core/worker/indexConnection';
+import type { SearchableDocs } from '../core/docsTools/runDocsSearch';
+import { indexStateOf } from '../core/retrieval/judgement';
 import { formatBytes } from '../core/discovery/readDocument';
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import { API_KEY_SECRET } from './apiKey';
@@ -31,6 +33,10 @@ export class IndexService implements vscode.Disposable {
   private progressDone = 0;
   private progressTotal = 0;
   private indexing = false;
+  /** Whether an update has finished since activation: until then the index is being built (or caught up). */
+  private builtOnce = false;
+  /** The first update, which a search may wait for a bounded time. */
+  private firstUpdate: Promise<void> | undefined;
 
   get isIndexing(): boolean {
     return this.indexing;
@@ -85,7 +91,27 @@ export class IndexService implements vscode.Disposable {
       this.statusItem.hide();
       return;
     }
-    void this.update(false);
+    this.firstUpdate = this.update(false);
+  }
+
+  /** The index as the docs search sees it (`#docs`): searching, its state, and a bounded wait for the first build. */
+  searchable(): SearchableDocs {
+    return {
+      search: (query, options) => this.search(query, options),
+      indexState: () =>
+        indexStateOf({
+          updating: this.indexing,
+          builtOnce: this.builtOnce,
+          done: this.progressDone,
+          total: this.progressTotal,
+          pendingChanges: this.changedFiles.size > 0 || this.editsInFlight !== undefined,
+        }),
+      firstBuild: async (ms) => {
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([this.firstUpdate, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+        clearTimeout(timer);
+      },
+    };
   }
 
   /** Debounced: a burst of saves (a branch switch, a formatter) becomes one incremental update. */
@@ -135,6 +161,7 @@ export class IndexService implements vscode.Disposable {
         }
       }
       this.generation++;
+      this.builtOnce = true;
       this.changed.fire();
     } catch (error) {
       this.lastError = (error as Error).message;
@@ -255,7 +282,13 @@ export class IndexService implements vscode.Disposable {
       // Remote embeddings send document text off the machine: only in a trusted workspace.
       embedder:
         settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted
-          ? { kind: 'openai', baseURL: settings['model.baseUrl'] || undefined, apiKey, model: settings['index.embeddingModel'] }
+          ? {
+              kind: 'openai',
+              baseURL: settings['model.baseUrl'] || undefined,
+              apiKey,
+              model: settings['index.embeddingModel'],
+              redactSecrets: settings['privacy.redactSecrets'],
+            }
           : { kind: 'offline' },
       include: settings['index.include'],
       exclude: settings['index.exclude'],

@@ -1,6 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { DocsIndex, type DocsIndexOptions } from '../core/indexing/docsIndex';
+import type { SearchableDocs } from '../core/docsTools/runDocsSearch';
+import { type IndexState, indexStateOf } from '../core/retrieval/judgement';
+import { writerAlive } from '../core/store/indexLock';
 import { MANIFEST_FILE } from '../core/store/manifest';
 
 /** How often a reader looks for a commit by the writer (one stat of the manifest). */
@@ -15,7 +18,7 @@ const WRITER_MAX_SHARE = 0.1;
  * index`), this one only reads, and opens the index again after each commit the writer makes; it takes over the
  * writing if the writer's lock is released by the time it opens again.
  */
-export class FollowedIndex {
+export class FollowedIndex implements SearchableDocs {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private manifestStamp: string | undefined;
   private closed = false;
@@ -23,6 +26,10 @@ export class FollowedIndex {
   /** When this process writes: the update that runs now (searches never wait for it), and how long the last took. */
   updating: Promise<unknown> | undefined;
   private lastUpdateMs = 0;
+  /** The running update's progress: files read of those it has to read. */
+  private progress = { done: 0, total: 0 };
+  /** Until an update of this process has finished, an index that was empty at open is being built, not stale. */
+  private builtOnce = false;
 
   private constructor(
     private readonly options: DocsIndexOptions,
@@ -31,6 +38,7 @@ export class FollowedIndex {
 
   static async open(options: DocsIndexOptions): Promise<FollowedIndex> {
     const followed = new FollowedIndex(options, await DocsIndex.open({ ...options, lockWaitMs: 0 }));
+    followed.builtOnce = followed.index.fileCount > 0;
     followed.manifestStamp = await followed.stamp();
     if (followed.index.writable) followed.startUpdate();
     followed.schedule(followed.index.writable ? WRITER_MIN_INTERVAL_MS : READER_POLL_MS);
@@ -47,13 +55,34 @@ export class FollowedIndex {
 
   private startUpdate(): void {
     const started = Date.now();
+    this.progress = { done: 0, total: 0 };
     this.updating = this.index
-      .update()
+      .update({ progress: ({ done, total }) => (this.progress = { done, total }) })
+      .then(() => (this.builtOnce = true))
       .catch((error) => this.options.log?.(`Indexing failed: ${(error as Error).message}`))
       .finally(() => {
         this.lastUpdateMs = Date.now() - started;
         this.updating = undefined;
       });
+  }
+
+  search(query: string, options: { k: number; pathGlobs?: string[] }) {
+    return this.index.search(query, options);
+  }
+
+  /** Building while the first build runs; stale while an update reads changed files; otherwise ready. */
+  indexState(): IndexState {
+    return indexStateOf({ updating: this.updating !== undefined, builtOnce: this.builtOnce, ...this.progress });
+  }
+
+  indexedPaths(): string[] {
+    return this.index.indexedFiles();
+  }
+
+  async firstBuild(ms: number): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.updating, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   private schedule(delayMs: number): void {
@@ -75,8 +104,10 @@ export class FollowedIndex {
       return;
     }
     const stamp = await this.stamp();
-    if (stamp === this.manifestStamp) return;
-    // The writer committed: open again (taking over the writing if its lock is free now), then swap.
+    // A writer that exits without a last commit still releases its lock: take over the writing then, not only
+    // after a commit that no one will make any more.
+    if (stamp === this.manifestStamp && (await writerAlive(this.options.indexDir))) return;
+    // The writer committed or left: open again (taking over the writing if its lock is free now), then swap.
     const next = await DocsIndex.open({ ...this.options, lockWaitMs: 0, updateAfterOpen: false });
     const previous = this.index;
     this.index = next;

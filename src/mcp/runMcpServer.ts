@@ -9,12 +9,19 @@ export interface McpServerOptions extends Pick<DocsIndexOptions, 'root' | 'index
   http?: HttpOptions;
   /** Notices for the user: stderr, never stdout (stdio carries the protocol). */
   log: (message: string) => void;
+  /** Redact secret-shaped strings in what the tools return (default true). */
+  redactSecrets?: boolean;
 }
 
 /** `groundwork mcp`: serves until the client leaves (stdio) or the process is stopped (HTTP). Returns the exit code. */
 export async function runMcpServer(options: McpServerOptions): Promise<number> {
   const index = await FollowedIndex.open({ ...options, log: options.log });
-  const folder = { root: options.root, discovery: options.discovery };
+  const folder = {
+    root: options.root,
+    discovery: options.discovery,
+    maxFileBytes: options.maxFileBytes,
+    redactSecrets: options.redactSecrets,
+  };
   const make = () => createDocsServer(index, folder, version);
   try {
     if (!options.http) {

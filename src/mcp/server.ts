@@ -1,115 +1,121 @@
-import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { type DocFolder, MAX_LINES, parseReadInput, readDocLines } from '../core/docsTools/readDocLines';
-import { MAX_K, parseSearchInput, passagesAsText, toPassage, ToolInputError } from '../core/docsTools/searchDocs';
+import { type DocFolder, fileSecretsIn, parseReadInput, readDocLines } from '../core/docsTools/readDocLines';
+import { parseSectionInput, readSection } from '../core/docsTools/readSection';
+import { runDocsSearch } from '../core/docsTools/runDocsSearch';
+import { docsSearchAsText, parseSearchInput, ToolInputError } from '../core/docsTools/searchDocs';
+import { type DocsToolDeclaration, READ_TOOL, SEARCH_TOOL, SECTION_TOOL, STATUS_TOOL } from '../core/docsTools/toolDeclarations';
+import { docLinesAsText, docSectionAsText } from '../core/docsTools/toolText';
 import type { FollowedIndex } from './followedIndex';
+import { serverInstructions, tableOfContents } from './serverGuide';
 
-export const SEARCH_DOCS_DESCRIPTION =
-  "Search this project's own documentation (guides, READMEs, API docs, conventions) and get the passages that answer a " +
-  'question, each with the file path and line range to cite. Use it before answering questions about how this ' +
-  'project works, is configured, deployed or used; cite the passages you rely on by path and lines.';
-export const READ_DOC_DESCRIPTION =
-  'Read exact lines of a documentation file of this project, for example to see more around a passage search_docs ' +
-  `returned. Paths are relative to the docs folder; at most ${MAX_LINES} lines at a time.`;
-
-const passageShape = {
+const passageShape = z.object({
   citation: z.string(),
   path: z.string(),
   startLine: z.number(),
   endLine: z.number(),
   headingPath: z.array(z.string()),
+  anchor: z.string(),
   text: z.string(),
   score: z.number(),
+  section: z.object({ citation: z.string(), startLine: z.number(), endLine: z.number() }).optional(),
+  note: z.string().optional(),
+});
+
+const linesShape = {
+  citation: z.string(),
+  path: z.string(),
+  startLine: z.number(),
+  endLine: z.number(),
+  totalLines: z.number(),
+  text: z.string(),
+  cells: z.array(z.object({ cell: z.number(), kind: z.string(), startLine: z.number(), endLine: z.number() })).optional(),
+  note: z.string().optional(),
 };
 
+/** The judgement every surface gives with its passages (see `judge` in the core). */
+const judgementShape = {
+  covered: z.boolean().describe('Whether the docs cover the query; when false, say so instead of answering from the passages'),
+  coverage: z.number().describe('How much of the query the best passage covers, 0 to 1'),
+  threshold: z.number().describe('The coverage from which the docs are taken to cover a query'),
+  index: z
+    .object({ state: z.enum(['ready', 'building', 'stale']), filesDone: z.number().optional(), filesTotal: z.number().optional() })
+    .describe('building: results come from a partial index; stale: changed files are being indexed again'),
+};
+
+const READ_ONLY = { readOnlyHint: true, openWorldHint: false };
+
+/** A tool's declared input schema as the SDK validates it: derived, never written twice. */
+const inputOf = (tool: DocsToolDeclaration) => z.fromJSONSchema(tool.inputSchema as never) as z.ZodObject;
+
 /**
- * The docs as MCP tools over one folder's index: `search_docs`, `read_doc` and `index_status`, read-only. The
- * same retrieval as every other surface; nothing here writes outside the index.
+ * The docs as MCP tools over one folder's index (`search_docs`, `read_doc`, `read_section`, `index_status`) and as
+ * resources (a table of contents, each doc by URI), read-only. The same retrieval and judgement as every surface.
  */
 export function createDocsServer(index: FollowedIndex, folder: DocFolder, version: string): McpServer {
-  const server = new McpServer({ name: 'groundwork', version }, { capabilities: { logging: {} } });
+  const server = new McpServer(
+    { name: 'groundwork', version },
+    { capabilities: { logging: {} }, instructions: serverInstructions(index.current, folder.root) },
+  );
+  const fileSecrets = fileSecretsIn([folder]);
   const refuse = (error: unknown) => {
     if (!(error instanceof ToolInputError)) throw error;
     return { isError: true, content: [{ type: 'text' as const, text: error.message }] };
   };
-
-  server.registerTool(
-    'search_docs',
-    {
-      title: 'Search the docs',
-      description: SEARCH_DOCS_DESCRIPTION,
-      inputSchema: {
-        query: z.string().describe('The question or the words to look for'),
-        k: z.number().int().min(1).max(MAX_K).optional().describe('How many passages (default 5)'),
-        pathGlob: z.string().optional().describe('Only files matching this glob, e.g. "guides/**"'),
+  const tool = (
+    declaration: DocsToolDeclaration,
+    outputSchema: z.ZodRawShape,
+    run: (args: unknown) => Promise<{ text: string; structured: object }>,
+  ) =>
+    server.registerTool(
+      declaration.mcpName,
+      {
+        title: declaration.title,
+        description: declaration.description,
+        inputSchema: inputOf(declaration),
+        outputSchema,
+        annotations: READ_ONLY,
       },
-      outputSchema: { query: z.string(), passages: z.array(z.object(passageShape)) },
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
+      async (args: unknown) => {
+        try {
+          const { text, structured } = await run(args);
+          return { content: [{ type: 'text' as const, text }], structuredContent: { ...structured } };
+        } catch (error) {
+          return refuse(error);
+        }
+      },
+    );
+
+  tool(
+    SEARCH_TOOL,
+    { query: z.string(), ...judgementShape, passages: z.array(passageShape), note: z.string().optional() },
     async (args) => {
-      try {
-        const input = parseSearchInput(args);
-        const results = await index.current.search(input.query, { k: input.k, pathGlobs: input.pathGlob ? [input.pathGlob] : undefined });
-        const passages = results.map(toPassage);
-        return {
-          content: [{ type: 'text' as const, text: passagesAsText(input.query, passages) }],
-          structuredContent: { query: input.query, passages },
-        };
-      } catch (error) {
-        return refuse(error);
-      }
+      const search = await runDocsSearch(index, parseSearchInput(args), { redactSecrets: folder.redactSecrets, fileSecrets });
+      return { text: docsSearchAsText(search), structured: search };
     },
   );
-
-  server.registerTool(
-    'read_doc',
+  tool(READ_TOOL, linesShape, async (args) => {
+    const lines = await readDocLines([folder], parseReadInput(args));
+    return { text: docLinesAsText(lines), structured: lines };
+  });
+  tool(SECTION_TOOL, { ...linesShape, headingPath: z.array(z.string()), anchor: z.string() }, async (args) => {
+    const section = await readSection([folder], parseSectionInput(args));
+    return { text: docSectionAsText(section), structured: section };
+  });
+  tool(
+    STATUS_TOOL,
     {
-      title: 'Read doc lines',
-      description: READ_DOC_DESCRIPTION,
-      inputSchema: {
-        path: z.string().describe('File path relative to the docs folder, as search_docs returns it'),
-        startLine: z.number().int().min(1).optional().describe('First line, 1-based (default 1)'),
-        endLine: z.number().int().min(1).optional().describe('Last line, inclusive'),
-      },
-      outputSchema: {
-        citation: z.string(),
-        path: z.string(),
-        startLine: z.number(),
-        endLine: z.number(),
-        totalLines: z.number(),
-        text: z.string(),
-        note: z.string().optional(),
-      },
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    async (args) => {
-      try {
-        const lines = await readDocLines([folder], parseReadInput(args));
-        const text = `${lines.citation} (of ${lines.totalLines} lines)${lines.note ? ` ${lines.note}` : ''}\n<doc>\n${lines.text}\n</doc>`;
-        return { content: [{ type: 'text' as const, text }], structuredContent: { ...lines } };
-      } catch (error) {
-        return refuse(error);
-      }
-    },
-  );
-
-  server.registerTool(
-    'index_status',
-    {
-      title: 'Index status',
-      description: 'What the docs index holds: files, chunks, skipped files with reasons, and any problem found with it.',
-      outputSchema: {
-        root: z.string(),
-        files: z.number(),
-        chunks: z.number(),
-        embedder: z.string(),
-        updatedAt: z.string(),
-        writer: z.boolean(),
-        indexing: z.boolean(),
-        skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
-        problems: z.array(z.string()),
-      },
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      root: z.string(),
+      files: z.number(),
+      chunks: z.number(),
+      embedder: z.string(),
+      updatedAt: z.string(),
+      writer: z.boolean(),
+      readOnly: z.string().optional(),
+      indexing: z.boolean(),
+      index: judgementShape.index,
+      skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+      problems: z.array(z.string()),
     },
     async () => {
       const status = await index.current.status();
@@ -120,15 +126,41 @@ export function createDocsServer(index: FollowedIndex, folder: DocFolder, versio
         embedder: status.embedder,
         updatedAt: status.updatedAt,
         writer: index.writable,
+        ...(status.readOnly ? { readOnly: status.readOnly } : {}),
         indexing: index.updating !== undefined,
+        index: index.indexState(),
         skipped: status.skipped,
         problems: status.problems,
       };
       const text =
         `${summary.files} files, ${summary.chunks} chunks indexed from ${summary.root} (updated ${summary.updatedAt}` +
         `${summary.indexing ? ', indexing now' : ''}); ${summary.skipped.length} skipped` +
+        (status.readOnly ? `; read-only index (${status.readOnly}): searched as it is, not updated` : '') +
         (summary.problems.length ? `; problems: ${summary.problems.join(' ')}` : '');
-      return { content: [{ type: 'text' as const, text }], structuredContent: summary };
+      return { text, structured: summary };
+    },
+  );
+
+  server.registerResource(
+    'toc',
+    'groundwork://toc',
+    { title: 'Table of contents', description: 'Every indexed doc with its headings', mimeType: 'text/markdown' },
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: 'text/markdown', text: tableOfContents(index.current) }] }),
+  );
+  server.registerResource(
+    'doc',
+    new ResourceTemplate('groundwork://doc/{+path}', {
+      list: async () => ({
+        resources: index.current
+          .indexedFiles()
+          .map((path) => ({ uri: `groundwork://doc/${encodeURI(path)}`, name: path, mimeType: 'text/plain' })),
+      }),
+    }),
+    { title: 'A doc', description: 'One documentation file, read under the same rules as read_doc', mimeType: 'text/plain' },
+    async (uri, variables) => {
+      const path = decodeURI(String(variables.path));
+      const lines = await readDocLines([folder], { path, startLine: 1, endLine: Number.MAX_SAFE_INTEGER });
+      return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: docLinesAsText(lines) }] };
     },
   );
   return server;

@@ -177,6 +177,45 @@ const tests: Array<[string, () => Promise<void>]> = [
         await lm.invokeTool('groundwork_readDocLines', { input: { path: '../../etc/passwd' }, toolInvocationToken: undefined }),
       );
       assert.match(refused, /outside the workspace folder/);
+
+      // The panel's judgement reaches the agent: an off-topic question is marked not covered, in words and as data.
+      const offTopic = await lm.invokeTool('groundwork_searchDocs', {
+        input: { query: 'What is the capital of France?' },
+        toolInvocationToken: undefined,
+      });
+      assert.match(text(offTopic), /The docs do not appear to cover "What is the capital of France\?"/);
+      const data = (offTopic.content as Array<{ mimeType?: string; data?: Uint8Array }>).find(
+        (part) => part.mimeType === 'application/json',
+      );
+      assert.ok(data?.data, 'the structured judgement comes as a JSON data part');
+      assert.equal((JSON.parse(new TextDecoder().decode(data.data)) as { covered: boolean }).covered, false);
+      const covered = await lm.invokeTool('groundwork_searchDocs', {
+        input: { query: 'max_retries backoff' },
+        toolInvocationToken: undefined,
+      });
+      assert.doesNotMatch(text(covered), /do not appear to cover/);
+
+      // The whole section a citation points into, and a caller's token budget honoured.
+      assert.ok(names.includes('groundwork_readDocSection'), names.join(', '));
+      const cited = /docs\/guide\/retries\.rst:(\d+)-\d+/.exec(found)!;
+      const section = text(
+        await lm.invokeTool('groundwork_readDocSection', {
+          input: { citation: `docs/guide/retries.rst:${cited[1]}` },
+          toolInvocationToken: undefined,
+        }),
+      );
+      assert.match(section, /^Section .*docs\/guide\/retries\.rst:\d+-\d+/);
+      const budgeted = text(
+        await (lm.invokeTool as (name: string, options: object) => Thenable<{ content: Array<{ value?: string }> }>)(
+          'groundwork_readDocLines',
+          {
+            input: { path: 'docs/guide/retries.rst' },
+            toolInvocationToken: undefined,
+            tokenizationOptions: { tokenBudget: 60, countTokens: async (t: string) => t.length / 4 },
+          },
+        ),
+      );
+      assert.match(budgeted, /Cut at line \d+ to fit 60 tokens/);
     },
   ],
   [

@@ -8,6 +8,8 @@ import { estimateCostUsd } from './cost';
 import { alignEvidence, type Evidence, type PassageLines, passageLinesFromText, passageLinesInFile } from './evidence';
 import { offlineExtract } from './offlineExtract';
 import { matchedWords } from '../retrieval/matchedWords';
+import { DEFAULT_ABSTAIN_THRESHOLD, judge } from '../retrieval/judgement';
+import { redactPassages, secretsOfFile } from '../secrets/redactSecrets';
 import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
 import { checkRestyle, restyleMessages } from './restyleCheck';
@@ -43,6 +45,8 @@ export interface AnswerRequest {
   rerank?: { reranker: Reranker; candidates?: number; timeoutMs?: number };
   /** Ask the model even when retrieval is weak. */
   answerAnyway?: boolean;
+  /** Replace secret-shaped strings in passages before any leaves the machine (default true; see `redactPassages`). */
+  redactSecrets?: boolean;
   signal?: AbortSignal;
   /**
    * The whole answer (search, the model, a restyle) must be done within this; then the request is aborted and the
@@ -58,13 +62,13 @@ export interface AnswerRequest {
   /** Called once the request to the model is about to be sent: retrieval and prompt assembly are done. */
   onRequestReady?: () => void;
   /** A cited file's lines as they are now, to find each claim's supporting lines in (the passage text otherwise). */
-  readFileLines?: (source: Source) => Promise<string[] | undefined>;
+  readFileLines?: (source: Pick<Source, 'path' | 'root'>) => Promise<string[] | undefined>;
   /** The numbered sources the answer's `[n]` markers refer to, given before any text that cites them. */
   onSources?: (sources: Source[]) => void;
 }
 
 /** Calibrated on the eval sets: see BENCHMARKS.md, "Abstain threshold". */
-export const DEFAULT_ABSTAIN_THRESHOLD = SETTING_DEFAULTS['answer.abstainThreshold'];
+export { DEFAULT_ABSTAIN_THRESHOLD };
 const RETRIEVE_K = 24;
 const NEAREST_SHOWN = 3;
 
@@ -123,8 +127,9 @@ async function evidenceOf(answer: Answer, readFileLines: AnswerRequest['readFile
 async function compose(request: AnswerRequest): Promise<Answer> {
   const query = request.searchQuery ?? request.question;
   let results = await request.search(query, RETRIEVE_K);
-  const threshold = request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD;
-  const best = results.reduce((max, r) => Math.max(max, r.coverage), 0);
+  // The same judgement every surface gives (the agents' tools, `search --json`): decided in one place.
+  const judgement = judge(results, undefined, request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD);
+  const { threshold, coverage: best } = judgement;
   const base = {
     citations: [] as number[],
     removedCitations: [] as number[],
@@ -139,7 +144,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
   };
   const nearest = () => explained(toSources(results.slice(0, NEAREST_SHOWN)));
 
-  if (!results.length || (best < threshold && !request.answerAnyway)) {
+  if (!judgement.covered && !request.answerAnyway) {
     const answer = results.length
       ? `${NOT_COVERED} The closest sections are listed below; ask again with "answer anyway" to let the model try.`
       : `${NOT_COVERED} Searched ${request.searchedFiles} files and found nothing relevant.`;
@@ -156,6 +161,22 @@ async function compose(request: AnswerRequest): Promise<Answer> {
     };
   }
 
+  // Passages sent to a reranker or a model leave the machine: secrets in them are redacted first, and the answer says so.
+  const answering = request.style?.mode === 'answer' ? request.style.provider : request.provider;
+  if (request.redactSecrets !== false && (request.rerank || answering)) {
+    // A secret split over two passages is found in its whole file, where secretlint can recognise it.
+    const read = request.readFileLines;
+    const fileSecrets =
+      read &&
+      (async (path: string) => {
+        const lines = await read(results.find((r) => r.path === path) ?? { path });
+        return lines ? secretsOfFile(lines.join('\n')) : undefined;
+      });
+    const redacted = await redactPassages(results, fileSecrets);
+    results = redacted.passages;
+    if (redacted.note) base.notes.push(redacted.note);
+  }
+
   // Coverage does not depend on order, so abstaining is decided first: a question the docs don't cover costs no rerank.
   let rerankUsage: RerankUsage | undefined;
   if (request.rerank) {
@@ -169,7 +190,6 @@ async function compose(request: AnswerRequest): Promise<Answer> {
     if (reranked.problem) base.notes.push(rerankNote(reranked.problem));
   }
 
-  const answering = request.style?.mode === 'answer' ? request.style.provider : request.provider;
   if (!answering) {
     const prompt = buildPrompt({
       question: request.question,

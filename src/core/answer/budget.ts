@@ -1,3 +1,4 @@
+import { fenced } from '../text/fence';
 import { plainInlineText } from '../text/docMarkup';
 import { countTokens } from '../tokens';
 import type { ChatTurn, RetrievedResult, Source } from './types';
@@ -29,9 +30,8 @@ export function planBudget(contextWindow: number, fixedTokens: number, maxSource
 /** How a source is shown to the model: numbered, located, fenced as data. */
 export function renderSource(source: Source): string {
   // A passage that contains our closing tag must not be able to end its fence early.
-  const text = source.text.replace(/<\/?source/gi, (tag) => tag.replace('<', '&lt;'));
   const attrs = `n="${source.n}" path="${escapeAttr(source.path)}" lines="${source.startLine}-${source.endLine}" heading="${escapeAttr(source.heading)}"`;
-  return `<source ${attrs}>\n${text}\n</source>`;
+  return fenced('source', source.text, attrs);
 }
 
 function escapeAttr(value: string): string {

@@ -1,3 +1,4 @@
+import { judge } from '../retrieval/judgement';
 import type { Answer, ChatTurn, RetrievedResult, Source } from '../answer/types';
 import { explainQuestion, type ExplainTarget } from '../answer/explainQuestion';
 import { toSource } from '../answer/budget';
@@ -42,6 +43,8 @@ export interface ReplyDeps {
     onDelta: (text: string) => void;
   }): Promise<Answer>;
   search(query: string, k: number): Promise<RetrievedResult[]>;
+  /** The abstain threshold the settings give (the core's default when absent). */
+  abstainThreshold?: number;
 }
 
 /** What the reply leaves for follow-ups and feedback (kept by VS Code with the turn). */
@@ -135,7 +138,13 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
     sink.markdown(`No passage of the indexed docs matches "${escapeMarkdown(query)}".`);
     return { question: query, command: 'search' };
   }
-  sink.markdown(`Passages for "${escapeMarkdown(query)}" (no model was asked):\n`);
+  // The same judgement as the answer path and the agents' tools: an off-topic search says so above its passages.
+  const judgement = judge(results, undefined, deps.abstainThreshold);
+  sink.markdown(
+    judgement.covered
+      ? `Passages for "${escapeMarkdown(query)}" (no model was asked):\n`
+      : `The docs do not appear to cover "${escapeMarkdown(query)}" (the best passage covers ${Math.round(judgement.coverage * 100)}% of it). The nearest passages (no model was asked):\n`,
+  );
   results.forEach((result, i) => {
     const source = toSource(result, i + 1);
     sink.reference(source);

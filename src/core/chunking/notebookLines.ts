@@ -91,3 +91,49 @@ function locateSourceLines(lines: string[], cellCount: number): number[][] | und
   }
   return found.length === cellCount ? found : undefined;
 }
+
+/** One cell of a notebook as a reader sees it: its number (1-based), kind, and the source lines asked for. */
+export interface NotebookCellText {
+  cell: number;
+  kind: string;
+  /** The `.ipynb` file's lines this part of the cell is stored on (1-based, inclusive), for citing. */
+  startLine: number;
+  endLine: number;
+  text: string;
+}
+
+/**
+ * The cells stored on lines `startLine`-`endLine` of a notebook's file, as their markdown or code (never the JSON
+ * they are stored as). Undefined when the notebook is not JSON or not laid out as Jupyter writes it.
+ */
+export function notebookCellsIn(raw: string, startLine: number, endLine: number): NotebookCellText[] | undefined {
+  let notebook: { cells?: Array<{ cell_type?: string; source?: string | string[] }> };
+  try {
+    notebook = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const cells = Array.isArray(notebook.cells) ? notebook.cells : [];
+  const located = locateSourceLines(splitLines(raw), cells.length);
+  if (!located) return undefined;
+  const out: NotebookCellText[] = [];
+  cells.forEach((cell, index) => {
+    const parts = Array.isArray(cell.source) ? cell.source.map(String) : [String(cell.source ?? '')];
+    const lines = located[index];
+    const wanted = parts
+      .map((text, i) => ({ text, line: lines[i] ?? lines[0] }))
+      .filter(({ line }) => line !== undefined && line >= startLine && line <= endLine);
+    if (!wanted.length) return;
+    out.push({
+      cell: index + 1,
+      kind: cell.cell_type ?? 'code',
+      startLine: wanted[0].line,
+      endLine: wanted[wanted.length - 1].line,
+      text: wanted
+        .map((w) => w.text)
+        .join('')
+        .replace(/\n$/, ''),
+    });
+  });
+  return out;
+}

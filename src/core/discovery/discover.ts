@@ -5,7 +5,8 @@ import type { SkippedFile } from '../types';
 import { isInside, OUTSIDE_REASON } from './containment';
 import { IgnoreRules } from './ignoreRules';
 import { isNeverWalkedDir, isSecretFileName, isSecretTarget } from './neverIndexed';
-import { describeFsError, NOT_A_REGULAR_FILE } from './readDocument';
+import { describeFsError } from './fsErrors';
+import { NOT_A_REGULAR_FILE } from './readDocument';
 
 export const DEFAULT_INCLUDE = ['**/*.{md,mdx,markdown,rst,txt,adoc,ipynb}'];
 

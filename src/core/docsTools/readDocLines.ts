@@ -1,7 +1,13 @@
 import path from 'node:path';
-import { type DiscoveryOptions, filterDocumentPaths } from '../discovery/discover';
-import { readDocument } from '../discovery/readDocument';
-import { citationOf, ToolInputError } from './searchDocs';
+import { notebookCellsIn } from '../chunking/notebookLines';
+import { type DiscoveryOptions, filterDocumentPaths, realFolder } from '../discovery/discover';
+import { readDocument, splitLines } from '../discovery/readDocument';
+import { readLimitFor } from '../discovery/readLimits';
+import { contentHash } from '../hash';
+import { type FileSecrets, redactPassages, secretsOfFile } from '../secrets/redactSecrets';
+import { citationOf } from './searchDocs';
+import { ToolInputError } from './toolInputError';
+import { fitToTokens, parseMaxTokens } from './tokenBudget';
 
 export interface ReadDocInput {
   /** Relative to the folder, `/`-separated, as search results give it. */
@@ -10,6 +16,17 @@ export interface ReadDocInput {
   startLine?: number;
   /** 1-based, inclusive; default startLine + MAX_LINES - 1, or the end of the file. */
   endLine?: number;
+  /** The most tokens of text returned: the read ends at a whole line and says where to read on. */
+  maxTokens?: number;
+}
+
+/** A notebook cell within the lines read (`read_doc` on a notebook gives cells, never the JSON they are kept in). */
+export interface DocCell {
+  /** 1-based, as Jupyter numbers cells. */
+  cell: number;
+  kind: string;
+  startLine: number;
+  endLine: number;
 }
 
 export interface DocLines {
@@ -20,6 +37,8 @@ export interface DocLines {
   endLine: number;
   totalLines: number;
   text: string;
+  /** For a notebook: the cells the text is made of, in order. */
+  cells?: DocCell[];
   /** Set when fewer lines than asked were returned, saying why. */
   note?: string;
 }
@@ -31,6 +50,10 @@ export interface DocFolder {
   root: string;
   name?: string;
   discovery?: DiscoveryOptions;
+  /** The index's size limit: a larger file is refused here as the index skips it. */
+  maxFileBytes?: number;
+  /** Redact secret-shaped strings in what the tools return (default true: what a tool returns reaches an agent). */
+  redactSecrets?: boolean;
 }
 
 export function parseReadInput(input: unknown): ReadDocInput {
@@ -45,47 +68,111 @@ export function parseReadInput(input: unknown): ReadDocInput {
   const endLine = value.endLine as number | undefined;
   if (startLine !== undefined && endLine !== undefined && endLine < startLine)
     throw new ToolInputError('endLine must not be before startLine');
-  return { path: value.path.trim(), startLine, endLine };
+  return { path: value.path.trim(), startLine, endLine, maxTokens: parseMaxTokens(value.maxTokens) };
+}
+
+/** A doc the index would read, read whole: its path as the folder sees it, its folder, and its lines. */
+export interface AllowedDoc {
+  relPath: string;
+  folder: DocFolder;
+  raw: string;
+  lines: string[];
 }
 
 /**
- * Exact lines of a doc, under the same rules as the index: only a file the index would read (inside the folder,
- * not ignored, not a credential, no link to outside) is read; anything else is refused with the reason.
+ * Reads a doc under the same rules as the index: only a file the index would read (inside the folder, not ignored,
+ * not a credential, not over the size limit, no link to outside, even one swapped in mid-read) is read; anything
+ * else is refused with the reason.
  */
-export async function readDocLines(folders: DocFolder[], input: ReadDocInput): Promise<DocLines> {
-  const relPath = normalize(input.path, folders);
+export async function readAllowedDoc(folders: DocFolder[], inputPath: string): Promise<AllowedDoc> {
+  const relPath = normalize(inputPath, folders);
   for (const folder of folders) {
     const allowed = await filterDocumentPaths(folder.root, [relPath], folder.discovery);
     const file = allowed.files[0];
     if (!file) continue;
-    const read = await readDocument(file.absolutePath, Number.MAX_SAFE_INTEGER);
+    // One descriptor, checked to be inside the folder: a file swapped for a link to outside is refused, not read.
+    const containedIn = folder.discovery?.followExternalSymlinks ? undefined : await realFolder(folder.root);
+    const read = await readDocument(file.absolutePath, readLimitFor(relPath, folder.maxFileBytes), containedIn);
     if (!read.ok) throw new ToolInputError(`${relPath} cannot be read: ${read.reason}`);
-    const lines = read.text.split(/\r?\n/);
+    const lines = splitLines(read.text);
     if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
-    const startLine = input.startLine ?? 1;
-    if (startLine > lines.length) throw new ToolInputError(`${relPath} has ${lines.length} lines; startLine ${startLine} is past the end`);
-    const wanted = input.endLine ?? startLine + MAX_LINES - 1;
-    const endLine = Math.min(wanted, lines.length, startLine + MAX_LINES - 1);
-    const note =
-      endLine < wanted && input.endLine !== undefined
-        ? endLine === lines.length
-          ? `The file ends at line ${lines.length}.`
-          : `At most ${MAX_LINES} lines are returned at once; read on from line ${endLine + 1}.`
-        : undefined;
-    return {
-      citation: citationOf({ path: relPath, startLine, endLine }),
-      path: relPath,
-      ...(folder.name && folders.length > 1 ? { folder: folder.name } : {}),
-      startLine,
-      endLine,
-      totalLines: lines.length,
-      text: lines.slice(startLine - 1, endLine).join('\n'),
-      ...(note ? { note } : {}),
-    };
+    return { relPath, folder, raw: read.text, lines };
   }
   throw new ToolInputError(
     `${relPath} is not a document Groundwork reads: it is missing, outside the folder, ignored, a credential file, or not a doc type`,
   );
+}
+
+/** Exact lines of a doc (a notebook's as its cells), at most MAX_LINES and `maxTokens` at a time. */
+export async function readDocLines(folders: DocFolder[], input: ReadDocInput): Promise<DocLines> {
+  const doc = await readAllowedDoc(folders, input.path);
+  const { lines, relPath } = doc;
+  const startLine = input.startLine ?? 1;
+  if (startLine > lines.length) throw new ToolInputError(`${relPath} has ${lines.length} lines; startLine ${startLine} is past the end`);
+  const wanted = input.endLine ?? startLine + MAX_LINES - 1;
+  const endLine = Math.min(wanted, lines.length, startLine + MAX_LINES - 1);
+  const note =
+    endLine < wanted && input.endLine !== undefined
+      ? endLine === lines.length
+        ? `The file ends at line ${lines.length}.`
+        : `At most ${MAX_LINES} lines are returned at once; read on from line ${endLine + 1}.`
+      : undefined;
+  return withSecretsRedacted(docLinesOf(doc, folders, { startLine, endLine }, input.maxTokens, note), doc);
+}
+
+/**
+ * What a tool returns reaches an agent: secret-shaped strings are redacted (found in the whole file, so that part of
+ * a key is redacted too), and the note says what and where.
+ */
+export async function withSecretsRedacted<T extends DocLines>(lines: T, doc: AllowedDoc): Promise<T> {
+  if (doc.folder.redactSecrets === false) return lines;
+  const whole = await secretsOfFile(doc.raw);
+  const { passages, note } = await redactPassages([{ path: lines.path, startLine: lines.startLine, text: lines.text }], async () => whole);
+  if (!note) return lines;
+  return { ...lines, text: passages[0].text, note: [lines.note, note].filter(Boolean).join(' ') };
+}
+
+/**
+ * Lines `span` of an allowed doc as a tool returns them: a notebook's as its cells' markdown and code, and cut at a
+ * whole line to fit `maxTokens`, saying where to read on.
+ */
+export function docLinesOf(
+  doc: AllowedDoc,
+  folders: DocFolder[],
+  span: { startLine: number; endLine: number },
+  maxTokens: number | undefined,
+  note?: string,
+): DocLines {
+  const { relPath } = doc;
+  const cells = relPath.toLowerCase().endsWith('.ipynb') ? notebookCellsIn(doc.raw, span.startLine, span.endLine) : undefined;
+  // A notebook is shown as cells, each headed by its number and kind; code is fenced as code.
+  const pieces: Array<{ endLine: number; text: string }> = cells
+    ? cells.map((c) => ({
+        endLine: c.endLine,
+        text: `[cell ${c.cell}, ${c.kind}, lines ${c.startLine}-${c.endLine}]\n${c.kind === 'markdown' ? c.text : `\`\`\`\n${c.text}\n\`\`\``}`,
+      }))
+    : doc.lines.slice(span.startLine - 1, span.endLine).map((text, i) => ({ endLine: span.startLine + i, text }));
+  const fitted = fitToTokens(
+    pieces.map((p) => p.text),
+    maxTokens,
+  );
+  const kept = pieces.slice(0, Math.max(1, fitted.kept));
+  const endLine = fitted.cut ? kept[kept.length - 1].endLine : span.endLine;
+  const budgetNote = fitted.cut ? `Cut at line ${endLine} to fit ${maxTokens} tokens; read on from line ${endLine + 1}.` : undefined;
+  const includedCells = cells
+    ?.slice(0, kept.length)
+    .map(({ cell, kind, startLine, endLine: end }) => ({ cell, kind, startLine, endLine: end }));
+  return {
+    citation: citationOf({ path: relPath, startLine: span.startLine, endLine }),
+    path: relPath,
+    ...(doc.folder.name && folders.length > 1 ? { folder: doc.folder.name } : {}),
+    startLine: span.startLine,
+    endLine,
+    totalLines: doc.lines.length,
+    text: kept.map((p) => p.text).join(cells ? '\n\n' : '\n'),
+    ...(includedCells ? { cells: includedCells } : {}),
+    ...(budgetNote || note ? { note: [note, budgetNote].filter(Boolean).join(' ') } : {}),
+  };
 }
 
 /** A path relative to one of the folders, or refused: no absolute paths elsewhere, no climbing out with `..`. */
@@ -103,4 +190,26 @@ function normalize(input: string, folders: DocFolder[]): string {
   if (normalized === '..' || normalized.startsWith('../') || normalized.startsWith('/'))
     throw new ToolInputError(`${input} is outside the workspace folder`);
   return normalized;
+}
+
+/** Files whose secrets are remembered, by size and time: a long-running server scans each file once. */
+const SECRETS_CACHE_FILES = 500;
+
+/**
+ * The secrets of the docs in `folders`, file by file (see `secretsOfFile`), read under the same rules as every
+ * docs read and remembered while the file is unchanged.
+ */
+export function fileSecretsIn(folders: DocFolder[]): (path: string) => Promise<FileSecrets | undefined> {
+  const cache = new Map<string, { stamp: string; secrets: FileSecrets }>();
+  return async (relPath) => {
+    const doc = await readAllowedDoc(folders, relPath).catch(() => undefined);
+    if (!doc) return undefined;
+    const stamp = `${doc.raw.length}:${contentHash(doc.raw)}`;
+    const known = cache.get(relPath);
+    if (known?.stamp === stamp) return known.secrets;
+    const secrets = await secretsOfFile(doc.raw);
+    if (cache.size >= SECRETS_CACHE_FILES) cache.delete(cache.keys().next().value!);
+    cache.set(relPath, { stamp, secrets });
+    return secrets;
+  };
 }

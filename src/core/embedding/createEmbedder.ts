@@ -10,6 +10,8 @@ export interface EmbedderSettings {
   apiKey?: string;
   model?: string;
   dimensions?: number;
+  /** For a remote embedder: redact secret-shaped strings before sending (default true). */
+  redactSecrets?: boolean;
 }
 
 export const DEFAULT_OPENAI_EMBEDDING_MODEL = 'text-embedding-3-small';
@@ -23,6 +25,7 @@ export function createEmbedder(settings: EmbedderSettings): Embedder {
       apiKey: settings.apiKey,
       model: settings.model ?? DEFAULT_OPENAI_EMBEDDING_MODEL,
       dimensions: settings.dimensions ?? 512,
+      redactSecrets: settings.redactSecrets,
     });
   }
   throw new Error(`unknown embedder "${String(settings.kind)}" (expected offline or openai)`);

@@ -1,3 +1,4 @@
+import { redactDocSecrets } from '../secrets/redactSecrets';
 import OpenAI from 'openai';
 import { redactSecrets } from '../text/redact';
 import { countTokens, decodeTokens, encodeTokens } from '../tokens';
@@ -11,6 +12,8 @@ export interface OpenAIEmbedderOptions {
   /** Retries on 408, 409, 429 (honouring retry-after) and 5xx, with exponential backoff. */
   maxRetries?: number;
   timeoutMs?: number;
+  /** Redact secret-shaped strings before they are sent (default true). */
+  redactSecrets?: boolean;
 }
 
 // The embeddings API takes at most 2,048 inputs and 300,000 tokens per request, and 8,192 tokens per input.
@@ -37,7 +40,11 @@ export class OpenAIEmbedder implements Embedder {
     });
   }
 
-  async embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+  async embed(input: string[], signal?: AbortSignal): Promise<Float32Array[]> {
+    // Doc text sent to an endpoint leaves the machine: secret-shaped strings are redacted first (the local index
+    // keeps them; only the vector is computed from the redacted text).
+    const texts =
+      this.options.redactSecrets === false ? input : await Promise.all(input.map(async (text) => (await redactDocSecrets(text)).text));
     const vectors: Float32Array[] = [];
     for (const batch of batchByLimits(texts)) {
       signal?.throwIfAborted();

@@ -1,5 +1,6 @@
-import { statSync } from 'node:fs';
+import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
 import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from '../chunking/chunkDocument';
+import { type LineSpan, sectionSpan } from '../chunking/sectionSpan';
 import {
   type DiscoveredFile,
   type DiscoveryOptions,
@@ -20,6 +21,7 @@ import type { Chunk, ProgressReporter, SearchResult, SkippedFile } from '../type
 import { planFileChunks } from './changePlan';
 import { inlineFileProcessor, type WorkerScript, WorkerFileProcessor } from './fileProcessor';
 import type { PreparedFile } from './prepareFile';
+import { DEFAULT_MAX_FILE_BYTES } from '../discovery/readLimits';
 import { verifyAgainstFiles } from './verifyFiles';
 
 export interface DocsIndexOptions {
@@ -78,6 +80,8 @@ export interface UpdateSummary {
 export interface IndexStatus {
   root: string;
   indexDir: string;
+  /** Set when this process cannot write the index (a full disk, a folder shared read-only): why. */
+  readOnly?: string;
   files: number;
   chunks: number;
   skipped: SkippedFile[];
@@ -91,7 +95,6 @@ export interface IndexStatus {
   problems: string[];
 }
 
-export const DEFAULT_MAX_FILE_BYTES = 2 * 1024 * 1024;
 /**
  * A long build writes its manifest at most this often (and at the end): the shards written before it are then
  * kept by a crash. Rewriting ten thousand entries after every shard would cost more than it keeps.
@@ -157,7 +160,10 @@ export class DocsIndex {
       verifyShards: options.verify !== undefined,
     });
     try {
-      if (options.verify === 'files') await verifyAgainstFiles(store, options.root, sizing);
+      if (options.verify === 'files') {
+        const containedIn = options.discovery?.followExternalSymlinks ? undefined : await realFolder(options.root);
+        await verifyAgainstFiles(store, options.root, sizing, containedIn);
+      }
     } catch (error) {
       await store.close();
       throw error;
@@ -440,10 +446,16 @@ export class DocsIndex {
     })();
     this.searches.add(searching);
     try {
-      return await searching;
+      const results = await searching;
+      return options.withSections ? results.map((r) => ({ ...r, section: this.sectionOf(r) })) : results;
     } finally {
       this.searches.delete(searching);
     }
+  }
+
+  /** The whole section a passage of this index is in (see `sectionSpan`), or undefined when its file is gone. */
+  sectionOf(passage: { path: string; startLine: number; headingPath: readonly string[] }): LineSpan | undefined {
+    return sectionSpan(this.chunksOf(passage.path), passage);
   }
 
   /** Search without a query vector: lexical only, no embedder call (used where a network round trip is too slow). */
@@ -452,6 +464,7 @@ export class DocsIndex {
   }
 
   async status(): Promise<IndexStatus> {
+    const readOnly = await this.readOnlyReason();
     return {
       root: this.options.root,
       indexDir: this.options.indexDir,
@@ -464,7 +477,19 @@ export class DocsIndex {
       updatedAt: this.store.updatedAt,
       snapshot: await this.store.snapshotStatus(),
       problems: [...this.store.problems],
+      ...(readOnly ? { readOnly } : {}),
     };
+  }
+
+  /** Why this index cannot be written from here, if it cannot: found when opening, or by asking the file system. */
+  private async readOnlyReason(): Promise<string | undefined> {
+    if (this.store.unwritable) return this.store.unwritable;
+    if (this.store.writable) return undefined;
+    const canWrite = await fs.access(this.options.indexDir, fsConstants.W_OK).then(
+      () => true,
+      (error: NodeJS.ErrnoException) => error.code === 'ENOENT',
+    );
+    return canWrite ? undefined : 'no permission to write its folder';
   }
 
   /** The indexed files, and the chunks one of them has, as searches see them (line ranges 1-based, inclusive). */

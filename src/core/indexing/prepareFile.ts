@@ -1,13 +1,10 @@
 import { promises as fs } from 'node:fs';
-import { chunkDocument, type ChunkSizing, documentKind } from '../chunking/chunkDocument';
+import { chunkDocument, type ChunkSizing } from '../chunking/chunkDocument';
 import type { KnownTokenCounts } from '../chunking/splitOutline';
-import { containedRealPath } from '../discovery/containment';
 import { readDocument } from '../discovery/readDocument';
+import { readLimitFor } from '../discovery/readLimits';
 import { contentHash } from '../hash';
 import type { Chunk } from '../types';
-
-/** Notebooks carry their outputs (images, tables) inline; only their markdown is indexed, so they may be larger. */
-const NOTEBOOK_MAX_BYTES = 50 * 1024 * 1024;
 
 export interface KnownFile {
   hash: string;
@@ -40,16 +37,13 @@ export type PreparedFile =
  */
 export async function prepareFile(request: PrepareRequest): Promise<PreparedFile> {
   const { known } = request;
-  if (request.containedIn) {
-    const contained = await containedRealPath(request.containedIn, request.absolutePath);
-    if (!contained.ok) return { state: 'failed', reason: contained.reason };
-  }
   if (known) {
     const stat = await fs.stat(request.absolutePath).catch(() => undefined);
     if (stat && stat.size === known.size && stat.mtimeMs === known.mtimeMs) return { state: 'unchanged' };
   }
-  const limit = documentKind(request.path) === 'notebook' ? Math.max(request.maxBytes, NOTEBOOK_MAX_BYTES) : request.maxBytes;
-  const read = await readDocument(request.absolutePath, limit);
+  const limit = readLimitFor(request.path, request.maxBytes);
+  // Contained: read through one descriptor checked to be inside the folder (a swap for a link is refused).
+  const read = await readDocument(request.absolutePath, limit, request.containedIn);
   if (!read.ok) return { state: 'failed', reason: read.reason };
   const hash = contentHash(read.text);
   if (known && known.hash === hash) return { state: 'same-content', size: read.size, mtimeMs: read.mtimeMs };

@@ -13,11 +13,11 @@ import { sameContent, sameLines } from './changePlan';
  * does not is dropped, and one whose content changed without its size or time changing is marked, so the next update
  * indexes both.
  */
-export async function verifyAgainstFiles(store: IndexStore, root: string, sizing: ChunkSizing): Promise<void> {
+export async function verifyAgainstFiles(store: IndexStore, root: string, sizing: ChunkSizing, containedIn?: string): Promise<void> {
   const broken: string[] = [];
   let changedUnnoticed = 0;
   for (const [path, entry] of Object.entries(store.files)) {
-    const read = await readDocument(nodePath.join(root, path), Number.MAX_SAFE_INTEGER);
+    const read = await readDocument(nodePath.join(root, path), Number.MAX_SAFE_INTEGER, containedIn);
     if (!read.ok || contentHash(read.text) !== entry.hash) {
       store.markForReading(path);
       changedUnnoticed++;

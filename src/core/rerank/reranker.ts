@@ -1,3 +1,4 @@
+import { redactDocSecrets } from '../secrets/redactSecrets';
 import { redactSecrets } from '../text/redact';
 
 /** Relevance scores for passages, from a model or a rerank endpoint. */
@@ -26,6 +27,8 @@ export interface RerankOptions {
   signal?: AbortSignal;
   /** The reranker gets this long; then the search order is kept. */
   timeoutMs: number;
+  /** Redact secret-shaped strings before the passages are sent (default true). */
+  redactSecrets?: boolean;
 }
 
 export interface Reranked<T> {
@@ -57,11 +60,13 @@ export async function rerankResults<T extends { text: string; headingPath: strin
   const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
   const elapsed = () => performance.now() - started;
   try {
-    const { scores, usage } = await reranker.score(
-      query,
-      head.map((result) => passageText(result)),
-      signal,
+    // The passages leave the machine: the reranker reads them with secret-shaped strings redacted.
+    const texts = await Promise.all(
+      head.map(async (result) =>
+        options.redactSecrets === false ? passageText(result) : (await redactDocSecrets(passageText(result))).text,
+      ),
     );
+    const { scores, usage } = await reranker.score(query, texts, signal);
     if (scores.length !== head.length || scores.some((s) => typeof s !== 'number' || !Number.isFinite(s)))
       return { results, elapsedMs: elapsed(), usage, problem: `${reranker.name} scored ${scores.length} of ${head.length} passages` };
     const order = head.map((result, i) => ({ result, i, score: scores[i] })).sort((a, b) => b.score - a.score || a.i - b.i);

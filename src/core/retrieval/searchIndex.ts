@@ -40,6 +40,8 @@ export interface SearchOptions {
    * `passages`: by fused score alone, at most two of one file in the first five (for comparisons).
    */
   ranking?: 'files' | 'passages';
+  /** Give each result its whole section's line span (read from the index's chunks of its file). */
+  withSections?: boolean;
   /** Sees the file ranking's candidates (best fused score first) and question before they are ordered: for training it. */
   observeRanking?: (candidates: readonly RankingCandidate[], query: RankingQuery) => void;
 }

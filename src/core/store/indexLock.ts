@@ -28,6 +28,24 @@ export class IndexBusyError extends Error {
   }
 }
 
+/** Error codes that say the index folder cannot be written here (a full disk, a read-only or foreign folder). */
+const UNWRITABLE = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EFBIG']);
+
+/** Whether `error` says the index folder cannot be written (as opposed to a bug or a busy lock). */
+export function isUnwritable(error: unknown): boolean {
+  return UNWRITABLE.has((error as NodeJS.ErrnoException)?.code ?? '');
+}
+
+/** The index can be read but not written by this process: it is served as it is, and updates are refused. */
+export class IndexReadOnlyError extends Error {
+  constructor(
+    readonly indexDir: string,
+    readonly why: string,
+  ) {
+    super(`the index at ${indexDir} is read-only here (${why}); it is searched as it is, and not updated`);
+  }
+}
+
 /**
  * One writer per index across processes (two editor windows, the CLI beside the editor): whoever holds
  * `index.lock` may write shards, the manifest and the snapshot; others read. A lock whose owner is gone (a crash,
@@ -77,8 +95,9 @@ async function tryCreate(file: string, token: string): Promise<LockOwner | undef
   };
   const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
   await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(temp, JSON.stringify(mine));
   try {
+    // Inside the try: a full disk fails this write after creating the file, which must not be left behind.
+    await fs.writeFile(temp, JSON.stringify(mine));
     await createWithContent(temp, file);
     return undefined;
   } catch (error) {
@@ -99,6 +118,12 @@ async function createWithContent(temp: string, file: string): Promise<void> {
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'ENOSYS') throw error;
     await fs.writeFile(file, await fs.readFile(temp), { flag: 'wx' });
   }
+}
+
+/** Whether a live process holds the index's write lock (a lock left by a killed process does not count). */
+export async function writerAlive(indexDir: string): Promise<boolean> {
+  const owner = await readOwner(path.join(indexDir, LOCK_FILE));
+  return owner !== undefined && isAlive(owner);
 }
 
 async function readOwner(file: string): Promise<LockOwner | undefined> {

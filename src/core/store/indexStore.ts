@@ -1,4 +1,5 @@
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import { ANALYZER_VERSION } from '../retrieval/analyzer';
 import type { ChunkRecord } from '../retrieval/frozenIndex';
 import { type IndexedChunk, SearchIndex } from '../retrieval/searchIndex';
@@ -6,7 +7,7 @@ import type { SkippedFile } from '../types';
 import { TEMP_FILE } from './atomicWrite';
 import { spillStringsTo } from './spilledStrings';
 import type { SnapshotStatus } from './describeSnapshot';
-import { IndexBusyError, IndexLock } from './indexLock';
+import { IndexBusyError, IndexLock, IndexReadOnlyError, isUnwritable } from './indexLock';
 import { emptyManifest, type IndexedFileEntry, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './manifest';
 import { readSnapshot, type SnapshotIdentity, type SnapshotFiles } from './searchSnapshot';
 import { SnapshotSchedule } from './snapshotSchedule';
@@ -89,21 +90,41 @@ export class IndexStore {
     const log = options.log ?? (() => {});
     // One writer per index: without the lock this process only reads (and repairs nothing on disk).
     let lock: IndexLock | undefined;
+    let unwritable: string | undefined;
     if (!options.readOnly) {
-      await fs.mkdir(options.indexDir, { recursive: true });
-      const acquired = await IndexLock.acquire(options.indexDir, options.lockWaitMs ?? 0, (owner) =>
-        log(`Waiting for another Groundwork process (pid ${owner.pid}) to finish updating the index at ${options.indexDir}…`),
-      );
-      if (acquired instanceof IndexLock) lock = acquired;
-      else log(`${new IndexBusyError(options.indexDir, acquired.busy).message}; reading the index as it is until then.`);
+      try {
+        lock = await IndexStore.acquireLock(options);
+      } catch (error) {
+        // A full disk, or an index folder this user may not write (one built in CI, shared read-only): read it.
+        if (!isUnwritable(error)) throw error;
+        unwritable = describeUnwritable(error);
+        log(`${new IndexReadOnlyError(options.indexDir, unwritable).message}.`);
+      }
     }
     try {
-      return await IndexStore.openLocked(options, lock);
+      const store = await IndexStore.openLocked(options, lock);
+      store.unwritable = unwritable;
+      return store;
     } catch (error) {
       await lock?.release();
       throw error;
     }
   }
+
+  /** The write lock, or undefined (said in the log) when a live process holds it. Throws when the folder is unwritable. */
+  private static async acquireLock(options: IndexStoreOptions, waitMs = options.lockWaitMs ?? 0): Promise<IndexLock | undefined> {
+    const log = options.log ?? (() => {});
+    await fs.mkdir(options.indexDir, { recursive: true });
+    const acquired = await IndexLock.acquire(options.indexDir, waitMs, (owner) =>
+      log(`Waiting for another Groundwork process (pid ${owner.pid}) to finish updating the index at ${options.indexDir}…`),
+    );
+    if (acquired instanceof IndexLock) return acquired;
+    log(`${new IndexBusyError(options.indexDir, acquired.busy).message}; reading the index as it is until then.`);
+    return undefined;
+  }
+
+  /** Why this process cannot write the index folder at all (a full disk, no permission), or undefined. */
+  unwritable: string | undefined;
 
   private static async openLocked(options: IndexStoreOptions, lock: IndexLock | undefined): Promise<IndexStore> {
     const log = options.log ?? (() => {});
@@ -151,7 +172,8 @@ export class IndexStore {
       options,
       manifest,
       new VectraShards(options.indexDir, manifest.shardCount),
-      new SearchIndex(options.dimensions, undefined, spillStringsTo(options.indexDir)),
+      // A reader writes nothing in the index folder, not even a scratch file.
+      new SearchIndex(options.dimensions, undefined, spillStringsTo(lock ? options.indexDir : os.tmpdir())),
       lock,
     );
     if (options.verifyShards) for (let shard = 0; shard < manifest.shardCount; shard++) suspectShards.add(shard);
@@ -209,7 +231,11 @@ export class IndexStore {
     if (snapshot.state === 'unusable')
       this.report(`The search snapshot could not be used (${snapshot.reason}); loading the index from its shards.`);
     if (snapshot.state === 'ok') {
-      this.memory = new SearchIndex(this.manifest.dimensions, snapshot.frozen, spillStringsTo(this.options.indexDir));
+      this.memory = new SearchIndex(
+        this.manifest.dimensions,
+        snapshot.frozen,
+        spillStringsTo(this.writable ? this.options.indexDir : os.tmpdir()),
+      );
       for (const [path, [hash, count]] of Object.entries(snapshot.files)) {
         const entry = this.manifest.files[path];
         if (entry && entry.hash === hash && entry.chunks === count) fromShards.delete(path);
@@ -435,8 +461,16 @@ export class IndexStore {
   async ensureWritable(): Promise<void> {
     if (this.lock) return;
     // Opening already waited for the lock as long as it was asked to.
-    const acquired = await IndexLock.acquire(this.options.indexDir);
+    let acquired: Awaited<ReturnType<typeof IndexLock.acquire>>;
+    try {
+      acquired = await IndexLock.acquire(this.options.indexDir);
+    } catch (error) {
+      if (!isUnwritable(error)) throw error;
+      this.unwritable = describeUnwritable(error);
+      throw new IndexReadOnlyError(this.options.indexDir, this.unwritable);
+    }
     if (!(acquired instanceof IndexLock)) throw new IndexBusyError(this.options.indexDir, acquired.busy);
+    this.unwritable = undefined;
     this.lock = acquired;
     // Another process may have changed the index while this one only read it: start again from what is on disk.
     const reopened = await IndexStore.openLocked({ ...this.options, rebuild: false, verifyShards: false }, acquired);
@@ -514,4 +548,13 @@ async function clearIndexFiles(dir: string, temporaryOnly = false): Promise<void
     const temporary = TEMP_FILE.test(name) && ours.test(name.replace(TEMP_FILE, ''));
     if (temporary || (!temporaryOnly && ours.test(name))) await fs.rm(`${dir}/${name}`, { force: true });
   }
+}
+
+function describeUnwritable(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG'
+    ? 'the disk is full'
+    : code === 'EROFS'
+      ? 'a read-only file system'
+      : 'no permission to write its folder';
 }

@@ -61,7 +61,9 @@ const atomicStorage: FileStorage = {
     await fs.mkdir(folder, { recursive: true });
   },
   deleteFile: (file) => fs.rm(file, { force: true }),
-  deleteFolder: (folder) => fs.rm(folder, { recursive: true, force: true }),
+  // Never: Vectra deletes its folder when creating an index file fails (a full disk), and that folder is the whole
+  // index. A shard that cannot be written is reported by the caller; nothing else is removed.
+  deleteFolder: async () => {},
   getDetails: async (entry) => {
     const stat = await fs.stat(entry);
     return { name: path.basename(entry), path: entry, isFolder: stat.isDirectory() };
@@ -121,7 +123,7 @@ export class VectraShards {
     const existing = this.shards[shard];
     if (existing && (!forWriting || existing.indexName === shardFileName(shard))) return existing;
     const { LocalIndex } = loadVectra();
-    await fs.mkdir(this.dir, { recursive: true });
+    if (forWriting) await fs.mkdir(this.dir, { recursive: true });
     let name = (await this.existing(shard))?.name;
     if (name === legacyShardFileName(shard) && forWriting) {
       await fs.rename(`${this.dir}/${name}`, `${this.dir}/${shardFileName(shard)}`);
@@ -139,16 +141,17 @@ export class VectraShards {
     return undefined;
   }
 
-  /** Reads one shard; a missing shard is created empty, an unreadable one reported so the caller can rebuild it. */
+  /**
+   * Reads one shard; a missing shard reads as empty (and is not created: reading writes nothing), an unreadable one
+   * is reported so the caller can rebuild it.
+   */
   async load(shard: number): Promise<{ ok: true; items: StoredChunk[] } | { ok: false; reason: string }> {
     this.drop(shard);
+    if (!(await this.exists(shard))) return { ok: true, items: [] };
     // Failing to load Vectra is not a damaged shard: that error propagates, so nothing is rebuilt for it.
     const index = await this.shard(shard, false);
     try {
-      if (!(await index.isIndexCreated())) {
-        await index.createIndex({ version: 1 });
-        return { ok: true, items: [] };
-      }
+      if (!(await index.isIndexCreated())) return { ok: true, items: [] };
       const items = (await index.listItems()) as unknown as StoredChunk[];
       if (!Array.isArray(items)) return { ok: false, reason: 'shard has no item list' };
       return { ok: true, items };

@@ -70,6 +70,7 @@ export function participantHandler(answers: AnswerService, index: IndexService):
           answer: ({ question, history, onDelta, ...rest }) =>
             answers.answer(question, history, { ...rest, chatModel, onDelta, onReplace: () => {} }),
           search: (query, k) => index.search(query, { k }),
+          abstainThreshold: settings['answer.abstainThreshold'],
         },
         streamSink(stream),
       );

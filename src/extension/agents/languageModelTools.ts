@@ -1,71 +1,101 @@
 import * as vscode from 'vscode';
-import { type DocFolder, parseReadInput, readDocLines } from '../../core/docsTools/readDocLines';
-import { parseSearchInput, passagesAsText, type SearchDocsInput, toPassage, ToolInputError } from '../../core/docsTools/searchDocs';
+import { type DocFolder, fileSecretsIn, parseReadInput, readDocLines } from '../../core/docsTools/readDocLines';
+import { parseSectionInput, readSection } from '../../core/docsTools/readSection';
+import { runDocsSearch } from '../../core/docsTools/runDocsSearch';
+import { docsSearchAsText, parseSearchInput, ToolInputError } from '../../core/docsTools/searchDocs';
+import { MIN_TOOL_TOKENS } from '../../core/docsTools/tokenBudget';
+import { type DocsToolDeclaration, READ_TOOL, SEARCH_TOOL, SECTION_TOOL } from '../../core/docsTools/toolDeclarations';
+import { docLinesAsText, docSectionAsText } from '../../core/docsTools/toolText';
 import type { IndexService } from '../indexService';
 import { readSettings } from '../settings';
 import { newerLm, textToolResult } from './newerApi';
-
-export const SEARCH_TOOL = 'groundwork_searchDocs';
-export const READ_TOOL = 'groundwork_readDocLines';
 
 const UNTRUSTED =
   'This workspace is not trusted, so Groundwork does not hand its documents to a model. Trust the workspace to use the docs tools.';
 
 /** The workspace folders the docs tools read, under the same rules as the index. */
 export function docFolders(): DocFolder[] {
-  const settings = readSettings();
   return (vscode.workspace.workspaceFolders ?? [])
     .filter((f) => f.uri.scheme === 'file')
-    .map((f) => ({
-      root: f.uri.fsPath,
-      name: f.name,
-      discovery: {
-        include: settings['index.include'],
-        exclude: settings['index.exclude'],
-        followExternalSymlinks: settings['index.followExternalSymlinks'] && vscode.workspace.isTrusted,
-      },
-    }));
+    .map((f) => {
+      // Each folder's own settings (a folder's .vscode/settings.json may exclude more than the workspace does).
+      const settings = readSettings(f.uri);
+      return {
+        root: f.uri.fsPath,
+        name: f.name,
+        discovery: {
+          include: settings['index.include'],
+          exclude: settings['index.exclude'],
+          followExternalSymlinks: settings['index.followExternalSymlinks'] && vscode.workspace.isTrusted,
+        },
+        maxFileBytes: settings['index.maxFileSizeKB'] * 1024,
+        redactSecrets: settings['privacy.redactSecrets'],
+      };
+    });
 }
 
+type ToolRun = (input: unknown, maxTokens: number | undefined) => Promise<{ text: string; structured: object }>;
+
 /**
- * `#docs` for agent mode: the docs search and exact lines, as language model tools (VS Code 1.95 and later). Both
- * only read the workspace; no confirmation is asked. Nothing is returned in an untrusted workspace.
+ * `#docs`, `#docLines` and `#docSection` for agent mode: the docs tools as language model tools (VS Code 1.95 and
+ * later), declared once in the core (`toolDeclarations`). They only read the workspace; no confirmation is asked.
+ * Nothing is returned in an untrusted workspace. A caller's token budget caps the result.
  */
 export function registerLanguageModelTools(index: IndexService): vscode.Disposable[] {
-  const lm = newerLm();
-  if (!lm.registerTool || textToolResult('') === undefined) return [];
-  const answer = async (run: () => Promise<string>) => {
-    if (!vscode.workspace.isTrusted) return textToolResult(UNTRUSTED);
-    try {
-      return textToolResult(await run());
-    } catch (error) {
-      // The agent reads the reason and can correct its input; an exception would only say the tool failed.
-      if (error instanceof ToolInputError) return textToolResult(`Cannot do that: ${error.message}.`);
-      throw error;
-    }
-  };
+  const registerTool = newerLm().registerTool?.bind(vscode.lm);
+  if (!registerTool || textToolResult('') === undefined) return [];
+  const register = (declaration: DocsToolDeclaration, describe: (input: Record<string, unknown>) => string, run: ToolRun) =>
+    registerTool<unknown>(declaration.editorName!, {
+      prepareInvocation: ({ input }) => ({ invocationMessage: describe((input ?? {}) as Record<string, unknown>) }),
+      invoke: async ({ input, tokenizationOptions }) => {
+        if (!vscode.workspace.isTrusted) return textToolResult(UNTRUSTED);
+        const asked = (input as { maxTokens?: unknown })?.maxTokens;
+        const budget = tokenizationOptions?.tokenBudget;
+        const maxTokens =
+          budget === undefined ? undefined : Math.max(MIN_TOOL_TOKENS, Math.min(budget, typeof asked === 'number' ? asked : budget));
+        try {
+          const { text, structured } = await run(input, maxTokens);
+          return textToolResult(text, structured);
+        } catch (error) {
+          // The agent reads the reason and can correct its input; an exception would only say the tool failed.
+          if (error instanceof ToolInputError) return textToolResult(`Cannot do that: ${error.message}.`);
+          throw error;
+        }
+      },
+    });
+  const withBudget = <T extends { maxTokens?: number }>(parsed: T, maxTokens: number | undefined): T =>
+    maxTokens === undefined ? parsed : { ...parsed, maxTokens: Math.min(parsed.maxTokens ?? maxTokens, maxTokens) };
   return [
-    lm.registerTool<SearchDocsInput>(SEARCH_TOOL, {
-      prepareInvocation: ({ input }) => ({ invocationMessage: `Searching the docs for "${String(input?.query ?? '')}"` }),
-      invoke: ({ input }) =>
-        answer(async () => {
-          const query = parseSearchInput(input);
-          const results = await index.search(query.query, { k: query.k, pathGlobs: query.pathGlob ? [query.pathGlob] : undefined });
-          const several = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-          const passages = results.map((r) => toPassage(several ? r : { ...r, folder: undefined }));
-          return passagesAsText(query.query, passages);
-        }),
-    }),
-    lm.registerTool<unknown>(READ_TOOL, {
-      prepareInvocation: ({ input }) => ({
-        invocationMessage: `Reading ${String((input as { path?: unknown })?.path ?? 'a doc')}`,
-      }),
-      invoke: ({ input }) =>
-        answer(async () => {
-          const lines = await readDocLines(docFolders(), parseReadInput(input));
-          const where = lines.folder ? `${lines.folder}/${lines.citation}` : lines.citation;
-          return `${where} (of ${lines.totalLines} lines)${lines.note ? ` ${lines.note}` : ''}\n<doc>\n${lines.text}\n</doc>`;
-        }),
-    }),
+    register(
+      SEARCH_TOOL,
+      (input) => `Searching the docs for "${String(input.query ?? '')}"`,
+      async (input, maxTokens) => {
+        const showFolders = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
+        const settings = readSettings();
+        const search = await runDocsSearch(index.searchable(), withBudget(parseSearchInput(input), maxTokens), {
+          threshold: settings['answer.abstainThreshold'],
+          showFolders,
+          redactSecrets: settings['privacy.redactSecrets'],
+          fileSecrets: fileSecretsIn(docFolders()),
+        });
+        return { text: docsSearchAsText(search), structured: search };
+      },
+    ),
+    register(
+      READ_TOOL,
+      (input) => `Reading ${String(input.path ?? 'a doc')}`,
+      async (input, maxTokens) => {
+        const lines = await readDocLines(docFolders(), withBudget(parseReadInput(input), maxTokens));
+        return { text: docLinesAsText(lines), structured: lines };
+      },
+    ),
+    register(
+      SECTION_TOOL,
+      (input) => `Reading the section at ${String(input.citation ?? input.path ?? 'a doc')}`,
+      async (input, maxTokens) => {
+        const section = await readSection(docFolders(), withBudget(parseSectionInput(input), maxTokens));
+        return { text: docSectionAsText(section), structured: section };
+      },
+    ),
   ];
 }

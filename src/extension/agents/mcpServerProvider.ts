@@ -23,18 +23,22 @@ export function registerMcpServerProvider(context: vscode.ExtensionContext, inde
     vscode.workspace.onDidChangeWorkspaceFolders(() => changed.fire()),
     vscode.workspace.onDidGrantWorkspaceTrust(() => changed.fire()),
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (event.affectsConfiguration('groundwork.index')) changed.fire();
+      if (event.affectsConfiguration('groundwork.index') || event.affectsConfiguration('groundwork.agents')) changed.fire();
     }),
     lm.registerMcpServerDefinitionProvider(MCP_PROVIDER_ID, {
       onDidChangeMcpServerDefinitions: changed.event,
       provideMcpServerDefinitions: () => {
         // An untrusted workspace's docs are not handed to agents.
         if (!vscode.workspace.isTrusted) return [];
-        const settings = readSettings();
-        const sharesIndex = settings['index.embedder'] === 'offline';
+        // Agent mode gets the docs as language model tools: the same tools again per folder would only crowd its
+        // list and start a server before the first question. Offered when asked for, for other MCP hosts.
+        if (!readSettings()['agents.offerMcpServer'] && newerLm().registerTool) return [];
         return (vscode.workspace.workspaceFolders ?? [])
           .filter((folder) => folder.uri.scheme === 'file')
           .map((folder) => {
+            // Each folder's own settings: its exclude globs hold for the server too.
+            const settings = readSettings(folder.uri);
+            const sharesIndex = settings['index.embedder'] === 'offline';
             const args = [cli, 'mcp', folder.uri.fsPath];
             if (sharesIndex) args.push('--index', index.indexDirFor(folder.uri.fsPath));
             for (const glob of settings['index.include']) args.push('--include', glob);

@@ -9,6 +9,8 @@ import * as vscode from 'vscode';
 export interface ToolInvocationOptions<T> {
   readonly input: T;
   readonly toolInvocationToken: unknown;
+  /** How many tokens the result may take in the model's context (VS Code 1.95+, when the caller says). */
+  readonly tokenizationOptions?: { readonly tokenBudget: number };
 }
 
 export interface LanguageModelToolApi<T> {
@@ -28,6 +30,7 @@ interface NewerLm {
 
 interface NewerClasses {
   LanguageModelTextPart?: new (value: string) => unknown;
+  LanguageModelDataPart?: { json(value: unknown): unknown };
   LanguageModelToolResult?: new (content: unknown[]) => unknown;
   McpStdioServerDefinition?: new (
     label: string,
@@ -46,9 +49,13 @@ export function newerClasses(): NewerClasses {
   return vscode as unknown as NewerClasses;
 }
 
-/** A tool result of plain text, or undefined where this VS Code has no tool results. */
-export function textToolResult(text: string): unknown {
-  const { LanguageModelTextPart, LanguageModelToolResult } = newerClasses();
+/**
+ * A tool result of plain text (with the same facts as JSON, where this VS Code has data parts), or undefined where
+ * this VS Code has no tool results.
+ */
+export function textToolResult(text: string, structured?: object): unknown {
+  const { LanguageModelTextPart, LanguageModelToolResult, LanguageModelDataPart } = newerClasses();
   if (!LanguageModelTextPart || !LanguageModelToolResult) return undefined;
-  return new LanguageModelToolResult([new LanguageModelTextPart(text)]);
+  const data = structured && LanguageModelDataPart?.json ? [LanguageModelDataPart.json(structured)] : [];
+  return new LanguageModelToolResult([new LanguageModelTextPart(text), ...data]);
 }
