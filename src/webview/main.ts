@@ -130,6 +130,19 @@ function renderTurn(turn: TurnView): HTMLElement {
     error.setAttribute('role', 'alert');
     error.append(element('span', 'codicon codicon-error'), document.createTextNode(` ${turn.error}`));
     article.append(error);
+    // A stopped, failed or cut-off answer can be asked again in one step, as a finished one can.
+    if (!turn.result) {
+      const bar = element('div', 'answer-actions');
+      const retry = element('button', 'icon action-retry');
+      retry.type = 'button';
+      retry.dataset.turn = turn.id;
+      retry.dataset.action = 'retry';
+      retry.title = 'Ask again';
+      retry.setAttribute('aria-label', 'Ask again');
+      retry.append(element('span', 'codicon codicon-refresh'));
+      bar.append(retry);
+      article.append(bar);
+    }
   }
   const result = turn.result;
   if (result) {
@@ -315,11 +328,19 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       updateTurn(message.id, (t) => (t.result = message.result));
       renderStatus();
       break;
-    case 'error':
-      if (streamingId === message.id) streamingId = undefined;
+    case 'error': {
+      const wasStreaming = streamingId === message.id;
+      if (wasStreaming) streamingId = undefined;
       updateTurn(message.id, (t) => (t.error = message.message));
       renderStatus();
+      // Focus goes back to the ask box, with the question in it when the box is empty, so it can be sent again.
+      if (wasStreaming) {
+        const question = turns.find((t) => t.id === message.id)?.question;
+        if (question && !input.value.trim()) input.value = question;
+        input.focus();
+      }
       break;
+    }
     case 'sources':
       updateTurn(message.id, (t) => {
         if (t.result) t.result.sources = message.sources;

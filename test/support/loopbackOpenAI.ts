@@ -18,6 +18,8 @@ export interface ScriptedReply {
   destroy?: boolean;
   /** Answer 200 with this body as `text/html`, as a proxy's login page does. */
   html?: string;
+  /** Stream the chunks, then end the response without a finish reason or `[DONE]` (a dropped connection). */
+  cutOff?: boolean;
 }
 
 export interface RecordedRequest {
@@ -295,6 +297,10 @@ export class LoopbackOpenAI {
         model,
         choices: [{ index: 0, delta: { content: piece }, finish_reason: null }],
       });
+    }
+    if (reply.cutOff) {
+      res.end();
+      return;
     }
     send({ id, object: 'chat.completion.chunk', created: 0, model, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] });
     if (body?.stream_options?.include_usage) send({ id, object: 'chat.completion.chunk', created: 0, model, choices: [], usage });

@@ -101,3 +101,51 @@ test('an index folder this user may not write is searched and answered from, say
   assert.doesNotMatch(search.stderr + ask.stderr, /EACCES/);
   assert.match(search.stderr, /read-only here \(no permission to write its folder\)/);
 });
+
+test('an index written by a newer version is left as it is, and the message says which version wrote it', async () => {
+  const { docs, index } = await builtIndex();
+  const manifestFile = path.join(index, 'manifest.json');
+  const manifest = JSON.parse(await fs.readFile(manifestFile, 'utf8'));
+  manifest.schemaVersion = 99;
+  manifest.writtenBy = '9.9.9';
+  await fs.writeFile(manifestFile, JSON.stringify(manifest));
+  const before = await listing(index);
+  for (const command of [
+    ['search', docs, 'configure retries'],
+    ['index', docs],
+    ['status', docs],
+  ]) {
+    const result = await cli([...command, '--index', index]);
+    assert.equal(result.code, 1, command[0]);
+    assert.match(result.stderr, /written by a newer Groundwork \(9\.9\.9, index schema 99/, command[0]);
+  }
+  assert.deepEqual(await listing(index), before, 'nothing rebuilt, nothing written');
+  assert.equal(JSON.parse(await fs.readFile(manifestFile, 'utf8')).schemaVersion, 99);
+});
+
+test('a writer whose index folder is deleted under it stops writing once another writer has the folder', async () => {
+  const { docs, index } = await builtIndex();
+  const { DocsIndex } = await import('../../src/core/indexing/docsIndex');
+  const { HashingEmbedder } = await import('../../src/core/embedding/hashingEmbedder');
+  const first = await DocsIndex.open({ root: docs, indexDir: index, embedder: new HashingEmbedder() });
+  await first.update();
+  assert.ok(first.writable);
+  await fs.rm(index, { recursive: true, force: true });
+  // A second process builds the index afresh in the same folder and holds its lock meanwhile.
+  const { execFileSync } = await import('node:child_process');
+  const repo = path.join(__dirname, '../..');
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(repo, 'src/cli/index.ts'), 'index', docs, '--index', index], { cwd: repo });
+  const lockOf = () => fs.readFile(path.join(index, 'index.lock'), 'utf8').catch(() => '');
+  const { IndexLock } = await import('../../src/core/store/indexLock');
+  const second = await IndexLock.acquire(index);
+  assert.ok(second instanceof IndexLock);
+  // Held by this process now, as another writer would hold it: the first writer must not write.
+  const before = await listing(index);
+  const heldBy = await lockOf();
+  await fs.writeFile(path.join(docs, 'new.md'), '# New\n\nA page added while the folder changed hands.\n');
+  await assert.rejects(first.update(), /lost its write lock/);
+  assert.deepEqual(await listing(index), before, 'the first writer wrote nothing into the new folder');
+  assert.equal(await lockOf(), heldBy);
+  await second.release();
+  await first.close().catch(() => undefined);
+});

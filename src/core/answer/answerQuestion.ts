@@ -47,6 +47,8 @@ export interface AnswerRequest {
   answerAnyway?: boolean;
   /** Replace secret-shaped strings in passages before any leaves the machine (default true; see `redactPassages`). */
   redactSecrets?: boolean;
+  /** Set from `timeoutMs` when answering starts: when the whole answer must be done (epoch ms). */
+  deadline?: number;
   signal?: AbortSignal;
   /**
    * The whole answer (search, the model, a restyle) must be done within this; then the request is aborted and the
@@ -97,7 +99,7 @@ export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
       );
     }, limitMs);
   });
-  const answering = answerWithin({ ...request, signal });
+  const answering = answerWithin({ ...request, signal, deadline: startedAt + limitMs });
   answering.catch(() => undefined); // after the deadline, its own failure (an abort) is of no interest
   try {
     return await Promise.race([answering, expired]);
@@ -288,7 +290,7 @@ async function streamAnswer(
   const filter = new CitationStream(new Set(sources.map((s) => s.n)));
   let promptTokens: number | undefined;
   let completionTokens: number | undefined;
-  for await (const event of provider.stream({ messages, maxTokens, signal: request.signal })) {
+  for await (const event of provider.stream({ messages, maxTokens, signal: request.signal, deadline: request.deadline })) {
     if (event.type === 'usage') {
       promptTokens = event.promptTokens;
       completionTokens = event.completionTokens;
@@ -307,7 +309,12 @@ async function restyle(answer: Answer, style: ChatProvider, request: AnswerReque
   const messages = restyleMessages(answer.answer);
   let rewrite = '';
   let usage: { promptTokens: number; completionTokens: number } | undefined;
-  for await (const event of style.stream({ messages, maxTokens: Math.max(256, countTokens(answer.answer) * 2), signal: request.signal })) {
+  for await (const event of style.stream({
+    messages,
+    maxTokens: Math.max(256, countTokens(answer.answer) * 2),
+    signal: request.signal,
+    deadline: request.deadline,
+  })) {
     if (event.type === 'text') rewrite += event.text;
     else usage = event;
   }

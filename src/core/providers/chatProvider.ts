@@ -8,6 +8,8 @@ export interface ChatRequest {
   messages: ChatMessage[];
   maxTokens: number;
   signal?: AbortSignal;
+  /** When the whole answer must be done (epoch ms): no wait between retries may reach past it. */
+  deadline?: number;
 }
 
 export type ChatEvent = { type: 'text'; text: string } | { type: 'usage'; promptTokens: number; completionTokens: number };
@@ -31,7 +33,9 @@ export type ProviderErrorKind =
   | 'cancelled'
   | 'bad-request'
   /** A 200 that is not what the API returns (HTML from a proxy, a login page). */
-  | 'bad-response';
+  | 'bad-response'
+  /** The answer stream ended before the model finished (a dropped connection): what arrived is partial. */
+  | 'cut-off';
 
 /**
  * What the user can change to fix a failure, named as they find it where they are: a CLI option, or a VS Code

@@ -30,7 +30,12 @@ export class OpenAIProvider implements ChatProvider {
   private readonly endpoint: string;
 
   constructor(private readonly options: OpenAIProviderOptions) {
-    const common = { apiKey: options.apiKey || 'no-key', timeout: options.timeoutMs ?? 60_000, maxRetries: options.maxRetries ?? 2 };
+    const common = {
+      apiKey: options.apiKey || 'no-key',
+      timeout: options.timeoutMs ?? 60_000,
+      maxRetries: options.maxRetries ?? 2,
+      fetch: fetchWithinDeadline,
+    };
     if (options.azure) {
       this.name = 'azure';
       this.model = options.azure.deployment;
@@ -70,17 +75,23 @@ export class OpenAIProvider implements ChatProvider {
           stream_options: { include_usage: true },
           max_tokens: request.maxTokens,
         },
-        { signal: request.signal },
+        // The client waits out a server's retry-after between attempts in a timer no signal stops: the wait is
+        // capped by the answer's deadline (see `fetchWithinDeadline`), so a 429 asking for an hour cannot hold it.
+        { signal: request.signal, headers: request.deadline ? { [DEADLINE_HEADER]: String(request.deadline) } : undefined },
       );
     } catch (error) {
       throw this.explain(error, startedAt);
     }
     let chunks = 0;
+    let finished = false;
+    let received = 0;
     try {
       for await (const chunk of stream) {
         chunks++;
         if (!Array.isArray(chunk?.choices)) throw this.notAnApi('a chat completion stream');
+        if (chunk.choices[0]?.finish_reason) finished = true;
         const text = chunk.choices[0]?.delta?.content;
+        if (text) received += text.length;
         if (text) yield { type: 'text', text };
         if (chunk.usage) yield { type: 'usage', promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
       }
@@ -92,6 +103,13 @@ export class OpenAIProvider implements ChatProvider {
     // A 200 that is not a stream (a proxy's HTML login page) parses as no events at all: that is no answer, not an
     // empty one that would read as "not in the docs".
     if (!chunks) throw this.notAnApi('a chat completion stream');
+    // A stream that ends without the model saying it finished was cut (the server or the connection went away):
+    // what arrived is a fragment, never a complete answer.
+    if (!finished)
+      throw new ProviderError(
+        'cut-off',
+        `The answer was cut off: ${this.endpoint} closed the stream before the model finished (${received} characters arrived). What arrived is kept above, marked as partial; ask again to retry.`,
+      );
   }
 
   private notAnApi(expected: string): ProviderError {
@@ -162,4 +180,36 @@ export class OpenAIProvider implements ChatProvider {
 function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {
   const body = error.error as { message?: string } | undefined;
   return redactSecrets((body?.message ?? error.message).replace(/^\d{3}\s+/, ''));
+}
+
+/** Carries an answer's deadline (epoch ms) from a request to `fetchWithinDeadline`; never sent to the server. */
+const DEADLINE_HEADER = 'x-groundwork-deadline';
+
+/**
+ * The client's fetch, with one change: a retryable answer (429, 5xx) whose `retry-after` reaches past the request's
+ * deadline has it cut to the time left, so the client's wait between attempts ends by the deadline, and the next
+ * attempt finds the request aborted.
+ */
+async function fetchWithinDeadline(url: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const headers = new Headers(init?.headers);
+  const deadline = Number(headers.get(DEADLINE_HEADER));
+  headers.delete(DEADLINE_HEADER);
+  const response = await fetch(url, { ...init, headers });
+  if (!deadline || (response.status !== 429 && response.status < 500)) return response;
+  const leftMs = Math.max(0, deadline - Date.now());
+  const asked = retryAfterMs(response.headers);
+  if (asked === undefined || asked <= leftMs) return response;
+  const capped = new Headers(response.headers);
+  capped.set('retry-after-ms', String(leftMs));
+  capped.delete('retry-after');
+  return new Response(response.body, { status: response.status, statusText: response.statusText, headers: capped });
+}
+
+function retryAfterMs(headers: Headers): number | undefined {
+  const ms = Number.parseFloat(headers.get('retry-after-ms') ?? '');
+  if (Number.isFinite(ms)) return ms;
+  const after = headers.get('retry-after');
+  if (!after) return undefined;
+  const seconds = Number.parseFloat(after);
+  return Number.isFinite(seconds) ? seconds * 1000 : Date.parse(after) - Date.now();
 }

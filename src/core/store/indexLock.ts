@@ -36,6 +36,16 @@ export function isUnwritable(error: unknown): boolean {
   return UNWRITABLE.has((error as NodeJS.ErrnoException)?.code ?? '');
 }
 
+/** The lock vanished under a writer (its folder deleted, the lock removed): it stops writing at once. */
+export class IndexLockLostError extends Error {
+  constructor(readonly indexDir: string) {
+    super(
+      `the index at ${indexDir} lost its write lock (its folder was deleted or the lock removed) while this process wrote it; ` +
+        'writing stopped, and the next update takes the lock again and rebuilds what is missing',
+    );
+  }
+}
+
 /** The index can be read but not written by this process: it is served as it is, and updates are refused. */
 export class IndexReadOnlyError extends Error {
   constructor(
@@ -76,6 +86,11 @@ export class IndexLock {
       told = true;
       await new Promise((resolve) => setTimeout(resolve, Math.min(250, Math.max(10, deadline - Date.now()))));
     }
+  }
+
+  /** Whether the lock file is still this acquisition's: not removed with its folder, not taken over. */
+  async held(): Promise<boolean> {
+    return (await readOwner(this.file))?.token === this.token;
   }
 
   async release(): Promise<void> {

@@ -7,8 +7,17 @@ import type { SkippedFile } from '../types';
 import { TEMP_FILE } from './atomicWrite';
 import { spillStringsTo } from './spilledStrings';
 import type { SnapshotStatus } from './describeSnapshot';
-import { IndexBusyError, IndexLock, IndexReadOnlyError, isUnwritable } from './indexLock';
-import { emptyManifest, type IndexedFileEntry, type Manifest, readManifest, SCHEMA_VERSION, writeManifest } from './manifest';
+import { IndexBusyError, IndexLock, IndexLockLostError, IndexReadOnlyError, isUnwritable } from './indexLock';
+import {
+  emptyManifest,
+  IndexFromNewerVersionError,
+  type IndexedFileEntry,
+  isFromNewerVersion,
+  type Manifest,
+  readManifest,
+  SCHEMA_VERSION,
+  writeManifest,
+} from './manifest';
 import { readSnapshot, type SnapshotIdentity, type SnapshotFiles } from './searchSnapshot';
 import { SnapshotSchedule } from './snapshotSchedule';
 import { chunkIdsOf, pathOfChunkId, toIndexedChunk, toStoredChunk } from './storedChunk';
@@ -83,7 +92,12 @@ export class IndexStore {
     private memory: SearchIndex,
     private lock: IndexLock | undefined,
   ) {
-    this.snapshots = new SnapshotSchedule(options.indexDir, () => this.captureSnapshot(), options.log ?? (() => {}));
+    this.snapshots = new SnapshotSchedule(
+      options.indexDir,
+      () => this.captureSnapshot(),
+      options.log ?? (() => {}),
+      () => this.checkLockHeld(),
+    );
   }
 
   static async open(options: IndexStoreOptions): Promise<IndexStore> {
@@ -142,6 +156,8 @@ export class IndexStore {
       rebuild = true;
     } else {
       const found = read.manifest;
+      // A newer version's index is neither rebuilt (the two would rebuild it back and forth) nor read.
+      if (isFromNewerVersion(found)) throw new IndexFromNewerVersionError(options.indexDir, found);
       const mismatch =
         found.schemaVersion !== SCHEMA_VERSION
           ? `it was written by index schema ${found.schemaVersion}, this version uses ${SCHEMA_VERSION}`
@@ -394,6 +410,7 @@ export class IndexStore {
     writeManifestFile: boolean,
   ): Promise<number> {
     if (!pending.length && !removals.length && !final) return 0;
+    await this.checkLockHeld();
     // Chunks that keep their row (unchanged, or only moved) are neither removed nor inserted again.
     const kept = new Set<string>();
     for (const file of pending) {
@@ -455,6 +472,16 @@ export class IndexStore {
     // A manifest written later than its shards is safe: items it does not list are dropped when the index opens.
     if (writeManifestFile) await writeManifest(this.options.indexDir, this.manifest);
     return replaced.size;
+  }
+
+  /**
+   * A writer whose lock is gone (its folder deleted under it, a second writer in since) must not write another
+   * byte: it drops the lock it thought it had and stops; the next update takes the lock again (`ensureWritable`).
+   */
+  private async checkLockHeld(): Promise<void> {
+    if (!this.lock || (await this.lock.held())) return;
+    this.lock = undefined;
+    throw new IndexLockLostError(this.options.indexDir);
   }
 
   /** Takes the write lock if this store was opened read-only, reloading what another writer changed meanwhile. */

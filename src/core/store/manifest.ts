@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ANALYZER_VERSION } from '../retrieval/analyzer';
 import type { SkippedFile } from '../types';
+import { version as GROUNDWORK_VERSION } from '../../../package.json';
 import { writeDataAtomic } from './atomicWrite';
 
 /**
@@ -41,6 +42,8 @@ export interface Manifest {
    */
   shardStamps: Record<string, string>;
   updatedAt: string;
+  /** The Groundwork version that last wrote it, to name in a message to an older version that must not touch it. */
+  writtenBy?: string;
 }
 
 export function emptyManifest(embedderId: string, dimensions: number, chunking: string, shardCount: number): Manifest {
@@ -128,5 +131,23 @@ function isCount(value: unknown): boolean {
 /** The commit point of an update: a crash leaves either the old manifest or the new one, never a torn file. */
 export async function writeManifest(dir: string, manifest: Manifest): Promise<void> {
   manifest.updatedAt = new Date().toISOString();
+  manifest.writtenBy = GROUNDWORK_VERSION;
   await writeDataAtomic(path.join(dir, MANIFEST_FILE), JSON.stringify(manifest));
+}
+
+/** An index written by a newer Groundwork: this version neither rebuilds it (the newer one would rebuild it back) nor reads it. */
+export class IndexFromNewerVersionError extends Error {
+  constructor(indexDir: string, found: Pick<Manifest, 'schemaVersion' | 'analyzerVersion' | 'writtenBy'>) {
+    super(
+      `the index at ${indexDir} was written by a newer Groundwork (${found.writtenBy ? `${found.writtenBy}, ` : ''}index schema ` +
+        `${found.schemaVersion}, text analyzer v${found.analyzerVersion ?? 1}); this version (${GROUNDWORK_VERSION}) reads schema ` +
+        `${SCHEMA_VERSION} with analyzer v${ANALYZER_VERSION}, so it leaves that index as it is. Update Groundwork, or give this ` +
+        'version an index folder of its own (--index).',
+    );
+  }
+}
+
+/** Whether a manifest was written by a newer version than this one (its layout or terms may be unknown here). */
+export function isFromNewerVersion(found: Pick<Manifest, 'schemaVersion' | 'analyzerVersion'>): boolean {
+  return found.schemaVersion > SCHEMA_VERSION || (found.analyzerVersion ?? 1) > ANALYZER_VERSION;
 }

@@ -20,6 +20,8 @@ export class SnapshotSchedule {
     private readonly dir: string,
     private readonly capture: SnapshotCapture,
     private readonly log: (message: string) => void,
+    /** Throws when this process may no longer write the index (its lock is gone). */
+    private readonly mayWrite: () => Promise<void> = async () => {},
   ) {}
 
   /** Memory changed: write within `delayMs`, or sooner if an earlier write is already due. */
@@ -44,7 +46,7 @@ export class SnapshotSchedule {
     while (this.writing) await this.writing.catch(() => undefined);
     if (!this.dirty) return;
     this.dirty = false;
-    this.writing = writeSnapshot(this.dir, this.capture);
+    this.writing = this.mayWrite().then(() => writeSnapshot(this.dir, this.capture));
     try {
       await this.writing;
     } catch (error) {
