@@ -274,7 +274,19 @@ export class IndexService implements vscode.Disposable {
     const settings = readSettings();
     const folders = (vscode.workspace.workspaceFolders ?? [])
       .filter((f) => f.uri.scheme === 'file')
-      .map((f) => ({ name: f.name, root: f.uri.fsPath, indexDir: this.indexDirFor(f.uri.fsPath) }));
+      .map((f) => {
+        // Each folder's own resource-scoped settings (multi-root: a folder's .vscode/settings.json).
+        const own = readSettings(f.uri);
+        return {
+          name: f.name,
+          root: f.uri.fsPath,
+          indexDir: this.indexDirFor(f.uri.fsPath),
+          include: own['index.include'],
+          exclude: own['index.exclude'],
+          followExternalSymlinks: own['index.followExternalSymlinks'] && vscode.workspace.isTrusted,
+          maxFileBytes: own['index.maxFileSizeKB'] * 1024,
+        };
+      });
     const apiKey =
       settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted ? await this.context.secrets.get(API_KEY_SECRET) : undefined;
     return {

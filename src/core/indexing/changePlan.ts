@@ -18,17 +18,19 @@ export interface PlannedChunk {
 /**
  * Compares a file's chunks now with the chunks it has indexed. A chunk is `same` when the one under its id has its
  * content and lines, `moved` when only the lines differ, `new` otherwise; a `new` chunk whose text some indexed
- * chunk of the file has (a section moved within the page) reuses that vector. Pure: nothing is read or written.
+ * chunk of the file has (a section moved within the page, or the file moved with its folder) reuses that vector. Pure: nothing is read or written.
  */
 export function planFileChunks(path: string, chunks: Chunk[], indexed: IndexedChunks | undefined): PlannedChunk[] {
   const previousById = new Map((indexed ?? []).map(({ id, chunk }) => [id, chunk]));
-  const idByText = new Map((indexed ?? []).map(({ id, chunk }) => [searchableText(chunk), id]));
+  // Matched on headings and body, not the path: a file moved with its folder keeps its vectors (made with its old
+  // path's words, a small part of them) instead of sending every chunk to the embedder again.
+  const idByText = new Map((indexed ?? []).map(({ id, chunk }) => [searchableText({ ...chunk, path: '' }), id]));
   return chunks.map((chunk, i) => {
     const id = chunkId(path, i);
     const text = searchableText(chunk);
     const previous = previousById.get(id);
     const placement: Placement = !previous || !sameContent(previous, chunk) ? 'new' : sameLines(previous, chunk) ? 'same' : 'moved';
-    return { chunk, id, text, placement, reuseVectorOf: placement === 'new' ? idByText.get(text) : id };
+    return { chunk, id, text, placement, reuseVectorOf: placement === 'new' ? idByText.get(searchableText({ ...chunk, path: '' })) : id };
   });
 }
 

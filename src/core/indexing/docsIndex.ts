@@ -1,4 +1,5 @@
 import { constants as fsConstants, promises as fs, statSync } from 'node:fs';
+import nodePath from 'node:path';
 import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from '../chunking/chunkDocument';
 import { type LineSpan, sectionSpan } from '../chunking/sectionSpan';
 import {
@@ -213,7 +214,9 @@ export class DocsIndex {
     let skipped: SkippedFile[];
     const openingWalk = this.openingWalk;
     this.openingWalk = undefined;
-    if (options.paths) {
+    // A folder among the changed paths (a renamed or copied docs folder) is walked whole: its files are not listed.
+    const touchesFolder = options.paths?.some((p) => statOrUndefined(nodePath.join(this.options.root, p))?.isDirectory());
+    if (options.paths && !touchesFolder) {
       const touched = options.paths.map((p) => p.replace(/\\/g, '/').replace(/\/+$/, ''));
       discovered = await filterDocumentPaths(this.options.root, touched, this.options.discovery);
       const present = new Set(discovered.files.map((f) => f.path));
@@ -237,16 +240,25 @@ export class DocsIndex {
     let toEmbed: PendingFile[] = [];
     let toEmbedChunks = 0;
     let pending: FileToCommit[] = [];
-    let pendingRemovals: string[] = removals;
+    // Files that left are removed with the last commit: a file that reappears elsewhere with the same content (a
+    // renamed folder) takes their vectors meanwhile, and nothing is embedded again.
+    let pendingRemovals: string[] = [];
+    const leftByHash = new Map(removals.map((path) => [this.store.files[path]?.hash, path]));
+    const indexedFor = (path: string, hash: string) => {
+      const own = takeIndexed(path);
+      if (own?.length) return own;
+      const movedFrom = leftByHash.get(hash);
+      return movedFrom === undefined ? own : indexedOf(movedFrom);
+    };
     const embedQueued = async () => {
       if (!toEmbed.length) return;
       try {
-        pending.push(...(await this.embedFiles(toEmbed, takeIndexed, summary.cancelled ? undefined : signal)));
+        pending.push(...(await this.embedFiles(toEmbed, indexedFor, summary.cancelled ? undefined : signal)));
       } catch (error) {
         if (!signal?.aborted || summary.cancelled) throw error;
         // Cancelled mid-batch: what was already read is still stored, as for a cancel between batches.
         summary.cancelled = true;
-        pending.push(...(await this.embedFiles(toEmbed, takeIndexed, undefined)));
+        pending.push(...(await this.embedFiles(toEmbed, indexedFor, undefined)));
       }
       toEmbed = [];
       toEmbedChunks = 0;
@@ -260,7 +272,8 @@ export class DocsIndex {
     const commitPending = async (final: boolean) => {
       await committing;
       const writeManifestFile = final || Date.now() - lastManifestWrite > MANIFEST_EVERY_MS;
-      const commit = this.store.commit(pending, pendingRemovals, skipped, final, writeManifestFile).then((written) => {
+      const removing = final ? [...removals, ...pendingRemovals] : pendingRemovals;
+      const commit = this.store.commit(pending, removing, skipped, final, writeManifestFile).then((written) => {
         filesWritten += written;
         if (writeManifestFile) lastManifestWrite = Date.now();
       });
@@ -402,12 +415,12 @@ export class DocsIndex {
    */
   private async embedFiles(
     files: PendingFile[],
-    indexedOf: (path: string) => IndexedChunks | undefined,
+    indexedOf: (path: string, hash: string) => IndexedChunks | undefined,
     signal: AbortSignal | undefined,
   ): Promise<FileToCommit[]> {
     const memory = this.store.searchIndex;
     const all = files.flatMap((file) =>
-      planFileChunks(file.path, file.chunks, indexedOf(file.path)).map((planned) => ({
+      planFileChunks(file.path, file.chunks, indexedOf(file.path, file.hash)).map((planned) => ({
         ...planned,
         vector: planned.reuseVectorOf === undefined ? undefined : memory.vectorOf(planned.reuseVectorOf),
         terms: undefined as string[] | undefined,

@@ -11,6 +11,14 @@ export interface FolderSpec {
   name: string;
   root: string;
   indexDir: string;
+  /**
+   * The folder's own settings (its `.vscode/settings.json` in a multi-root workspace), over the workspace's: a
+   * folder that excludes more must not have those files indexed, cited or sent.
+   */
+  include?: string[];
+  exclude?: string[];
+  followExternalSymlinks?: boolean;
+  maxFileBytes?: number;
 }
 
 export interface WorkerSettings {
