@@ -17,6 +17,7 @@ import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
 import { benchExtensionIndexing } from './benchMemory';
 import { benchEvidence } from './benchEvidence';
+import { benchCitations } from './benchCitations';
 import { benchMcp } from './benchMcp';
 import { benchRerank } from './benchRerank';
 import { EVAL, readDevQueries } from './evalSets';
@@ -452,11 +453,18 @@ async function main() {
   const rayIndex = await buildIndex('ray-docs', 'ray-docs');
   await benchEvidence(log, rayIndex, await readDevQueries('ray-docs'));
 
+  // 7b. Citations graded against their sentences: right ones supported, wrong ones unsupported.
+  const sciIndex = await buildIndex('scifact', 'scifact-citations');
+  await benchCitations(log, [
+    { name: 'ray-docs', index: rayIndex, queries: await readDevQueries('ray-docs') },
+    { name: 'scifact', index: sciIndex, queries: await readDevQueries('scifact') },
+  ]);
+
   // 8. The optional reranker: what it adds per question.
   await benchRerank(log, rayIndex, await readDevQueries('ray-docs'));
 
   // 9. The MCP server over stdio.
-  await benchMcp(log, ROOT, EVAL, WORK, await readDevQueries('ray-docs'));
+  await benchMcp(log, ROOT, EVAL, WORK, await readDevQueries('ray-docs'), { scifact: await readDevQueries('scifact') });
 
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), out.join('\n') + '\n');
   console.log('\nWrote BENCHMARKS.md');

@@ -1,10 +1,63 @@
-/** The MCP server's share of `npm run bench`: start to first result, and search_docs round trips over stdio. */
-import { execFileSync } from 'node:child_process';
+/**
+ * The MCP server's share of `npm run bench`: start to first result, `search_docs` round trips over stdio and over
+ * streamable HTTP with 20 clients at once, `read_section`, and how often the judgement says "covered".
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { EvalQuery } from '../src/core/eval/metrics';
-import { ms, percentile, row } from './benchFormat';
+import { ms, pct, percentile, row } from './benchFormat';
+
+/** Questions no docs set here answers, written for this bench: what "not covered" must catch. */
+export const OFF_TOPIC = [
+  'What is the capital of France?',
+  'Who won the football world cup in 1998?',
+  'How do I bake sourdough bread at home?',
+  'What is the boiling point of water on Mount Everest?',
+  'Recommend a good novel for a long flight',
+  'How many moons does Jupiter have?',
+  'What is the best way to learn to play the violin?',
+  'Translate good morning into Japanese',
+  'What year did the Berlin Wall fall?',
+  'How do I change a flat tyre on a bicycle?',
+  'Which wine goes well with salmon?',
+  'What are the rules of cricket?',
+  'How tall is the Eiffel Tower?',
+  'Give me a recipe for lemon drizzle cake',
+  'Who painted the Mona Lisa?',
+  'How do I care for an orchid?',
+  'What is the population of Canada?',
+  'How long should I boil an egg?',
+  'What causes the northern lights?',
+  'Which planet is closest to the sun?',
+];
+
+type ToolResult = { structuredContent?: { covered?: boolean; passages?: Array<{ citation: string }> } };
+
+async function covered(client: Client, questions: string[]): Promise<number> {
+  let yes = 0;
+  for (const query of questions) {
+    const result = (await client.callTool({ name: 'search_docs', arguments: { query, k: 5 } })) as ToolResult;
+    if (result.structuredContent?.covered) yes++;
+  }
+  return yes;
+}
+
+async function httpServer(cli: string, corpus: string, indexDir: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [cli, 'mcp', corpus, '--index', indexDir, '--http', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    let err = '';
+    child.stderr!.on('data', (d) => {
+      err += String(d);
+      const found = /(http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(err);
+      if (found) resolve(found[1]);
+    });
+    child.once('exit', () => reject(new Error(`the HTTP server exited: ${err}`)));
+  });
+  return { url, child };
+}
 
 export async function benchMcp(
   log: (line?: string) => void,
@@ -12,6 +65,7 @@ export async function benchMcp(
   evalDir: string,
   work: string,
   queries: EvalQuery[],
+  coverageSets: Record<string, EvalQuery[]> = {},
 ): Promise<void> {
   const cli = path.join(root, 'dist/cli.js');
   const corpus = path.join(evalDir, 'ray-docs/corpus');
@@ -24,30 +78,105 @@ export async function benchMcp(
   await client.connect(
     new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', corpus, '--index', indexDir], stderr: 'ignore' }),
   );
-  const first = (await client.callTool({ name: 'search_docs', arguments: { query: queries[0].question, k: 10 } })) as {
-    structuredContent?: { passages?: unknown[] };
-  };
+  const first = (await client.callTool({ name: 'search_docs', arguments: { query: queries[0].question, k: 10 } })) as ToolResult;
   const firstResultMs = performance.now() - started;
   if (!first.structuredContent?.passages?.length) throw new Error('the MCP server returned no passages');
 
   const times: number[] = [];
+  const citations: string[] = [];
   for (const query of queries) {
     const t = performance.now();
-    await client.callTool({ name: 'search_docs', arguments: { query: query.question, k: 10 } });
+    const result = (await client.callTool({ name: 'search_docs', arguments: { query: query.question, k: 10 } })) as ToolResult;
     times.push(performance.now() - t);
+    if (result.structuredContent?.passages?.[0]) citations.push(result.structuredContent.passages[0].citation);
   }
+  const sectionTimes: number[] = [];
+  for (const citation of citations) {
+    const t = performance.now();
+    await client.callTool({ name: 'read_section', arguments: { citation } });
+    sectionTimes.push(performance.now() - t);
+  }
+  const rayCovered = await covered(
+    client,
+    queries.map((q) => q.question),
+  );
+  const offTopicCovered = await covered(client, OFF_TOPIC);
   await client.close();
+
+  // Streamable HTTP, 20 clients at once, each asking its share of the questions.
+  const { url, child } = await httpServer(cli, corpus, indexDir);
+  const httpTimes: number[] = [];
+  let httpErrors = 0;
+  try {
+    const clients = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const c = new Client({ name: 'groundwork-bench-http', version: '1' });
+        await c.connect(new StreamableHTTPClientTransport(new URL(url)));
+        return c;
+      }),
+    );
+    await Promise.all(
+      clients.map(async (c, i) => {
+        for (let j = i; j < queries.length; j += clients.length) {
+          const t = performance.now();
+          try {
+            await c.callTool({ name: 'search_docs', arguments: { query: queries[j].question, k: 10 } });
+            httpTimes.push(performance.now() - t);
+          } catch {
+            httpErrors++;
+          }
+        }
+      }),
+    );
+    await Promise.all(clients.map((c) => c.close()));
+  } finally {
+    child.kill('SIGTERM');
+  }
+
+  // The other dev sets' questions, asked of their own corpus, through the same judgement (search --json).
+  const coverage: Array<[string, number, number]> = [['ray-docs', rayCovered, queries.length]];
+  for (const [set, setQueries] of Object.entries(coverageSets)) {
+    const setIndex = path.join(work, `mcp-${set}-index`);
+    const setCorpus = path.join(evalDir, set, 'corpus');
+    execFileSync(process.execPath, [cli, 'index', setCorpus, '--index', setIndex], { stdio: 'ignore' });
+    const setClient = new Client({ name: 'groundwork-bench', version: '1' });
+    await setClient.connect(
+      new StdioClientTransport({ command: process.execPath, args: [cli, 'mcp', setCorpus, '--index', setIndex], stderr: 'ignore' }),
+    );
+    coverage.push([
+      set,
+      await covered(
+        setClient,
+        setQueries.map((q) => q.question),
+      ),
+      setQueries.length,
+    ]);
+    await setClient.close();
+  }
 
   log('## MCP server (`groundwork mcp`)');
   log();
   log(
-    `Command: \`npm run bench\`: \`node dist/cli.js mcp ../shared/eval/ray-docs/corpus --index DIR\` over stdio, driven by the MCP SDK's own client; the index was built beforehand by \`groundwork index\`. Round trips: the ${queries.length} ray-docs dev questions, \`search_docs\` with k = 10, one after another.`,
+    `Command: \`npm run bench\`: \`node dist/cli.js mcp ../shared/eval/ray-docs/corpus --index DIR\`, driven by the MCP SDK's own client; the index was built beforehand by \`groundwork index\`. Round trips: the ${queries.length} ray-docs dev questions, \`search_docs\` with k = 10, one after another over stdio; then the same questions over streamable HTTP (\`--http\`) from 20 clients at once; then \`read_section\` on each question's first citation.`,
   );
   log();
   log(row(['measure', 'value', 'target']));
   log(row(['---', '---', '---']));
   log(row(['server start (process, index open, check of every file) to the first result', ms(firstResultMs), '≤ 1 s']));
-  log(row(['`search_docs` round trip, p50', ms(percentile(times, 0.5)), '']));
-  log(row(['`search_docs` round trip, p95', ms(percentile(times, 0.95)), '≤ 30 ms']));
+  log(row(['`search_docs` over stdio, p50', ms(percentile(times, 0.5)), '']));
+  log(row(['`search_docs` over stdio, p95', ms(percentile(times, 0.95)), '≤ 30 ms']));
+  log(row(['`search_docs` over HTTP, 20 clients at once, p50', ms(percentile(httpTimes, 0.5)), '']));
+  log(row(['`search_docs` over HTTP, 20 clients at once, p95', ms(percentile(httpTimes, 0.95)), '≤ 100 ms']));
+  log(row(['HTTP errors', String(httpErrors), '0']));
+  log(row(['`read_section`, p95', ms(percentile(sectionTimes, 0.95)), '']));
+  log();
+  log(
+    "The judgement an agent gets (`covered`, the same threshold as the panel's abstain): the share of dev questions marked covered, against the share of 20 off-topic questions written for this bench (`scripts/benchMcp.ts`) marked not covered.",
+  );
+  log();
+  log(row(['questions', 'marked covered', 'target']));
+  log(row(['---', '---', '---']));
+  for (const [set, yes, total] of coverage) log(row([`${set} dev (${total})`, pct(yes / total), '≥ 97%']));
+  log(row([`off-topic (${OFF_TOPIC.length}): marked not covered`, pct(1 - offTopicCovered / OFF_TOPIC.length), '≥ 95%']));
   log();
 }

@@ -1,6 +1,7 @@
 import type { DocsIndexOptions } from '../core/indexing/docsIndex';
 import { version } from '../../package.json';
 import { FollowedIndex } from './followedIndex';
+import { fileSecretsIn } from '../core/docsTools/readDocLines';
 import { createDocsServer } from './server';
 import { type HttpOptions, McpHttpRefused, serveHttp, serveStdio } from './transports';
 
@@ -22,7 +23,8 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
     maxFileBytes: options.maxFileBytes,
     redactSecrets: options.redactSecrets,
   };
-  const make = () => createDocsServer(index, folder, version);
+  const fileSecrets = fileSecretsIn([folder]);
+  const make = () => createDocsServer(index, folder, version, fileSecrets);
   try {
     if (!options.http) {
       options.log(

@@ -45,19 +45,29 @@ const judgementShape = {
 
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false };
 
-/** A tool's declared input schema as the SDK validates it: derived, never written twice. */
-const inputOf = (tool: DocsToolDeclaration) => z.fromJSONSchema(tool.inputSchema as never) as z.ZodObject;
+/** A tool's declared input schema as the SDK validates it: derived once, never written twice. */
+const inputSchemas = new Map<DocsToolDeclaration, z.ZodObject>();
+const inputOf = (tool: DocsToolDeclaration) => {
+  let schema = inputSchemas.get(tool);
+  if (!schema) inputSchemas.set(tool, (schema = z.fromJSONSchema(tool.inputSchema as never) as z.ZodObject));
+  return schema;
+};
 
 /**
  * The docs as MCP tools over one folder's index (`search_docs`, `read_doc`, `read_section`, `index_status`) and as
  * resources (a table of contents, each doc by URI), read-only. The same retrieval and judgement as every surface.
  */
-export function createDocsServer(index: FollowedIndex, folder: DocFolder, version: string): McpServer {
+export function createDocsServer(
+  index: FollowedIndex,
+  folder: DocFolder,
+  version: string,
+  // Shared by every server of the process (HTTP makes one per request): each file is scanned once while unchanged.
+  fileSecrets = fileSecretsIn([folder]),
+): McpServer {
   const server = new McpServer(
     { name: 'groundwork', version },
     { capabilities: { logging: {} }, instructions: serverInstructions(index.current, folder.root) },
   );
-  const fileSecrets = fileSecretsIn([folder]);
   const refuse = (error: unknown) => {
     if (!(error instanceof ToolInputError)) throw error;
     return { isError: true, content: [{ type: 'text' as const, text: error.message }] };

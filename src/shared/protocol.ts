@@ -31,6 +31,20 @@ export interface AnswerView {
   styleModel?: string;
   usage?: { promptTokens: number; completionTokens: number; estimatedCostUsd?: number };
   notes: string[];
+  /** Each `[n]` marker of the answer in order: how far its source says its sentence (see `CitationGrader`). */
+  markers?: MarkerView[];
+}
+
+export interface MarkerView {
+  n: number;
+  grade: 'supported' | 'weak' | 'unsupported';
+  /** Another source sent with the question that says the sentence. */
+  betterSource?: number;
+}
+
+/** What a reader is told about a citation that does not support its sentence (the panel, Copy, `@groundwork`). */
+export function unsupportedNote(marker: Pick<MarkerView, 'n' | 'betterSource'>): string {
+  return `[${marker.n}] does not appear to support this sentence${marker.betterSource ? `; [${marker.betterSource}] says this` : ''}`;
 }
 
 export interface TurnView {

@@ -1,4 +1,4 @@
-import type { TurnView } from '../shared/protocol';
+import { type TurnView, unsupportedNote } from '../shared/protocol';
 
 /** A narrow sidebar (280 px) fits about this many characters of a path beside its number. */
 export const MAX_PATH_CHARS = 34;
@@ -15,5 +15,11 @@ export function answerAsMarkdown(turn: TurnView): string {
   const sources = (turn.result?.sources ?? []).map(
     (s) => `[${s.n}] ${s.path}:${s.startLine}-${s.endLine}${s.heading ? ` ${s.heading}` : ''}`,
   );
-  return [turn.answer.trim(), ...(sources.length ? ['', 'Sources:', ...sources.map((line) => `- ${line}`)] : [])].join('\n');
+  // Copy keeps what the panel showed about each citation that does not support its sentence.
+  const unsupported = (turn.result?.markers ?? []).filter((m) => m.grade === 'unsupported').map((m) => `- ${unsupportedNote(m)}`);
+  return [
+    turn.answer.trim(),
+    ...(unsupported.length ? ['', 'Citations to check:', ...unsupported] : []),
+    ...(sources.length ? ['', 'Sources:', ...sources.map((line) => `- ${line}`)] : []),
+  ].join('\n');
 }

@@ -1,5 +1,15 @@
 import DOMPurify from 'dompurify';
-import type { AnswerView, HostMessage, PanelCommand, PanelStatus, SourceView, TurnView, WebviewMessage } from '../shared/protocol';
+import {
+  type AnswerView,
+  type HostMessage,
+  type MarkerView,
+  type PanelCommand,
+  type PanelStatus,
+  type SourceView,
+  type TurnView,
+  unsupportedNote,
+  type WebviewMessage,
+} from '../shared/protocol';
 import { focusableIn, nextInOrder, readingOrder } from './focusOrder';
 import { answerAsMarkdown, MAX_PATH_CHARS, shortenMiddle } from './format';
 import { renderMarkdown } from './renderMarkdown';
@@ -116,6 +126,22 @@ function renderQuestion(question: string): HTMLElement {
   return box;
 }
 
+/**
+ * Each citation button says how far its source supports its sentence: an unsupported one is styled apart and says
+ * so to a screen reader ("[2] does not appear to support this sentence"); a weak one says it partly does.
+ */
+function markCitations(answer: HTMLElement, markers: MarkerView[] | undefined): void {
+  if (!markers?.length) return;
+  answer.querySelectorAll<HTMLButtonElement>('button.citation').forEach((button, i) => {
+    const marker = markers[i];
+    if (!marker || String(marker.n) !== button.dataset.n || marker.grade === 'supported') return;
+    const label = marker.grade === 'unsupported' ? unsupportedNote(marker) : `[${marker.n}] supports this sentence only in part`;
+    button.classList.add(marker.grade);
+    button.setAttribute('aria-label', `${label}. Open source ${marker.n}`);
+    button.title = label;
+  });
+}
+
 function renderTurn(turn: TurnView): HTMLElement {
   const article = element('article', 'turn');
   article.dataset.turn = turn.id;
@@ -123,6 +149,7 @@ function renderTurn(turn: TurnView): HTMLElement {
   article.append(renderQuestion(turn.question));
   const answer = element('div', 'answer markdown');
   answer.innerHTML = safeHtml(turn.answer);
+  markCitations(answer, turn.result?.markers);
   article.append(answer);
   if (streamingId === turn.id && !turn.answer) article.append(element('div', 'thinking', 'Searching your docs…'));
   if (turn.error) {

@@ -34,7 +34,7 @@ test('each cited sentence points at the lines that say it, not the whole passage
 test('markers inside code are not citations, a sentence sharing nothing gets the whole passage, text alone is enough', async () => {
   const { source } = await retriesSource();
   const evidence = alignEvidence('Write `[1]` literally. Zebras gallop [1].', [source], passageLinesFromText);
-  assert.deepEqual(evidence, [{ n: 1, startLine: 1, endLine: 21, matched: false }]);
+  assert.deepEqual(evidence, [{ n: 1, startLine: 1, endLine: 21, matched: false, grade: 'unsupported', support: 0 }]);
 });
 
 test('a passage whose file no longer holds it yields no file lines (the text is used instead)', async () => {

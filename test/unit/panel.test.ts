@@ -224,3 +224,21 @@ test('Tab follows reading order: the ask box, the newest answer, then older turn
   assert.ok(walked.length < 30 && walked.every((v) => v.startsWith('t1:')), walked.join(', '));
   assert.equal(press(true), false, 'the browser takes Shift+Tab out of the panel');
 });
+
+test('a citation that does not support its sentence is shown apart, says so to a screen reader, and Copy keeps it', async () => {
+  const { document, posted, send } = openPanel();
+  const turn = answeredTurn();
+  turn.result!.verdict = 'partly-grounded';
+  turn.result!.markers = [
+    { n: 5, grade: 'supported' },
+    { n: 5, grade: 'unsupported', betterSource: 2 },
+  ];
+  await send({ type: 'state', status, turns: [turn] });
+  const [first, second] = [...document.querySelectorAll('button.citation')] as HTMLElement[];
+  assert.ok(!first.classList.contains('unsupported'));
+  assert.ok(second.classList.contains('unsupported'));
+  assert.equal(second.getAttribute('aria-label'), '[5] does not appear to support this sentence; [2] says this. Open source 5');
+  (document.querySelector('button.action-copy') as HTMLElement).click();
+  const copy = posted.find((m) => m.type === 'copy') as { text: string };
+  assert.match(copy.text, /Citations to check:\n- \[5\] does not appear to support this sentence; \[2\] says this/);
+});

@@ -111,7 +111,19 @@ export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
 async function answerWithin(request: AnswerRequest): Promise<Answer> {
   const answer = await compose(request);
   if (answer.citations.length) answer.evidence = await evidenceOf(answer, request.readFileLines);
+  countUnsupported(answer);
   return answer;
+}
+
+/** A citation whose source does not say its sentence makes a grounded answer partly grounded, and says which. */
+function countUnsupported(answer: Answer): void {
+  const unsupported = (answer.evidence ?? []).filter((e) => e.grade === 'unsupported');
+  if (!unsupported.length) return;
+  if (answer.verdict === 'grounded') answer.verdict = 'partly-grounded';
+  const which = unsupported.map((e) => `[${e.n}]${e.betterSource ? ` ([${e.betterSource}] says this)` : ''}`).join(', ');
+  answer.notes.push(
+    `${unsupported.length} citation${unsupported.length === 1 ? ' does' : 's do'} not support ${unsupported.length === 1 ? 'its sentence' : 'their sentences'}: ${which}.`,
+  );
 }
 
 /** Each citation's supporting lines, found in the cited files as they are now (or in the passage text without them). */
@@ -324,7 +336,7 @@ async function restyle(answer: Answer, style: ChatProvider, request: AnswerReque
     usageOf(style.model, usage?.promptTokens ?? countTokens(answer.answer) + 80, usage?.completionTokens ?? countTokens(rewrite)),
   );
   answer.styleModel = style.model;
-  const check = checkRestyle(answer.answer, rewrite);
+  const check = checkRestyle(answer.answer, rewrite, answer.sources);
   if (!check.ok || !rewrite) {
     answer.notes.push(`Showing the draft: the house-style rewrite was rejected (${rewrite ? check.problems.join('; ') : 'it was empty'}).`);
     return;

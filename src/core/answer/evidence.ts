@@ -1,4 +1,5 @@
 import { analyze } from '../retrieval/analyzer';
+import { CitationGrader } from './citationSupport';
 import type { Evidence, Source } from './types';
 
 export type { Evidence };
@@ -24,14 +25,27 @@ export function alignEvidence(answer: string, sources: Source[], linesOf: (sourc
   const byNumber = new Map(sources.map((s) => [s.n, s]));
   const lineCache = new Map<number, PassageLines>();
   const evidence: Evidence[] = [];
+  const grader = new CitationGrader(sources);
   const prose = answer.replace(CODE, (code) => code.replace(MARKER, (m) => ' '.repeat(m.length)));
   for (const { n, sentence } of citedSentences(prose, answer)) {
     const source = byNumber.get(n);
     if (!source) continue;
+    const graded = grader.grade(sentence, n);
+    // A passage that does not say the sentence gets no evidence lines: one shared word is not support.
+    if (graded.grade === 'unsupported') {
+      evidence.push({ n, startLine: source.startLine, endLine: source.endLine, matched: false, ...graded });
+      continue;
+    }
     if (!lineCache.has(n)) lineCache.set(n, linesOf(source));
-    evidence.push({ n, ...supportingLines(sentence, source, lineCache.get(n)!) });
+    evidence.push({ n, ...supportingLines(sentence, source, lineCache.get(n)!), ...graded });
   }
   return evidence;
+}
+
+/** The sentences of an answer with the markers that cite them, as `alignEvidence` reads them (code skipped). */
+export function citedSentencesOf(answer: string): Array<{ n: number; sentence: string }> {
+  const prose = answer.replace(CODE, (code) => code.replace(MARKER, (m) => ' '.repeat(m.length)));
+  return citedSentences(prose, answer);
 }
 
 /** The passage's lines, numbered, when its text is the file's lines as they are (Markdown, reStructuredText, text). */

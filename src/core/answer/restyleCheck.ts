@@ -1,4 +1,6 @@
 import type { ChatMessage } from '../providers/chatProvider';
+import { CitationGrader } from './citationSupport';
+import { citedSentencesOf } from './evidence';
 
 /** What the style model is told at answer time; a house-style dataset trains it on exactly this prompt. */
 export const RESTYLE_INSTRUCTIONS = [
@@ -25,8 +27,25 @@ export interface RestyleCheck {
  * A restyled answer may change tone and format only. It is rejected if its citation markers differ from the
  * draft's (lost, added or renumbered), or if it brings numbers, code or links that the draft did not have.
  */
-export function checkRestyle(draft: string, rewrite: string): RestyleCheck {
+export function checkRestyle(
+  draft: string,
+  rewrite: string,
+  sources?: ReadonlyArray<{ n: number; text: string; heading?: string }>,
+): RestyleCheck {
   const problems: string[] = [];
+  // With the sources at hand: a marker may not move onto a sentence its source does not say (the draft's said it).
+  if (sources?.length) {
+    const grader = new CitationGrader(sources);
+    const gradesOf = (text: string) => citedSentencesOf(text).map(({ n, sentence }) => ({ n, grade: grader.grade(sentence, n).grade }));
+    const before = gradesOf(draft);
+    const moved = gradesOf(rewrite).filter(
+      (after) => after.grade === 'unsupported' && before.some((b) => b.n === after.n && b.grade !== 'unsupported'),
+    );
+    if (moved.length)
+      problems.push(
+        `citation${moved.length > 1 ? 's' : ''} moved onto a sentence the source does not say: ${[...new Set(moved.map((m) => `[${m.n}]`))].join('')}`,
+      );
+  }
   const draftMarkers = markers(draft);
   const rewriteMarkers = markers(rewrite);
   const lost = difference(draftMarkers, rewriteMarkers);

@@ -24,6 +24,15 @@ export interface Evidence {
   endLine: number;
   /** False when no line shares a term with the sentence: the evidence is then the whole passage. */
   matched: boolean;
+  /**
+   * How far the cited passage says the sentence (see `CitationGrader`): an `unsupported` citation has no evidence
+   * lines (the range is the passage) and is shown as such. Absent in answers kept from before grading.
+   */
+  grade?: 'supported' | 'weak' | 'unsupported';
+  /** The share of the sentence's weighted content the passage holds, 0 to 1. */
+  support?: number;
+  /** Another source sent with the question that supports the sentence, when this one does not. */
+  betterSource?: number;
 }
 
 export type Verdict = 'grounded' | 'partly-grounded' | 'not-in-docs' | 'offline-extract';

@@ -1,3 +1,4 @@
+import { unsupportedNote } from '../../shared/protocol';
 import { judge } from '../retrieval/judgement';
 import type { Answer, ChatTurn, RetrievedResult, Source } from '../answer/types';
 import { explainQuestion, type ExplainTarget } from '../answer/explainQuestion';
@@ -185,7 +186,10 @@ export class AnchoringWriter {
       if (match.index > last) this.sink.markdown(text.slice(last, match.index));
       const upTo = this.written + text.slice(0, match.index + match[0].length);
       const evidence = alignEvidence(upTo, this.sources, passageLinesFromText).at(-1);
+      const unsupported = evidence?.n === source.n && evidence.grade === 'unsupported';
       this.sink.anchor(source, `[${source.n}]`, evidence?.matched && evidence.n === source.n ? evidence : undefined);
+      // Said next to the marker, not only in the closing notes: this one opens its passage, not evidence lines.
+      if (unsupported) this.sink.markdown(` *(${escapeMarkdown(unsupportedNote(evidence))})*`);
       last = match.index + match[0].length;
     }
     if (last < text.length) this.sink.markdown(text.slice(last));
@@ -201,8 +205,12 @@ function verdictLabel(answer: Answer): string {
   switch (answer.verdict) {
     case 'grounded':
       return 'Grounded in the docs';
-    case 'partly-grounded':
-      return 'Partly grounded: some sentences cite no source';
+    case 'partly-grounded': {
+      const unsupported = (answer.evidence ?? []).filter((e) => e.grade === 'unsupported').length;
+      return unsupported
+        ? `Partly grounded: ${unsupported} citation${unsupported === 1 ? ' does' : 's do'} not support ${unsupported === 1 ? 'its sentence' : 'their sentences'}`
+        : 'Partly grounded: some sentences cite no source';
+    }
     case 'not-in-docs':
       return 'Not in the docs';
     case 'offline-extract':

@@ -44,15 +44,7 @@ export async function findSecrets(text: string): Promise<SecretFinding[]> {
 /** What a passage says with each secret replaced by `[secret redacted: KIND]`. */
 export async function redactDocSecrets(text: string): Promise<Redacted> {
   const found = await findSecrets(text);
-  if (!found.length) return { text, found };
-  let out = '';
-  let at = 0;
-  for (const secret of found) {
-    if (secret.start < at) continue;
-    out += text.slice(at, secret.start) + `[secret redacted: ${secret.kind}]`;
-    at = secret.end;
-  }
-  return { text: out + text.slice(at), found };
+  return { text: found.length ? replaceRanges(text, found) : text, found };
 }
 
 /** A rule's id and message as words: `@secretlint/secretlint-rule-github` + `GITHUB_TOKEN` → "GitHub token". */
@@ -100,31 +92,53 @@ export async function secretsOfFile(text: string): Promise<FileSecrets> {
 }
 
 /**
+ * Whether a passage may hold part of a secret that only its whole file shows (a private key's body, cut from its
+ * BEGIN line): a long run of base64 or hex with letters and digits. Only then is the whole file consulted.
+ */
+function mayHoldSecretPart(text: string): boolean {
+  for (const run of text.matchAll(/[A-Za-z0-9+/=]{32,}/g)) if (/\d/.test(run[0]) && /[A-Za-z]/.test(run[0])) return true;
+  return false;
+}
+
+/** Between passages scanned in one go: no rule's pattern crosses a line of its own like this. */
+const SEPARATOR = '\n\n\u241E\u241E\u241E\n\n';
+
+/**
  * Passages with their secrets redacted, each secret placed at its line, and the note that tells the user what was
- * redacted where (undefined when nothing was). With `fileSecrets`, a passage is also cleared of any part of a
- * secret its whole file holds.
+ * redacted where (undefined when nothing was). All passages are scanned in one pass. With `fileSecrets`, a passage
+ * that may hold part of a secret is also cleared of any part its whole file holds.
  */
 export async function redactPassages<T extends { path: string; startLine: number; text: string }>(
   passages: readonly T[],
   fileSecrets?: (path: string) => Promise<FileSecrets | undefined>,
 ): Promise<{ passages: T[]; note?: string }> {
   const places: Array<{ place: string; found: SecretFinding[] }> = [];
+  const joined = passages.map((p) => p.text).join(SEPARATOR);
+  const all = await findSecrets(joined);
+  const starts: number[] = [];
+  let at = 0;
+  for (const passage of passages) {
+    starts.push(at);
+    at += passage.text.length + SEPARATOR.length;
+  }
   const byFile = new Map<string, Promise<FileSecrets | undefined>>();
   const out = await Promise.all(
-    passages.map(async (passage) => {
-      const redacted = await redactDocSecrets(passage.text);
-      let text = redacted.text;
-      const found = [...redacted.found.map((f) => ({ ...f, line: lineAt(passage, passage.text, f.start) }))];
-      if (fileSecrets) {
+    passages.map(async (passage, i) => {
+      const from = starts[i];
+      const to = from + passage.text.length;
+      const own = all.filter((f) => f.start >= from && f.end <= to).map((f) => ({ ...f, start: f.start - from, end: f.end - from }));
+      const found = own.map((f) => ({ ...f, line: lineAt(passage, passage.text, f.start) }));
+      let text = replaceRanges(passage.text, own);
+      if (fileSecrets && mayHoldSecretPart(text)) {
         if (!byFile.has(passage.path))
           byFile.set(
             passage.path,
             fileSecrets(passage.path).catch(() => undefined),
           );
         for (const fragment of (await byFile.get(passage.path))?.fragments ?? []) {
-          const at = text.indexOf(fragment.text);
-          if (at < 0) continue;
-          found.push({ start: at, end: at + fragment.text.length, kind: fragment.kind, line: lineAt(passage, text, at) });
+          const hit = text.indexOf(fragment.text);
+          if (hit < 0) continue;
+          found.push({ start: hit, end: hit + fragment.text.length, kind: fragment.kind, line: lineAt(passage, text, hit) });
           text = text.split(fragment.text).join(`[secret redacted: ${fragment.kind}]`);
         }
       }
@@ -140,6 +154,17 @@ export async function redactPassages<T extends { path: string; startLine: number
     }),
   );
   return { passages: out, note: describeRedactions(places) };
+}
+
+function replaceRanges(text: string, found: SecretFinding[]): string {
+  let out = '';
+  let at = 0;
+  for (const secret of [...found].sort((a, b) => a.start - b.start)) {
+    if (secret.start < at) continue;
+    out += text.slice(at, secret.start) + `[secret redacted: ${secret.kind}]`;
+    at = secret.end;
+  }
+  return out + text.slice(at);
 }
 
 function lineAt(passage: { startLine: number }, text: string, offset: number): number {

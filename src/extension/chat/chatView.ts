@@ -8,6 +8,7 @@ import {
   parseWebviewMessage,
   type SourceView,
   type TurnView,
+  unsupportedNote,
   type WebviewMessage,
 } from '../../shared/protocol';
 import { notebookCellAt } from '../../core/chunking/notebookLines';
@@ -123,6 +124,9 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         const source = (message.nearest ? turn?.nearest : turn?.sources)?.find((s) => s.n === message.n);
         const evidence = message.marker === undefined ? undefined : turn?.evidence?.[message.marker];
         if (source) await openSource(source, evidence?.n === source.n && evidence.matched ? evidence : undefined);
+        // An unsupported citation opens its passage, never evidence lines, and says why.
+        if (source && evidence?.n === source.n && evidence.grade === 'unsupported')
+          void vscode.window.showWarningMessage(`Groundwork: ${unsupportedNote(evidence)}. Its whole passage is shown.`);
         break;
       }
       case 'copy':
@@ -344,6 +348,11 @@ function toView(answer: Answer): AnswerView {
     styleModel: answer.styleModel,
     usage: answer.provider === 'offline' ? undefined : answer.usage,
     notes: answer.notes,
+    markers: (answer.evidence ?? []).map((e) => ({
+      n: e.n,
+      grade: e.grade ?? 'supported',
+      ...(e.betterSource ? { betterSource: e.betterSource } : {}),
+    })),
   };
 }
 
