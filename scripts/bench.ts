@@ -11,13 +11,13 @@ import { DocsIndex } from '../src/core/indexing/docsIndex';
 import { DEFAULT_CHUNK_SIZING } from '../src/core/chunking/chunkDocument';
 import { HashingEmbedder } from '../src/core/embedding/hashingEmbedder';
 import { type EvalQuery, scoreRun, type Scores } from '../src/core/eval/metrics';
-import { HOVER_MAX_TERM_SHARE } from '../src/core/retrieval/hover';
 import { FILE_RANKING_WEIGHTS } from '../src/core/retrieval/fileRanking';
 import { DEFAULT_LEXICAL_WEIGHT } from '../src/core/retrieval/searchIndex';
 import { benchAnswerPath, calibrateAbstain } from './benchAnswer';
 import { benchExtensionIndexing } from './benchMemory';
 import { benchEvidence } from './benchEvidence';
 import { benchCitations } from './benchCitations';
+import { benchIdentifiers, readIdentifiers } from './benchIdentifiers';
 import { benchMcp } from './benchMcp';
 import { benchRerank } from './benchRerank';
 import { EVAL, readDevQueries } from './evalSets';
@@ -347,14 +347,26 @@ async function main() {
     await index.search(q, { k: 10, ranking: 'passages' });
     byPassageLatencies.push(performance.now() - t0);
   }
-  // Hover: one word, lexical only, as the hover provider asks the worker.
+  // Hover: one word, through the identifier lookup the hover provider asks the worker for.
   const words = [...new Set(questions.join(' ').match(/[A-Za-z_]{4,}/g) ?? [])].slice(0, 300);
   const hovers: number[] = [];
   for (const word of words) {
     const t0 = performance.now();
-    index.searchLexical(word, { k: 9, maxTermShare: HOVER_MAX_TERM_SHARE });
+    index.lookup(word, 3);
     hovers.push(performance.now() - t0);
   }
+  // The identifier table (hover and lookup_docs) on both identifier sets; ray-docs' index is built for it here.
+  const rayForIdentifiers = await DocsIndex.open({
+    root: path.join(EVAL, 'ray-docs', 'corpus'),
+    indexDir: path.join(WORK, 'ray-identifiers'),
+    embedder: new HashingEmbedder(),
+  });
+  await rayForIdentifiers.update();
+  benchIdentifiers(log, [
+    { name: 'ray-docs', index: rayForIdentifiers, identifiers: await readIdentifiers('ray-docs') },
+    { name: 'cpp-docs', index, identifiers: await readIdentifiers('cpp-docs') },
+  ]);
+  await rayForIdentifiers.close();
   // Two kinds of edit per file: a paragraph added at the end, and one inserted in the middle (every chunk below
   // it moves to new lines, and a section may be split differently).
   const edits: Record<EditKind, number[]> = { end: [], middle: [] };
@@ -405,7 +417,7 @@ async function main() {
       '',
     ]),
   );
-  log(row([`hover lookup (one word, lexical only), ${hovers.length} words: p95`, ms(percentile(hovers, 0.95)), '≤ 50 ms']));
+  log(row([`hover lookup (one word, the identifier lookup), ${hovers.length} words: p95`, ms(percentile(hovers, 0.95)), '≤ 10 ms']));
   const largest = targets.indexOf(LARGEST_DOC);
   const largestBytes = (await fs.stat(path.join(corpusCopy, LARGEST_DOC))).size;
   for (const kind of EDIT_KINDS) {

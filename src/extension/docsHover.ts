@@ -1,16 +1,14 @@
 import * as vscode from 'vscode';
 import { plainDocText, plainInlineText } from '../core/text/docMarkup';
-import { HOVER_MAX_TERM_SHARE } from '../core/retrieval/hover';
 import type { FolderResult } from '../core/worker/protocol';
 import type { IndexService } from './indexService';
 import { readSettings } from './settings';
 
 const MAX_PASSAGES = 3;
 const EXCERPT_LINES = 3;
-/** A passage is shown only when it contains every term of the hovered word. */
-const MIN_COVERAGE = 0.99;
 
-const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:[.:-][A-Za-z_][A-Za-z0-9_]*)*/;
+/** A name from code, qualified or not: `num_gpus`, `tune.Tuner`, `CWnd::Create`, `std::find_first_of`. */
+const IDENTIFIER = /[A-Za-z_][A-Za-z0-9_]*(?:(?:\.|::|->)[A-Za-z_][A-Za-z0-9_]*)*/;
 
 /**
  * Doc passages for the word under the cursor, from the local index alone (lexical search in the worker: no
@@ -31,30 +29,33 @@ export class DocsHover implements vscode.HoverProvider {
     if (word.length < 3 || word.length > 80) return undefined;
     let results: FolderResult[];
     try {
-      results = await this.index.search(word, { k: MAX_PASSAGES * 3, maxTermShare: HOVER_MAX_TERM_SHARE }, true);
+      // One more than shown: the passage being hovered in may be among them, and is left out.
+      results = await this.index.lookup(word, MAX_PASSAGES + 1);
     } catch {
       return undefined;
     }
     if (token.isCancellationRequested) return undefined;
     const here = vscode.workspace.asRelativePath(document.uri, false);
     const passages = results
-      .filter((r) => r.coverage >= MIN_COVERAGE)
       // The passage being hovered in is not news to the reader.
       .filter((r) => !(r.path === here && r.startLine - 1 <= position.line && position.line <= r.endLine - 1))
       .slice(0, MAX_PASSAGES);
     if (!passages.length) return undefined;
     const markdown = new vscode.MarkdownString(undefined, true);
     markdown.isTrusted = { enabledCommands: ['groundwork.openLocation'] };
-    markdown.appendMarkdown(`$(book) **Groundwork**: docs for \`${word.replace(/`/g, '')}\`\n\n`);
+    const name = word.replace(/`/g, '');
+    markdown.appendMarkdown(`$(book) **Groundwork**: docs for \`${name}\`\n\n`);
     for (const passage of passages) {
       const args = encodeURIComponent(
         JSON.stringify([{ root: passage.root, path: passage.path, startLine: passage.startLine, endLine: passage.endLine }]),
       );
       const location = `${passage.path}:${passage.startLine}-${passage.endLine}`;
+      const title = passage.headingPath.length ? passage.headingPath.map(plainInlineText).at(-1)! : passage.path;
+      markdown.appendMarkdown(`**${escapeMarkdown(title)}** · `);
       markdown.appendMarkdown(`[${escapeMarkdown(location)}](command:groundwork.openLocation?${args} "Open ${escapeMarkdown(location)}")`);
-      if (passage.headingPath.length) markdown.appendMarkdown(` — ${escapeMarkdown(passage.headingPath.map(plainInlineText).join(' › '))}`);
+      if (passage.path.endsWith('.ipynb')) markdown.appendMarkdown(' (notebook: opens at the cell)');
       markdown.appendMarkdown('\n\n');
-      markdown.appendCodeblock(excerpt(plainDocText(passage.text), word), 'text');
+      markdown.appendMarkdown(`${highlighted(excerpt(plainDocText(passage.text), lastPart(name)), lastPart(name))}\n\n`);
     }
     return new vscode.Hover(markdown, range);
   }
@@ -72,6 +73,26 @@ function excerpt(text: string, word: string): string {
     .slice(start, start + EXCERPT_LINES)
     .map((l) => (l.length > 160 ? `${l.slice(0, 157)}…` : l))
     .join('\n');
+}
+
+/** The name the excerpt is found by: the last part of a qualified one (`Create` of `CWnd::Create`). */
+function lastPart(name: string): string {
+  return name.split(/\.|::|->/).at(-1) ?? name;
+}
+
+/** The excerpt as quoted text, each whole-word mention of the name in bold, everything else escaped. */
+function highlighted(text: string, name: string): string {
+  const word = new RegExp(`(?<![A-Za-z0-9_])(${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})(?![A-Za-z0-9_])`, 'g');
+  return text
+    .split('\n')
+    .map(
+      (line) =>
+        `> ${line
+          .split(word)
+          .map((piece, i) => (i % 2 ? `**${escapeMarkdown(piece)}**` : escapeMarkdown(piece)))
+          .join('')}`,
+    )
+    .join('\n>\n');
 }
 
 function escapeMarkdown(text: string): string {

@@ -206,6 +206,13 @@ export class IndexService implements vscode.Disposable {
     return client.request('search', { query, options, lexicalOnly });
   }
 
+  /** The passages that document a name from code (the hover's lookup; `#docLookup`), from the local index alone. */
+  async lookup(identifier: string, k = 3): Promise<FolderResult[]> {
+    await this.indexPendingEdits();
+    const client = await this.ready();
+    return client.request('lookup', { identifier, k });
+  }
+
   /** Files and chunks over all folders, from memory: no disk access, unlike `status`. */
   async counts(): Promise<{ files: number; chunks: number }> {
     const client = await this.ready();

@@ -4,7 +4,15 @@ import { type DocFolder, fileSecretsIn, parseReadInput, readDocLines } from '../
 import { parseSectionInput, readSection } from '../core/docsTools/readSection';
 import { runDocsSearch } from '../core/docsTools/runDocsSearch';
 import { docsSearchAsText, parseSearchInput, ToolInputError } from '../core/docsTools/searchDocs';
-import { type DocsToolDeclaration, READ_TOOL, SEARCH_TOOL, SECTION_TOOL, STATUS_TOOL } from '../core/docsTools/toolDeclarations';
+import {
+  type DocsToolDeclaration,
+  LOOKUP_TOOL,
+  READ_TOOL,
+  SEARCH_TOOL,
+  SECTION_TOOL,
+  STATUS_TOOL,
+} from '../core/docsTools/toolDeclarations';
+import { parseLookupInput, runDocsLookup } from '../core/docsTools/runDocsLookup';
 import { docLinesAsText, docSectionAsText } from '../core/docsTools/toolText';
 import type { FollowedIndex } from './followedIndex';
 import { serverInstructions, tableOfContents } from './serverGuide';
@@ -54,7 +62,8 @@ const inputOf = (tool: DocsToolDeclaration) => {
 };
 
 /**
- * The docs as MCP tools over one folder's index (`search_docs`, `read_doc`, `read_section`, `index_status`) and as
+ * The docs as MCP tools over one folder's index (`search_docs`, `lookup_docs`, `read_doc`, `read_section`,
+ * `index_status`) and as
  * resources (a table of contents, each doc by URI), read-only. The same retrieval and judgement as every surface.
  */
 export function createDocsServer(
@@ -102,6 +111,18 @@ export function createDocsServer(
     async (args) => {
       const search = await runDocsSearch(index, parseSearchInput(args), { redactSecrets: folder.redactSecrets, fileSecrets });
       return { text: docsSearchAsText(search), structured: search };
+    },
+  );
+  tool(
+    LOOKUP_TOOL,
+    { query: z.string(), ...judgementShape, passages: z.array(passageShape), note: z.string().optional() },
+    async (args) => {
+      const lookup = await runDocsLookup(
+        { lookup: (identifier, k) => index.current.lookup(identifier, k).map((hit) => hit.result), indexState: () => index.indexState() },
+        parseLookupInput(args),
+        { redactSecrets: folder.redactSecrets, fileSecrets },
+      );
+      return { text: docsSearchAsText(lookup), structured: lookup };
     },
   );
   tool(READ_TOOL, linesShape, async (args) => {

@@ -1,4 +1,5 @@
 import { MAX_LINES } from './readDocLines';
+import { MAX_LOOKUP_K } from './runDocsLookup';
 import { DEFAULT_SECTION_TOKENS } from './readSection';
 import { DEFAULT_K, MAX_K } from './searchDocs';
 import { MIN_TOOL_TOKENS } from './tokenBudget';
@@ -100,6 +101,26 @@ export const SECTION_TOOL: DocsToolDeclaration = {
   },
 };
 
+export const LOOKUP_TOOL: DocsToolDeclaration = {
+  mcpName: 'lookup_docs',
+  editorName: 'groundwork_lookupDocs',
+  referenceName: 'docLookup',
+  title: 'Look up a name from code',
+  description:
+    "Find where this project's documentation documents a name from code (a class, function, parameter or option: " +
+    '`TuneConfig`, `num_gpus`, `tune.Tuner`, `CWnd::Create`), best first: passages that define it before ones that ' +
+    'mention it, each with the path and lines to cite. covered is false when the docs do not document the name.',
+  inputSchema: {
+    type: 'object',
+    properties: {
+      identifier: { type: 'string', description: 'The name as written in code, qualified or not' },
+      k: { type: 'integer', minimum: 1, maximum: MAX_LOOKUP_K, description: 'How many passages (default 3)' },
+      maxTokens: budget,
+    },
+    required: ['identifier'],
+  },
+};
+
 export const STATUS_TOOL: DocsToolDeclaration = {
   mcpName: 'index_status',
   title: 'Index status',
@@ -108,4 +129,4 @@ export const STATUS_TOOL: DocsToolDeclaration = {
 };
 
 /** Every docs tool, in the order a client lists them. */
-export const DOCS_TOOLS = [SEARCH_TOOL, READ_TOOL, SECTION_TOOL, STATUS_TOOL];
+export const DOCS_TOOLS = [SEARCH_TOOL, LOOKUP_TOOL, READ_TOOL, SECTION_TOOL, STATUS_TOOL];

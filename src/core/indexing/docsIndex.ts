@@ -12,6 +12,7 @@ import {
 } from '../discovery/discover';
 import type { Embedder } from '../embedding/embedder';
 import { analyze } from '../retrieval/analyzer';
+import { type IdentifierHit, lookupIdentifier } from '../retrieval/identifierLookup';
 import type { ChunkRecord } from '../retrieval/frozenIndex';
 import { type IndexedChunk, type SearchOptions } from '../retrieval/searchIndex';
 import type { SnapshotStatus } from '../store/describeSnapshot';
@@ -469,6 +470,11 @@ export class DocsIndex {
   /** The whole section a passage of this index is in (see `sectionSpan`), or undefined when its file is gone. */
   sectionOf(passage: { path: string; startLine: number; headingPath: readonly string[] }): LineSpan | undefined {
     return sectionSpan(this.chunksOf(passage.path), passage);
+  }
+
+  /** The passages that document a name from code (see `lookupIdentifier`): the hover's and `lookup_docs`' lookup. */
+  lookup(identifier: string, k = 3): IdentifierHit[] {
+    return lookupIdentifier((query, options) => this.searchLexical(query, options), identifier, k);
   }
 
   /** Search without a query vector: lexical only, no embedder call (used where a network round trip is too slow). */

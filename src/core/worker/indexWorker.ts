@@ -55,6 +55,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return undefined;
     case 'search':
       return workspace.search(request.query, request.options, request.lexicalOnly);
+    case 'lookup':
+      return workspace.lookup(request.identifier, request.k);
     case 'status':
       return workspace.status();
     case 'counts':

@@ -45,6 +45,7 @@ export type WorkerRequest =
   | { id: number; type: 'update'; rebuild?: boolean; changedFiles?: string[] }
   | { id: number; type: 'cancel' }
   | { id: number; type: 'search'; query: string; options?: WorkerSearchOptions; lexicalOnly?: boolean }
+  | { id: number; type: 'lookup'; identifier: string; k?: number }
   | { id: number; type: 'status' }
   | { id: number; type: 'counts' }
   | { id: number; type: 'close' };
@@ -61,6 +62,7 @@ export interface WorkerResults {
   update: Array<UpdateSummary & { folder: string }>;
   cancel: void;
   search: FolderResult[];
+  lookup: FolderResult[];
   status: FolderStatus[];
   counts: { files: number; chunks: number };
   close: void;

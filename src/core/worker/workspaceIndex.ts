@@ -142,6 +142,20 @@ export class WorkspaceIndex {
     return mergeInOrder(lists, options.k ?? 10);
   }
 
+  /** The passages of every folder that document a name from code, best first (see `lookupIdentifier`). */
+  async lookup(identifier: string, k = 3): Promise<FolderResult[]> {
+    const hits: Array<{ score: number; result: FolderResult }> = [];
+    for (const folder of this.settings.folders) {
+      const index = await this.open(folder.name);
+      for (const hit of index.lookup(identifier, k))
+        hits.push({ score: hit.score, result: { ...hit.result, folder: folder.name, root: folder.root } });
+    }
+    return hits
+      .sort((a, b) => b.score - a.score)
+      .slice(0, k)
+      .map((h) => h.result);
+  }
+
   async counts(): Promise<{ files: number; chunks: number }> {
     let files = 0;
     let chunks = 0;

@@ -4,7 +4,8 @@ import { parseSectionInput, readSection } from '../../core/docsTools/readSection
 import { runDocsSearch } from '../../core/docsTools/runDocsSearch';
 import { docsSearchAsText, parseSearchInput, ToolInputError } from '../../core/docsTools/searchDocs';
 import { MIN_TOOL_TOKENS } from '../../core/docsTools/tokenBudget';
-import { type DocsToolDeclaration, READ_TOOL, SEARCH_TOOL, SECTION_TOOL } from '../../core/docsTools/toolDeclarations';
+import { type DocsToolDeclaration, LOOKUP_TOOL, READ_TOOL, SEARCH_TOOL, SECTION_TOOL } from '../../core/docsTools/toolDeclarations';
+import { parseLookupInput, runDocsLookup } from '../../core/docsTools/runDocsLookup';
 import { docLinesAsText, docSectionAsText } from '../../core/docsTools/toolText';
 import type { IndexService } from '../indexService';
 import { readSettings } from '../settings';
@@ -79,6 +80,23 @@ export function registerLanguageModelTools(index: IndexService): vscode.Disposab
           fileSecrets: fileSecretsIn(docFolders()),
         });
         return { text: docsSearchAsText(search), structured: search };
+      },
+    ),
+    register(
+      LOOKUP_TOOL,
+      (input) => `Looking up ${String(input.identifier ?? 'a name')} in the docs`,
+      async (input, maxTokens) => {
+        const settings = readSettings();
+        const lookup = await runDocsLookup(
+          { lookup: (identifier, k) => index.lookup(identifier, k), indexState: () => index.searchable().indexState() },
+          withBudget(parseLookupInput(input), maxTokens),
+          {
+            showFolders: (vscode.workspace.workspaceFolders?.length ?? 0) > 1,
+            redactSecrets: settings['privacy.redactSecrets'],
+            fileSecrets: fileSecretsIn(docFolders()),
+          },
+        );
+        return { text: docsSearchAsText(lookup), structured: lookup };
       },
     ),
     register(
