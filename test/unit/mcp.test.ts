@@ -59,7 +59,7 @@ test('MCP over stdio: lists its tools, searches with citations, reads lines, ref
   const { client, close } = await connect(root, indexDir);
   try {
     const { tools } = await client.listTools();
-    assert.deepEqual(tools.map((t) => t.name).sort(), ['index_status', 'read_doc', 'read_section', 'search_docs']);
+    assert.deepEqual(tools.map((t) => t.name).sort(), ['index_status', 'lookup_docs', 'read_doc', 'read_section', 'search_docs']);
     assert.ok(
       tools.every((t) => t.annotations?.readOnlyHint),
       'every tool says it only reads',
