@@ -232,14 +232,20 @@ async function main(): Promise<void> {
       if ((await article.locator('button.citation').count()) < 1) throw new Error('the explanation has no citation');
     });
 
-    await step(page, 'hovering a documented term shows a citation hover whose link opens the doc', async () => {
-      const word = page.locator('.monaco-editor .view-line span', { hasText: 'max_retries' }).first();
-      await word.hover();
-      const hover = page.locator('.monaco-hover', { hasText: 'Groundwork' });
-      await hover.waitFor({ timeout: TIMEOUT });
-      await hover.locator('a', { hasText: 'retries' }).first().click();
-      await page.locator('.tab.active', { hasText: 'retries.rst' }).waitFor({ timeout: TIMEOUT });
-    });
+    await step(
+      page,
+      'hovering a compound name in code (max_retries) shows the passage that documents it, and its link opens the doc',
+      async () => {
+        // The token itself, not the line around it: the hover is for the name under the pointer.
+        const word = page.locator('.monaco-editor .view-line span span', { hasText: /^max_retries$/ }).first();
+        await word.hover();
+        const hover = page.locator('.monaco-hover', { hasText: 'Groundwork' });
+        await hover.waitFor({ timeout: TIMEOUT });
+        await hover.locator('strong', { hasText: 'max_retries' }).first().waitFor({ timeout: TIMEOUT });
+        await hover.locator('a', { hasText: 'retries' }).first().click();
+        await page.locator('.tab.active', { hasText: 'retries.rst' }).waitFor({ timeout: TIMEOUT });
+      },
+    );
 
     await step(page, 'editing a doc, then asking about the new text, finds it', async () => {
       await fs.appendFile(path.join(workspace, 'docs/api/notes.txt'), '\nThe quantum flux regulator needs seven bananas to start.\n');

@@ -176,3 +176,41 @@ test('MCP tells the agent what it is talking to: instructions at initialize, a t
   const doc = await client.readResource({ uri: 'groundwork://doc/guide/install.md' });
   assert.match(String((doc.contents[0] as { text: string }).text), /^guide\/install\.md:1-\d+/);
 });
+
+test('the MCP writer follows file events: an edit is searchable at its new lines in well under its poll interval', async () => {
+  const base = await tempDir();
+  await writeTree(base, { 'docs/guide.md': '# Guide\n\nThe zephyr valve opens at noon.\n', 'docs/other.md': '# Other\n\nNothing here.\n' });
+  const client = new Client({ name: 'groundwork-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({
+      command: process.execPath,
+      args: [...cliArgs, 'mcp', path.join(base, 'docs'), '--index', path.join(base, 'idx')],
+      cwd: repo,
+      stderr: 'pipe',
+    }),
+  );
+  closeAtEnd(() => client.close());
+  type Found = { structuredContent: { passages: Array<{ path: string; startLine: number; text: string }> } };
+  const search = async (query: string) =>
+    ((await client.callTool({ name: 'search_docs', arguments: { query, k: 1 } })) as unknown as Found).structuredContent.passages[0];
+  for (let i = 0; i < 100 && !(await search('zephyr valve')); i++) await new Promise((r) => setTimeout(r, 100));
+  assert.equal((await search('zephyr valve')).startLine, 1);
+  // Three edits in a row (lines added above the passage, a new word), each found within a second: the poll alone
+  // (every 3 s or more) would miss most of them.
+  for (const [n, word] of ['quokka', 'ocelot', 'narwhal'].entries()) {
+    await new Promise((r) => setTimeout(r, 300));
+    await fs.writeFile(
+      path.join(base, 'docs/guide.md'),
+      `# Guide\n${'\nA new intro line.\n'.repeat(n + 1)}\n## Valve\n\nThe ${word} valve opens at noon.\n`,
+    );
+    const started = Date.now();
+    let found: { path: string; startLine: number; text: string } | undefined;
+    while (Date.now() - started < 3000) {
+      found = await search(`${word} valve`);
+      if (found?.text.includes(word)) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(found?.text.includes(word), `the edit with ${word} is found`);
+    assert.ok(Date.now() - started < 1000, `${word} found after ${Date.now() - started} ms`);
+  }
+});

@@ -149,3 +149,15 @@ test('a writer whose index folder is deleted under it stops writing once another
   await second.release();
   await first.close().catch(() => undefined);
 });
+
+test('an update that finds nothing changed writes no manifest (readers would reopen on each)', async () => {
+  const { docs, index } = await builtIndex();
+  const manifest = path.join(index, 'manifest.json');
+  const before = (await fs.stat(manifest)).mtimeMs;
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal((await cli(['index', docs, '--index', index])).code, 0);
+  assert.equal((await fs.stat(manifest)).mtimeMs, before);
+  await fs.writeFile(path.join(docs, 'page3.md'), '# Page 3\n\nChanged.\n');
+  assert.equal((await cli(['index', docs, '--index', index])).code, 0);
+  assert.notEqual((await fs.stat(manifest)).mtimeMs, before, 'a real change is committed');
+});

@@ -92,6 +92,8 @@ export class IndexStore {
     private memory: SearchIndex,
     private lock: IndexLock | undefined,
   ) {
+    // The manifest as opened is what the file holds: a first commit that changes nothing writes nothing.
+    this.lastWrittenManifest = manifestContent(manifest);
     this.snapshots = new SnapshotSchedule(
       options.indexDir,
       () => this.captureSnapshot(),
@@ -470,8 +472,19 @@ export class IndexStore {
     }
     if (final) this.manifest.skipped = skipped;
     // A manifest written later than its shards is safe: items it does not list are dropped when the index opens.
-    if (writeManifestFile) await writeManifest(this.options.indexDir, this.manifest);
+    // One that would say what the file on disk says is not written again: readers reopen on every new manifest.
+    if (writeManifestFile && this.manifestChangedSinceWritten()) await writeManifest(this.options.indexDir, this.manifest);
     return replaced.size;
+  }
+
+  /** The manifest as last written by this process (its time aside), to tell a commit that changed nothing. */
+  private lastWrittenManifest: string | undefined;
+
+  private manifestChangedSinceWritten(): boolean {
+    const now = manifestContent(this.manifest);
+    if (now === this.lastWrittenManifest) return false;
+    this.lastWrittenManifest = now;
+    return true;
   }
 
   /**
@@ -584,4 +597,9 @@ function describeUnwritable(error: unknown): string {
     : code === 'EROFS'
       ? 'a read-only file system'
       : 'no permission to write its folder';
+}
+
+/** What a manifest says, without when or by whom it was written: two equal ones need not both be written. */
+function manifestContent(manifest: Manifest): string {
+  return JSON.stringify({ ...manifest, updatedAt: undefined, writtenBy: undefined });
 }
