@@ -63,7 +63,7 @@ export class DocsHover implements vscode.HoverProvider {
 
 /** Two or three lines around the first mention of the word. */
 function excerpt(text: string, word: string): string {
-  const lines = text.split('\n').filter((l) => l.trim());
+  const lines = text.split('\n').filter((l) => l.trim() && !/^\s*[=\-~^"'`*+#]{3,}\s*$/.test(l));
   const at = Math.max(
     0,
     lines.findIndex((l) => l.toLowerCase().includes(word.toLowerCase())),
@@ -83,16 +83,21 @@ function lastPart(name: string): string {
 /** The excerpt as quoted text, each whole-word mention of the name in bold, everything else escaped. */
 function highlighted(text: string, name: string): string {
   const word = new RegExp(`(?<![A-Za-z0-9_])(${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')})(?![A-Za-z0-9_])`, 'g');
-  return text
-    .split('\n')
-    .map(
-      (line) =>
-        `> ${line
-          .split(word)
-          .map((piece, i) => (i % 2 ? `**${escapeMarkdown(piece)}**` : escapeMarkdown(piece)))
-          .join('')}`,
-    )
-    .join('\n>\n');
+  return (
+    text
+      .split('\n')
+      // Indentation would make a Markdown code block (shown raw); a heading's underline says nothing.
+      .map((line) => line.trim())
+      .filter((line) => line && !/^[=\-~^"'`*+#]{3,}$/.test(line))
+      .map(
+        (line) =>
+          `> ${line
+            .split(word)
+            .map((piece, i) => (i % 2 ? `**${escapeMarkdown(piece)}**` : escapeMarkdown(piece)))
+            .join('')}`,
+      )
+      .join('\n>\n')
+  );
 }
 
 function escapeMarkdown(text: string): string {
