@@ -155,6 +155,13 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
     const stat = await fs.stat(root).catch(() => undefined);
     if (!stat?.isDirectory()) throw new UsageError(`${dir} is not a readable folder`);
     const k = positiveInt(values.k, 'k') ?? 10;
+    // Every argument is checked before the index is opened or built: a typo costs no indexing.
+    if (command === 'ask') planAsk(rest.join(' ').trim(), values, io);
+    if (command === 'eval' && !values.queries) throw new UsageError('eval needs --queries FILE.jsonl');
+    if (command === 'search' && !values.queries && !rest.join(' ').trim())
+      throw new UsageError('search needs a question: groundwork search DIR "question"');
+    const earlyQueries = values.queries ? await readQueries(values.queries) : undefined;
+    if (values.rerank !== undefined) rerankOptions(values, io);
     if (!['offline', 'openai'].includes(String(values.embedder)))
       throw new UsageError(`--embedder must be offline or openai, got "${values.embedder}"`);
     const redactSecrets = !values['keep-secrets'];
@@ -261,7 +268,7 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
       }
 
       if (!values.queries) throw new UsageError('eval needs --queries FILE.jsonl');
-      const queries = await readQueries(values.queries);
+      const queries = earlyQueries ?? (await readQueries(values.queries));
       const ranked = new Map<string, SearchResult[]>();
       for (const query of queries)
         ranked.set(query.id, await search(query.question, command === 'eval' ? { ...filters, k: Math.max(k, 50) } : filters));
@@ -294,8 +301,27 @@ export async function runCli(argv: string[], rawIo: CliIo): Promise<number> {
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
-async function ask(index: DocsIndex, question: string, values: Values, io: CliIo): Promise<number> {
+/** Everything `ask` takes from its arguments, checked before any index work: a bad argument costs no build. */
+function planAsk(question: string, values: Values, io: CliIo) {
   if (!question) throw new UsageError('ask needs a question: groundwork ask DIR "question"');
+  const str = (name: string) => values[name] as string | undefined;
+  const apiKey = io.env.OPENAI_API_KEY || undefined;
+  const providerName = str('provider') ?? (apiKey || str('base-url') ? 'openai' : 'offline');
+  if (!['offline', 'openai', 'azure'].includes(providerName))
+    throw new UsageError(`--provider must be offline, openai or azure, got "${providerName}"`);
+  const styleMode = str('style-mode') ?? 'restyle';
+  if (!['answer', 'restyle'].includes(styleMode)) throw new UsageError(`--style-mode must be answer or restyle, got "${styleMode}"`);
+  abstainThreshold(values);
+  positiveInt(str('timeout'), 'timeout');
+  positiveInt(str('context-window'), 'context-window');
+  positiveInt(str('source-budget'), 'source-budget');
+  const baseUrl = str('base-url');
+  if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(baseUrl))
+    throw new UsageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+}
+
+async function ask(index: DocsIndex, question: string, values: Values, io: CliIo): Promise<number> {
+  planAsk(question, values, io);
   const str = (name: string) => values[name] as string | undefined;
   const apiKey = io.env.OPENAI_API_KEY || undefined;
   const providerName = str('provider') ?? (apiKey || str('base-url') ? 'openai' : 'offline');

@@ -7,6 +7,10 @@ import { readSettings } from './settings';
 import { explainQuestion } from '../core/answer/explainQuestion';
 import { explainTargetOf } from './explainTarget';
 
+/** The index status is shown as a read-only document of this scheme. */
+const STATUS_SCHEME = 'groundwork-status';
+let statusText = '';
+
 /** Every command of the extension; each is a few lines that call into the services. */
 export function registerCommands(context: vscode.ExtensionContext, index: IndexService, chat: ChatView): vscode.Disposable[] {
   const register = (id: string, run: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, run);
@@ -34,12 +38,14 @@ export function registerCommands(context: vscode.ExtensionContext, index: IndexS
     register('groundwork.newChat', () => chat.newChat()),
     register('groundwork.rebuildIndex', () => index.rebuildWithProgress()),
     register('groundwork.showIndexStatus', async () => {
-      const document = await vscode.workspace.openTextDocument({
-        language: 'markdown',
-        content: `# Groundwork index\n\n${await index.describeStatus()}`,
-      });
+      // A read-only document of its own scheme: closing it never asks to save a file nobody wrote.
+      const uri = vscode.Uri.from({ scheme: STATUS_SCHEME, path: '/Groundwork index status.md', query: String(Date.now()) });
+      statusText = `# Groundwork index\n\n${await index.describeStatus()}`;
+      const document = await vscode.workspace.openTextDocument(uri);
+      await vscode.languages.setTextDocumentLanguage(document, 'markdown');
       await vscode.window.showTextDocument(document, { preview: true });
     }),
+    vscode.workspace.registerTextDocumentContentProvider(STATUS_SCHEME, { provideTextDocumentContent: () => statusText }),
     register('groundwork.setApiKey', async () => {
       const key = await vscode.window.showInputBox({
         title: 'Groundwork: API key',

@@ -253,6 +253,11 @@ function answerActions(turn: TurnView, result: AnswerView): HTMLElement {
   return bar;
 }
 
+/** "1 file", "2 files". */
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
 function renderEmptyState(): HTMLElement {
   const empty = element('div', 'empty');
   empty.append(element('h2', undefined, 'Ask your docs'));
@@ -260,7 +265,7 @@ function renderEmptyState(): HTMLElement {
     ? 'Loading the index…'
     : status.indexing
       ? `Indexing… ${status.files} files so far.`
-      : `${status.files} files indexed (${status.chunks} passages).`;
+      : `${plural(status.files, 'file')} indexed (${plural(status.chunks, 'passage')}).`;
   empty.append(element('p', 'indexed', indexed));
   if (status?.modelReady) {
     const model = status.provider === 'vscode' ? "VS Code's model" : `${status.model ?? 'the configured model'}`;

@@ -65,3 +65,22 @@ test('an answer stream cut mid-sentence is reported as cut off, keeps what arriv
   assert.match(result.stderr, /The answer was cut off: .* closed the stream before the model finished \(\d+ characters arrived\)/);
   assert.doesNotMatch(result.stdout + result.stderr, /Not in your docs|not-in-docs/);
 });
+
+test('bad arguments exit 2 before any index work (no index folder is even created)', async () => {
+  const base = await tempDir();
+  const indexDir = path.join(base, 'idx');
+  const env = { ...process.env, OPENAI_API_KEY: '' };
+  for (const args of [
+    ['ask', fixtures, 'How?', '--timeout', '0'],
+    ['ask', fixtures, 'How?', '--provider', 'nope'],
+    ['ask', fixtures, 'How?', '--base-url', 'notaurl'],
+    ['eval', fixtures, '--queries', path.join(base, 'missing.jsonl')],
+    ['eval', fixtures],
+    ['search', fixtures],
+  ]) {
+    const result = await runCliCaptured([...args, '--index', indexDir], env);
+    assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+    assert.match(result.stderr, /^groundwork: /);
+    assert.equal(await import('node:fs').then((fs) => fs.existsSync(indexDir)), false, `${args.join(' ')} built nothing`);
+  }
+});

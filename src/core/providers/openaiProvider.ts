@@ -171,15 +171,30 @@ export class OpenAIProvider implements ChatProvider {
       if (error.code === 'context_length_exceeded' || /context length|maximum context|too many tokens/i.test(detail)) {
         return new ProviderError('context-length', `The prompt is longer than the model's context window: ${detail}.`, status);
       }
+      // An error event inside a stream has no HTTP status of its own.
+      if (status === undefined) return new ProviderError('server', `${this.endpoint} sent an error in the answer stream: ${detail}.`);
+      if (status >= 300 && status < 400)
+        return new ProviderError(
+          'bad-response',
+          `${this.endpoint} redirected the request (${status}), as a proxy or login page does: check ${this.remedies.baseUrl}.`,
+          status,
+        );
       return new ProviderError('bad-request', `${this.endpoint} refused the request (${status}): ${detail}.`, status);
     }
     return error instanceof Error ? error : new Error(String(error));
   }
 }
 
+/** Longest server message quoted: a proxy's whole error page is not a message. */
+const MAX_DETAIL = 300;
+
 function serverMessage(error: InstanceType<typeof OpenAI.APIError>): string {
   const body = error.error as { message?: string } | undefined;
-  return redactSecrets((body?.message ?? error.message).replace(/^\d{3}\s+/, ''));
+  const raw = (body?.message ?? error.message).replace(/^\d{3}\s+/, '').trim();
+  if (/^<!doctype|^<html|<body[\s>]/i.test(raw)) return 'an HTML page, not an API error (a proxy or login page?)';
+  // A period the message already ends with is not doubled by the sentence around it.
+  const clipped = raw.length > MAX_DETAIL ? `${raw.slice(0, MAX_DETAIL)}…` : raw;
+  return redactSecrets(clipped).replace(/[.\s]+$/, '');
 }
 
 /** Carries an answer's deadline (epoch ms) from a request to `fetchWithinDeadline`; never sent to the server. */

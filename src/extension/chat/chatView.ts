@@ -163,7 +163,16 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     }
   }
 
+  /** Answers stopped because a newer question started (their turn says so, not just "Stopped."). */
+  private readonly replaced = new Set<string>();
+
   private async run(question: string, options: AskOptions): Promise<void> {
+    // One answer at a time: a new question (Explain Selection while an answer streams) stops the one running, and
+    // says so, so Stop and Send always belong to the answer on screen.
+    for (const [runningId, running] of this.running) {
+      this.replaced.add(runningId);
+      running.abort();
+    }
     const id = randomBytes(8).toString('hex');
     const controller = new AbortController();
     this.running.set(id, controller);
@@ -194,7 +203,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     } catch (error) {
       // By name, not instanceof: the error may come from the separately bundled answer pipeline.
       const cancelled = controller.signal.aborted || (error as { kind?: string }).kind === 'cancelled';
-      turn.error = cancelled ? 'Stopped.' : (error as Error).message;
+      turn.error = this.replaced.delete(id) ? 'Stopped: the next question replaced it.' : cancelled ? 'Stopped.' : (error as Error).message;
       this.post({ type: 'error', id, message: turn.error });
     } finally {
       this.running.delete(id);
@@ -262,9 +271,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
       model: settings['model.provider'] === 'offline' ? undefined : settings['model.chatModel'],
       trusted: vscode.workspace.isTrusted,
       hasKey,
+      // In Restricted Mode nothing is sent to a model: answers are offline extracts, and the panel says so.
       modelReady:
-        settings['model.provider'] === 'vscode' ||
-        (settings['model.provider'] !== 'offline' && (hasKey || Boolean(settings['model.baseUrl']))),
+        vscode.workspace.isTrusted &&
+        (settings['model.provider'] === 'vscode' ||
+          (settings['model.provider'] !== 'offline' && (hasKey || Boolean(settings['model.baseUrl'])))),
     };
   }
 
