@@ -5,7 +5,17 @@ import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
 import { buildDataset, type Dataset, toJsonl, type TrainingExample } from '../core/style/dataset';
 import { STYLE_DIR } from '../core/style/feedbackLog';
-import { cancelJob, type FineTuneEndpoint, fineTuneClient, followJob, jobReport, startTraining } from '../core/style/fineTune';
+import {
+  cancelJob,
+  deleteUploadedFile,
+  type FineTuneEndpoint,
+  findStartedJob,
+  fineTuneClient,
+  followJob,
+  jobReport,
+  startTraining,
+} from '../core/style/fineTune';
+import { appendJournal, lastJobId, openIntents, readJournal } from '../core/style/jobJournal';
 import { TRAINING_PRICES_AS_OF } from '../core/style/pricing';
 import { CLI_REMEDIES, type CliIo } from './io';
 import { evaluateStyle, type StyleCandidate } from '../core/style/styleEval';
@@ -17,7 +27,9 @@ export const STYLE_USAGE = `usage: groundwork style <command> [options]
         format) to --out (default DIR/.groundwork/style/dataset), with token counts, epochs and estimated cost
   train [DIR] [--out DIR] --base-model M [--suffix S] [--provider openai|azure] [--base-url URL]
         check the dataset, upload it and start a fine-tuning job (key from OPENAI_API_KEY)
-  status [JOB] [--follow] [--base-url URL]     state and events of a job (the newest when none is named)
+  status [JOB] [--follow] [--base-url URL]     state and events of a job (when none is named: the last one started
+        from this folder, after finding any job an interrupted train started)
+  delete-file FILE_ID                           delete an uploaded dataset file (status lists those no job uses)
   cancel JOB [--base-url URL]
   eval [DIR] [--out DIR] --model M [--base-model B] [--base-url URL] [--json]
         restyle the validation drafts with M, with the base model and with no restyle, side by side: the share
@@ -77,16 +89,22 @@ export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
         if (!dataset) return 1;
         await writeDataset(outDir, dataset);
         const client = fineTuneClient(endpoint);
+        const baseModel = values['base-model'];
+        // The intent is recorded before the job is created (see `startTraining`): a run killed in between leaves a
+        // job `style status` finds, instead of a billed job nothing lists.
         const run = await startTraining(
           client,
           { train: toJsonl(dataset.train), validation: dataset.validation.length ? toJsonl(dataset.validation) : undefined },
-          { baseModel: values['base-model'], suffix: values.suffix },
+          { baseModel, suffix: values.suffix },
+          { intent: (intent) => appendJournal(styleDir, { state: 'intent', ...intent, baseModel, createdAt: new Date().toISOString() }) },
         );
-        await fs.mkdir(styleDir, { recursive: true });
-        await fs.appendFile(
-          path.join(styleDir, 'jobs.jsonl'),
-          `${JSON.stringify({ ...run, baseModel: values['base-model'], createdAt: new Date().toISOString() })}\n`,
-        );
+        await appendJournal(styleDir, {
+          state: 'created',
+          token: run.token,
+          jobId: run.jobId,
+          baseModel,
+          createdAt: new Date().toISOString(),
+        });
         if (values.json) io.stdout(`${JSON.stringify(run)}\n`);
         else
           io.stdout(
@@ -100,7 +118,11 @@ export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
       }
       case 'status': {
         const client = fineTuneClient(endpoint);
-        const jobId = target ?? (await lastJobId(path.resolve('.', STYLE_DIR)));
+        // A job that a killed or disconnected `train` started is found on the server first, and recorded.
+        const localStyleDir = path.resolve('.', STYLE_DIR);
+        if (!target) await reconcileJobs(client, localStyleDir, io);
+        const jobId = target ?? lastJobId(await readJournal(localStyleDir));
+        if (jobId && !values.json) io.stdout(`Job ${jobId}${target ? '' : ', the last one started from this folder'}:\n`);
         const show = (e: { createdAt: string; level: string; message: string }) => io.stdout(`${e.createdAt}  ${e.level}  ${e.message}\n`);
         const report = values.follow
           ? await followJob(client, jobId!, show, Number(io.env.GROUNDWORK_POLL_MS ?? 10_000))
@@ -115,6 +137,12 @@ export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
             io.stdout(`Check it before using it: groundwork style eval --model ${report.fineTunedModel}\n`);
         }
         return report.status === 'failed' ? 1 : 0;
+      }
+      case 'delete-file': {
+        if (!target) throw new StyleUsageError('delete-file needs a file id: groundwork style delete-file FILE_ID');
+        const deleted = await deleteUploadedFile(fineTuneClient(endpoint), target);
+        io.stdout(`${target}: ${deleted ? 'deleted' : 'not deleted'}\n`);
+        return deleted ? 0 : 1;
       }
       case 'cancel': {
         if (!target) throw new StyleUsageError('cancel needs a job id: groundwork style cancel JOB');
@@ -241,8 +269,29 @@ async function evalCommand(styleDir: string, outDir: string, values: Values, end
   return 0;
 }
 
-async function lastJobId(styleDir: string): Promise<string | undefined> {
-  const text = await fs.readFile(path.join(styleDir, 'jobs.jsonl'), 'utf8').catch(() => '');
-  const last = text.trim().split('\n').filter(Boolean).at(-1);
-  return last ? (JSON.parse(last) as { jobId: string }).jobId : undefined;
+/**
+ * Intents with no job recorded (a `train` killed or cut off while creating it): the job each started is looked up
+ * on the server and recorded; uploads that started none are listed with the command that deletes them.
+ */
+async function reconcileJobs(client: ReturnType<typeof fineTuneClient>, styleDir: string, io: CliIo): Promise<void> {
+  for (const intent of openIntents(await readJournal(styleDir))) {
+    const jobId = await findStartedJob(client, intent);
+    if (jobId) {
+      await appendJournal(styleDir, {
+        state: 'created',
+        token: intent.token,
+        jobId,
+        baseModel: intent.baseModel,
+        createdAt: intent.createdAt,
+        recovered: true,
+      });
+      io.stdout(`Found job ${jobId}: an interrupted "style train" started it on ${intent.createdAt}; it is now recorded.\n`);
+    } else {
+      const files = [intent.trainingFileId, intent.validationFileId].filter(Boolean) as string[];
+      io.stdout(
+        `An interrupted "style train" on ${intent.createdAt} uploaded ${files.join(' and ')} but started no job. ` +
+          `Delete them with: ${files.map((f) => `groundwork style delete-file ${f}`).join('; ')}\n`,
+      );
+    }
+  }
 }

@@ -110,6 +110,11 @@ export class LoopbackOpenAI {
         );
       return this.json(res, this.rerank(body));
     }
+    const fileRoute = /\/files\/([^/]+)$/.exec(path);
+    if (fileRoute && req.method === 'DELETE') {
+      const deleted = this.files.delete(fileRoute[1]);
+      return this.json(res, { id: fileRoute[1], object: 'file', deleted });
+    }
     if (path.endsWith('/files') && req.method === 'POST')
       return this.json(res, this.upload(req.headers['content-type'] ?? '', String(body)));
     const job = /\/fine_tuning\/jobs(?:\/([^/]+))?(?:\/(events|cancel))?$/.exec(path);
@@ -146,6 +151,8 @@ export class LoopbackOpenAI {
   nextJobOutcome: { fail?: string } = {};
   /** While set, a running job stays running however often it is polled (a long job, for the reload test). */
   holdJobs = false;
+  /** The next job create starts the job, then drops the connection before answering (a client killed or cut off). */
+  dropNextJobCreate = false;
 
   private json(res: http.ServerResponse, value: unknown, status = 200): void {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -196,6 +203,7 @@ export class LoopbackOpenAI {
           training_file: body.training_file,
           validation_file: body.validation_file ?? null,
           suffix: body.suffix ?? null,
+          metadata: body.metadata ?? null,
           status: 'validating_files',
           fine_tuned_model: null,
           trained_tokens: null,
@@ -211,6 +219,11 @@ export class LoopbackOpenAI {
       };
       event(entry, `Validating training file: ${body.training_file}`);
       this.jobs.set(jobId, entry);
+      if (this.dropNextJobCreate) {
+        this.dropNextJobCreate = false;
+        res.destroy();
+        return;
+      }
       return this.json(res, entry.job);
     }
     if (!id) {

@@ -164,7 +164,11 @@ test('style train uploads both files and starts the job; status follows it to th
   assert.match((await cli(['style', 'status', cancelId, '--base-url', server.baseURL])).stdout, new RegExp(`${cancelId}: cancelled`));
 
   const recorded = (await fs.readFile(path.join(dir, '.groundwork/style/jobs.jsonl'), 'utf8')).trim().split('\n');
-  assert.equal(recorded.length, 3);
+  // Each job: its intent (recorded before the job is created), then the job.
+  assert.deepEqual(
+    recorded.map((line) => JSON.parse(line).state),
+    ['intent', 'created', 'intent', 'created', 'intent', 'created'],
+  );
   assert.equal((await cli(['style', 'train', dir, '--base-url', server.baseURL])).code, 2, 'train needs --base-model');
 });
 
@@ -207,4 +211,37 @@ test('style eval scores the candidate against the base model and no restyle on t
   server.enqueue({ content: a.draft }, { content: b.draft }, { content: a.approved }, { content: `${b.approved} Within 5 seconds.` });
   const text = await cli(['style', 'eval', dir, '--model', 'ft:x', '--base-model', 'gpt-4o-mini', '--base-url', server.baseURL]);
   assert.match(text.stdout, /ft:x keeps the facts in only 50% of rewrites \(below 95%\): do not use it as the style model/);
+});
+
+test('a train cut off while its job is being created leaves no billed job unlisted: status finds and records it', async () => {
+  const dir = await workspaceWith(Array.from({ length: 12 }, (_, i) => example(i)));
+  const train = () => cli(['style', 'train', dir, '--base-model', 'gpt-4o-mini-2024-07-18', '--base-url', server.baseURL]);
+  const first = await train();
+  const firstId = /job (ftjob-\d+)/.exec(first.stdout)![1];
+  // The server starts the job, and the answer never reaches the client (killed, disconnected).
+  server.dropNextJobCreate = true;
+  const jobsBefore = server.jobs.size;
+  const cut = await train();
+  assert.notEqual(cut.code, 0);
+  assert.equal(server.jobs.size, jobsBefore + 1, 'the server started (and bills) one job, not a retried second');
+  const startedId = [...server.jobs.keys()].at(-1)!;
+  assert.notEqual(startedId, firstId);
+  const cwd = process.cwd();
+  process.chdir(dir);
+  try {
+    const status = await cli(['style', 'status', '--base-url', server.baseURL]);
+    assert.match(status.stdout, new RegExp(`Found job ${startedId}: an interrupted "style train" started it`));
+    assert.match(status.stdout, new RegExp(`Job ${startedId}, the last one started from this folder:`));
+    assert.match(status.stdout, new RegExp(`${startedId}: `));
+    // Uploads that started no job are listed with the command that deletes them.
+    server.dropNextJobCreate = false;
+    await fs.appendFile(
+      path.join(dir, '.groundwork/style/jobs.jsonl'),
+      `${JSON.stringify({ state: 'intent', token: 'gw-orphan', trainingFileId: 'file-99', baseModel: 'm', createdAt: '2026-12-07T00:00:00Z' })}\n`,
+    );
+    const orphan = await cli(['style', 'status', '--base-url', server.baseURL]);
+    assert.match(orphan.stdout, /uploaded file-99 but started no job\. Delete them with: groundwork style delete-file file-99/);
+  } finally {
+    process.chdir(cwd);
+  }
 });

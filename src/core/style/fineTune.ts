@@ -1,5 +1,6 @@
 import OpenAI, { AzureOpenAI, toFile } from 'openai';
 import { redactSecrets } from '../text/redact';
+import { newIntentToken } from './jobJournal';
 
 export interface FineTuneEndpoint {
   apiKey?: string;
@@ -36,25 +37,51 @@ export function fineTuneClient(endpoint: FineTuneEndpoint): OpenAI {
   return new OpenAI({ ...common, baseURL: endpoint.baseURL || undefined });
 }
 
-/** Uploads the dataset (purpose `fine-tune`) and starts a job on the base model. */
+/**
+ * Uploads the dataset (purpose `fine-tune`) and starts a job on the base model. `journal` is told the intent (the
+ * uploaded files and a token) before the job is created and the job once it is: the job carries the token in its
+ * metadata, so a run that ends in between (killed, disconnected) leaves a job `findStartedJob` can find. The create
+ * is not retried by the client: a retry after a lost answer would start, and bill, a second job.
+ */
 export async function startTraining(
   client: OpenAI,
   files: { train: string; validation?: string },
   job: { baseModel: string; suffix?: string },
-): Promise<TrainingRun> {
+  journal: { intent(run: { token: string; trainingFileId: string; validationFileId?: string }): Promise<void> },
+): Promise<TrainingRun & { token: string }> {
   return explained(client, async () => {
     const upload = async (text: string, name: string) =>
       (await client.files.create({ file: await toFile(Buffer.from(text, 'utf8'), name), purpose: 'fine-tune' })).id;
     const trainingFileId = await upload(files.train, 'train.jsonl');
     const validationFileId = files.validation ? await upload(files.validation, 'validation.jsonl') : undefined;
-    const created = await client.fineTuning.jobs.create({
-      training_file: trainingFileId,
-      ...(validationFileId ? { validation_file: validationFileId } : {}),
-      model: job.baseModel,
-      ...(job.suffix ? { suffix: job.suffix } : {}),
-    });
-    return { jobId: created.id, trainingFileId, validationFileId, status: created.status };
+    const token = newIntentToken();
+    await journal.intent({ token, trainingFileId, validationFileId });
+    const created = await client.fineTuning.jobs.create(
+      {
+        training_file: trainingFileId,
+        ...(validationFileId ? { validation_file: validationFileId } : {}),
+        model: job.baseModel,
+        ...(job.suffix ? { suffix: job.suffix } : {}),
+        metadata: { groundwork_intent: token },
+      },
+      { maxRetries: 0 },
+    );
+    return { jobId: created.id, trainingFileId, validationFileId, status: created.status, token };
   });
+}
+
+/** The server's job started for an intent: by the token in its metadata, or by its training file. */
+export async function findStartedJob(client: OpenAI, intent: { token: string; trainingFileId: string }): Promise<string | undefined> {
+  return explained(client, async () => {
+    const jobs = (await client.fineTuning.jobs.list({ limit: 100 })).data;
+    const found =
+      jobs.find((j) => j.metadata?.groundwork_intent === intent.token) ?? jobs.find((j) => j.training_file === intent.trainingFileId);
+    return found?.id;
+  });
+}
+
+export async function deleteUploadedFile(client: OpenAI, fileId: string): Promise<boolean> {
+  return explained(client, async () => (await client.files.delete(fileId)).deleted);
 }
 
 /** A job's state and its events; the newest job when none is named. */

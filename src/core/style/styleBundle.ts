@@ -4,5 +4,6 @@
  */
 export { buildDataset, toJsonl } from './dataset';
 export { FINISHED, fineTuneClient, jobReport, startTraining } from './fineTune';
+export { appendJournal } from './jobJournal';
 export { evaluateStyle } from './styleEval';
 export { OpenAIProvider } from '../providers/openaiProvider';

@@ -51,7 +51,7 @@ export async function trainHouseStyle(context: vscode.ExtensionContext): Promise
     ignoreFocusOut: true,
   });
   if (!baseModel) return;
-  const { buildDataset, toJsonl, fineTuneClient, startTraining } = loadStyle(context.extensionPath);
+  const { buildDataset, toJsonl, fineTuneClient, startTraining, appendJournal } = loadStyle(context.extensionPath);
   const dataset = buildDataset(text, { validationShare: 0.1, baseModel });
   const errors = dataset.problems.filter((p) => p.severity === 'error');
   if (errors.length) {
@@ -78,11 +78,16 @@ export async function trainHouseStyle(context: vscode.ExtensionContext): Promise
   await fs.mkdir(outDir, { recursive: true });
   await fs.writeFile(path.join(outDir, 'train.jsonl'), toJsonl(dataset.train));
   await fs.writeFile(path.join(outDir, 'validation.jsonl'), toJsonl(dataset.validation));
+  // The same journal as the CLI's: a window closed while the job is being created leaves its intent behind, and
+  // `groundwork style status` finds the job it started.
+  const styleDir = path.join(folder.uri.fsPath, STYLE_DIR);
   const run = await startTraining(
     fineTuneClient(await endpoint(context)),
     { train: toJsonl(dataset.train), validation: dataset.validation.length ? toJsonl(dataset.validation) : undefined },
     { baseModel, suffix: 'groundwork' },
+    { intent: (intent) => appendJournal(styleDir, { state: 'intent', ...intent, baseModel, createdAt: new Date().toISOString() }) },
   );
+  await appendJournal(styleDir, { state: 'created', token: run.token, jobId: run.jobId, baseModel, createdAt: new Date().toISOString() });
   await context.workspaceState.update(JOB_KEY, { jobId: run.jobId, baseModel } satisfies KeptJob);
   void followKeptJob(context);
 }
