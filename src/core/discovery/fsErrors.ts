@@ -4,5 +4,8 @@ export function describeFsError(error: unknown): string {
   if (code === 'ENOENT') return 'file not found';
   if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
   if (code === 'EISDIR') return 'is a directory';
-  return error instanceof Error ? error.message : String(error);
+  if (code === 'ENAMETOOLONG') return 'name too long';
+  // A system message quotes the path; one thousands of characters long is cut in the middle.
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/'([^']{200,})'/g, (_, p: string) => `'${p.slice(0, 90)}…${p.slice(-90)}'`);
 }

@@ -21,9 +21,11 @@ export class IndexBusyError extends Error {
     readonly indexDir: string,
     readonly owner: LockOwner,
   ) {
+    // A lock taken on another machine (a shared folder) cannot be checked from here: its host is named.
+    const elsewhere = owner.hostname && owner.hostname !== os.hostname() ? ` on host ${owner.hostname}` : '';
     super(
-      `another Groundwork process (pid ${owner.pid}, since ${owner.acquiredAt}) is updating the index at ${indexDir}; ` +
-        'try again when it finishes',
+      `another Groundwork process (pid ${owner.pid}${elsewhere}, since ${owner.acquiredAt}) is updating the index at ${indexDir}; ` +
+        (elsewhere ? `it holds the lock until it releases it (remove ${LOCK_FILE} if that host is gone)` : 'try again when it finishes'),
     );
   }
 }
