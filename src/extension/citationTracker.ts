@@ -23,6 +23,8 @@ interface CitedRange {
   /** The cited lines' text when the answer was given. */
   text: string;
   stale: boolean;
+  /** Cited by the answer (marked in the editor, named on hover); an uncited source shown with it follows its text too. */
+  cited: boolean;
 }
 
 /**
@@ -57,15 +59,16 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
 
   async record(turnId: string, question: string, answer: Answer): Promise<void> {
     const open = new Map<string, vscode.TextDocument>();
+    // Every source shown with the answer follows its text, cited or not: a source list must not point at old lines.
     for (const source of answer.sources) {
-      if (!answer.citations.includes(source.n)) continue;
+      const cited = answer.citations.includes(source.n);
       const uri = sourceUri(source);
       if (!uri) continue;
       // The cited lines as the index read them, from the file on disk: an editor with unsaved changes may show
       // other text at those line numbers.
       const text = await readLinesOnDisk(uri, source.startLine, source.endLine);
       if (text === undefined) continue;
-      this.ranges.push({ turnId, n: source.n, question, uri, startLine: source.startLine, endLine: source.endLine, text, stale: false });
+      this.ranges.push({ turnId, n: source.n, question, uri, startLine: source.startLine, endLine: source.endLine, text, stale: false, cited });
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (document) open.set(uri.toString(), document);
     }
@@ -96,7 +99,7 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const here = this.ranges.filter(
-      (r) => r.uri.toString() === document.uri.toString() && r.startLine - 1 <= position.line && position.line <= r.endLine - 1,
+      (r) => r.cited && r.uri.toString() === document.uri.toString() && r.startLine - 1 <= position.line && position.line <= r.endLine - 1,
     );
     if (!here.length) return undefined;
     const markdown = new vscode.MarkdownString();
@@ -143,7 +146,7 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
   private decorate(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const ranges = this.ranges
-        .filter((r) => !r.stale && r.uri.toString() === editor.document.uri.toString())
+        .filter((r) => r.cited && !r.stale && r.uri.toString() === editor.document.uri.toString())
         .map((r) => new vscode.Range(r.startLine - 1, 0, Math.max(r.startLine - 1, r.endLine - 1), 0));
       editor.setDecorations(this.decoration, ranges);
     }
