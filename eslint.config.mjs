@@ -15,8 +15,8 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {
-    // The core, the CLI and the webview must run without VS Code: only type imports of `vscode` there.
-    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/webview/**/*.ts', 'src/shared/**/*.ts'],
+    // The core, the CLI, the MCP server and the webview must run without VS Code: only type imports of `vscode` there.
+    files: ['src/core/**/*.ts', 'src/cli/**/*.ts', 'src/mcp/**/*.ts', 'src/webview/**/*.ts', 'src/shared/**/*.ts'],
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',

@@ -68,7 +68,17 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
       // other text at those line numbers.
       const text = await readLinesOnDisk(uri, source.startLine, source.endLine);
       if (text === undefined) continue;
-      this.ranges.push({ turnId, n: source.n, question, uri, startLine: source.startLine, endLine: source.endLine, text, stale: false, cited });
+      this.ranges.push({
+        turnId,
+        n: source.n,
+        question,
+        uri,
+        startLine: source.startLine,
+        endLine: source.endLine,
+        text,
+        stale: false,
+        cited,
+      });
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
       if (document) open.set(uri.toString(), document);
     }

@@ -35,7 +35,9 @@ export interface Evidence {
   betterSource?: number;
 }
 
-export type Verdict = 'grounded' | 'partly-grounded' | 'not-in-docs' | 'offline-extract';
+/** Declared once, with the panel's protocol, which shows it. */
+export type { Verdict } from '../../shared/protocol';
+import type { Verdict } from '../../shared/protocol';
 
 export interface ChatTurn {
   role: 'user' | 'assistant';

@@ -1,5 +1,5 @@
 import type { SearchResult } from '../types';
-import { HOVER_MAX_TERM_SHARE } from './hover';
+import { COMMON_TERM_SHARE } from './commonTerms';
 import type { SearchOptions } from './searchIndex';
 
 /** A name from code, split into what is looked up and what qualifies it. */
@@ -111,7 +111,7 @@ export function lookupIdentifier(
   const plain = isPlainWord(name);
   // A plain word's share of passages decides whether it says anything (the search drops it when too common);
   // a compound name is looked up whatever its parts' shares.
-  const candidates = search(name, { k: CANDIDATES, ranking: 'passages', ...(plain ? { maxTermShare: HOVER_MAX_TERM_SHARE } : {}) });
+  const candidates = search(name, { k: CANDIDATES, ranking: 'passages', ...(plain ? { maxTermShare: COMMON_TERM_SHARE } : {}) });
   const exactCase = wholeWord(name);
   const anyCase = wholeWord(name, 'i');
   const qualifierWords = qualifiers.filter((q) => q.length > 1).map((q) => wholeWord(q, 'i'));
