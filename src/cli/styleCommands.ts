@@ -80,6 +80,8 @@ export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
   };
   try {
     if (values.provider && !['openai', 'azure'].includes(values.provider)) throw new StyleUsageError(`--provider must be openai or azure`);
+    if (values['base-url'] !== undefined && !/^https?:\/\/[^/\s]+/i.test(values['base-url']))
+      throw new StyleUsageError(`--base-url must be an http(s) URL, got "${values['base-url']}"`);
     switch (command) {
       case 'dataset':
         return await datasetCommand(dir, styleDir, outDir, values, io);

@@ -20,6 +20,8 @@ export interface ScriptedReply {
   html?: string;
   /** Stream the chunks, then end the response without a finish reason or `[DONE]` (a dropped connection). */
   cutOff?: boolean;
+  /** Stream the chunks, then an SSE `error` event with this message, as servers report a failure mid-stream. */
+  streamError?: string;
 }
 
 export interface RecordedRequest {
@@ -80,7 +82,8 @@ export class LoopbackOpenAI {
       return;
     }
     if (reply.html !== undefined) {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      // A redirect with no Location (a proxy's sign-in page) is answered as it is, not followed.
+      res.writeHead(reply.status ?? 200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(reply.html);
       return;
     }
@@ -312,6 +315,11 @@ export class LoopbackOpenAI {
       });
     }
     if (reply.cutOff) {
+      res.end();
+      return;
+    }
+    if (reply.streamError !== undefined) {
+      res.write(`event: error\ndata: ${JSON.stringify({ error: { message: reply.streamError, type: 'server_error' } })}\n\n`);
       res.end();
       return;
     }

@@ -84,3 +84,23 @@ test('bad arguments exit 2 before any index work (no index folder is even create
     assert.equal(await import('node:fs').then((fs) => fs.existsSync(indexDir)), false, `${args.join(' ')} built nothing`);
   }
 });
+
+test('an error event inside the stream and a redirect to a sign-in page are named as what they are', async () => {
+  const { OpenAIProvider } = await import('../../src/core/providers/openaiProvider');
+  const provider = new OpenAIProvider({ baseURL: server.baseURL, apiKey: 'sk-test', model: 'm', maxRetries: 0 });
+  const drain = async () => {
+    for await (const _event of provider.stream({ messages: [{ role: 'user', content: 'q' }], maxTokens: 10 })) void _event;
+  };
+  server.enqueue({ chunks: ['Partial'], streamError: 'The server had an error while processing your request.' });
+  await assert.rejects(drain(), (error: Error) => {
+    assert.match(error.message, /sent an error in the answer stream: The server had an error while processing your request\.$/);
+    assert.doesNotMatch(error.message, /undefined|\.\./);
+    return true;
+  });
+  server.enqueue({ status: 302, html: `<!doctype html><html><body>${'Sign in to continue. '.repeat(200)}</body></html>` });
+  await assert.rejects(drain(), (error: Error) => {
+    assert.match(error.message, /redirected the request \(302\), as a proxy or login page does/);
+    assert.ok(error.message.length < 300, 'no HTML page in the message');
+    return true;
+  });
+});

@@ -172,6 +172,24 @@ test('MCP over HTTP: loopback by default, a bearer token when one is set, and no
     }, 'a search over HTTP');
     assert.equal(result.structuredContent.passages[0].path, 'deploy.md');
     await client.close();
+
+    // The scheme is case-insensitive (RFC 7235); a page on another origin is refused whatever it sends.
+    const ping = (headers: Record<string, string>) =>
+      fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' }),
+      });
+    assert.equal((await ping({ authorization: 'bearer team-secret' })).status, 200);
+    assert.equal((await ping({ authorization: 'BEARER team-secret' })).status, 200);
+    assert.equal((await ping({ authorization: 'bearer team-secret', origin: 'http://evil.example' })).status, 403);
+    assert.equal((await ping({ authorization: 'bearer team-secret', origin: 'http://localhost:5173' })).status, 200);
+    const malformed = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: 'Bearer team-secret', 'content-type': 'application/json' },
+      body: '{not json',
+    });
+    assert.equal(((await malformed.json()) as { error: { code: number } }).error.code, -32700);
   } finally {
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);

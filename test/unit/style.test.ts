@@ -245,3 +245,18 @@ test('a train cut off while its job is being created leaves no billed job unlist
     process.chdir(cwd);
   }
 });
+
+test('style commands refuse a base URL that is not one before any work (exit 2)', async () => {
+  const dir = await workspaceWith(Array.from({ length: 12 }, (_, i) => example(i)));
+  const requests = server.requests.length;
+  for (const args of [
+    ['status', '--base-url', 'notaurl'],
+    ['train', dir, '--base-model', 'gpt-4o-mini-2024-07-18', '--base-url', 'notaurl'],
+  ]) {
+    const result = await cli(['style', ...args]);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, /--base-url must be an http\(s\) URL, got "notaurl"/);
+  }
+  assert.equal(server.requests.length, requests, 'nothing was sent');
+  await assert.rejects(fs.stat(path.join(dir, '.groundwork/style/dataset/train.jsonl')), 'no dataset was written');
+});
