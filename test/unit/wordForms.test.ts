@@ -23,6 +23,8 @@ const PAGES: Record<string, string> = {
   'deploy.md': '# Deployments\n\nA torch trainer checkpoint can be served once it is exported.\n',
   'tasks.md': '# Tasks\n\n`max_retries` sets how often a failed task is tried again before the job fails.\n',
   'scheduling.md': '# Scheduling\n\nThe scheduler schedules each queued job when a node frees up.\n',
+  'preprocessing.md': '# Preprocessing\n\nThe preprocessing stage normalizes images before training.\n',
+  'reranking.md': '# Re-ranking\n\nA re-ranker orders the first results again by reading each one.\n',
   // Pages that share the common words, so the pairs above have to be told apart from them.
   'logging.md': '# Logging\n\nEvery worker writes a log file; the log level is set in the config.\n',
   'tags.md': '# Labels\n\nA tag names a release; tags are listed with `acme tags`.\n',
@@ -45,6 +47,8 @@ const PAIRS: Array<[string, string, string]> = [
   ['Can a TorchTrainer checkpoint be served?', 'deploy.md', 'identifier asked, words written'],
   ['What are the maximum retries?', 'tasks.md', 'words asked, abbreviated identifier written'],
   ['How are queued jobs scheduled?', 'scheduling.md', 'another inflection'],
+  ['What does the pre-processing stage do?', 'preprocessing.md', 'hyphenated asked, joined written'],
+  ['What does a reranker do with the results?', 'reranking.md', 'joined asked, hyphenated written'],
 ];
 
 let index: DocsIndex;

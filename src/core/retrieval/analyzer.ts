@@ -56,10 +56,18 @@ function describeWord(written: string): Word {
  * found by scanning character codes and looked up by their letters, so no string is made for a word seen before;
  * a word with other characters is read with the pattern.
  */
-function wordList(text: string): { words: string[]; wholes: Set<number> | undefined; described: Word[] } {
+function wordList(text: string): { words: string[]; wholes: Set<number> | undefined; described: Word[]; hyphened?: Map<number, number> } {
   const out: string[] = [];
   const described: Word[] = [];
   let wholes: Set<number> | undefined;
+  // Words written with a hyphen between them ("pre-processing"): by the second word's place, the first's.
+  let hyphened: Map<number, number> | undefined;
+  let previousEnd = -2;
+  let previousAt = -1;
+  const follows = (start: number) => {
+    if (start === previousEnd + 1 && text.charCodeAt(previousEnd) === 0x2d && previousAt >= 0)
+      (hyphened ??= new Map()).set(out.length, previousAt);
+  };
   const emit = (word: Word) => {
     out.push(word.lower);
     described.push(word);
@@ -80,23 +88,27 @@ function wordList(text: string): { words: string[]; wholes: Set<number> | undefi
     }
     const end = code < 0x80 ? asciiWordEnd(text, at) : -1;
     if (end >= 0) {
+      follows(at);
+      previousAt = out.length;
       emit(vocabulary.lookupSlice(text, at, end));
-      at = end;
+      previousEnd = at = end;
       continue;
     }
     // A character outside ASCII in or right after the word: the pattern decides, as it always did.
     WORD.lastIndex = at;
     const match = WORD.exec(text);
     if (match) {
+      follows(at);
+      previousAt = out.length;
       emit(vocabulary.lookup(match[0]));
-      at += match[0].length;
+      previousEnd = at += match[0].length;
     } else {
       // Past one code point: a surrogate pair (an emoji) is one; a lone surrogate is one by itself.
       const pair = code >= 0xd800 && code <= 0xdbff && (text.charCodeAt(at + 1) & 0xfc00) === 0xdc00;
       at += pair ? 2 : 1;
     }
   }
-  return { words: out, wholes, described };
+  return { words: out, wholes, described, hyphened };
 }
 
 function isAsciiLetterOrDigit(code: number): boolean {
@@ -156,7 +168,7 @@ const LONGEST_KEPT_WORD = 40;
  * Bumped whenever the terms a text yields change: postings and offline vectors built with another version are
  * rebuilt (the manifest records it).
  */
-export const ANALYZER_VERSION = 2;
+export const ANALYZER_VERSION = 3;
 
 /**
  * Compounds written closed or open ("rollback" / "roll back", "setup" / "set up"): an open pair also yields the
@@ -203,6 +215,12 @@ const COMPOUNDS = [
   'sub-folder',
   'sub-directory',
 ];
+
+/** The closed form of two words written with a hyphen, when it is a word the analyzer keeps (40 letters or fewer). */
+function closedForm(first: Word, second: Word): string | undefined {
+  if (first.lower.length + second.lower.length > LONGEST_KEPT_WORD) return undefined;
+  return vocabulary.lookup(first.lower + second.lower).stem;
+}
 
 /**
  * Abbreviations identifiers use for words prose spells out (`num_gpus` / "number of GPUs", `max_retries` /
@@ -290,8 +308,8 @@ export function analyze(text: string): string[] {
 
 /** The words and terms of `text`; unless `keepTerms` is false, its terms are kept for the next `analyze` of it. */
 export function analysis(text: string, keepTerms = true): Analysis {
-  const { words: list, wholes, described } = wordList(text);
-  const result = { words: list, terms: termsOf(described, wholes) };
+  const { words: list, wholes, described, hyphened } = wordList(text);
+  const result = { words: list, terms: termsOf(described, wholes, undefined, hyphened) };
   if (keepTerms) {
     if (termsToTake.size >= MOST_TERMS_TO_TAKE) termsToTake.clear();
     termsToTake.set(text, result.terms);
@@ -312,9 +330,9 @@ export interface QueryTerms {
 
 /** A question's distinct terms, split into those coverage weighs and those that only add to the score. */
 export function queryTerms(text: string): QueryTerms {
-  const { wholes, described } = wordList(text);
+  const { wholes, described, hyphened } = wordList(text);
   const optionalAt: boolean[] = [];
-  const terms = termsOf(described, wholes, optionalAt);
+  const terms = termsOf(described, wholes, optionalAt, hyphened);
   const required = new Set<string>();
   const optional = new Set<string>();
   terms.forEach((term, i) => (optionalAt[i] ? optional : required).add(term));
@@ -326,7 +344,7 @@ export function queryTerms(text: string): QueryTerms {
  * The terms of a word list (see `Analysis.terms`). With `optionalAt`, also which of them are optional (see
  * `QueryTerms`): an identifier's whole form, and an open compound's words once the compound stands for them.
  */
-function termsOf(list: Word[], wholes: Set<number> | undefined, optionalAt?: boolean[]): string[] {
+function termsOf(list: Word[], wholes: Set<number> | undefined, optionalAt?: boolean[], hyphened?: Map<number, number>): string[] {
   const terms: string[] = [];
   // The previous word, when it may open a compound, and where its term is (-1: a stopword, no term).
   let opener: Map<string, string> | undefined;
@@ -337,7 +355,15 @@ function termsOf(list: Word[], wholes: Set<number> | undefined, optionalAt?: boo
       opener = undefined;
       continue;
     }
-    const compound = opener?.get(word.stem);
+    // A hyphenated pair also yields its closed form ("pre-processing" → "preprocessing"), as a listed open compound
+    // does: either spelling finds the other.
+    const first = hyphened?.get(i);
+    const joined = first === undefined || list[first].stopword || word.stopword ? undefined : closedForm(list[first], word);
+    const compound = opener?.get(word.stem) ?? joined;
+    if (joined && joined === compound && optionalAt) {
+      const firstAt = terms.lastIndexOf(list[first!].stem);
+      if (firstAt >= 0) optionalAt[firstAt] = true;
+    }
     if (compound && openerAt >= 0 && optionalAt) optionalAt[openerAt] = true;
     if (!word.stopword) {
       terms.push(word.stem);
