@@ -53,7 +53,7 @@ export class DocsHover implements vscode.HoverProvider {
       const title = passage.headingPath.length ? passage.headingPath.map(plainInlineText).at(-1)! : passage.path;
       markdown.appendMarkdown(`**${escapeMarkdown(title)}** · `);
       markdown.appendMarkdown(`[${escapeMarkdown(location)}](command:groundwork.openLocation?${args} "Open ${escapeMarkdown(location)}")`);
-      if (passage.path.endsWith('.ipynb')) markdown.appendMarkdown(' (notebook: opens at the cell)');
+      if (passage.path.endsWith('.ipynb')) markdown.appendMarkdown(passage.cell ? ` · notebook cell ${passage.cell}` : ' · notebook');
       markdown.appendMarkdown('\n\n');
       markdown.appendMarkdown(`${highlighted(excerpt(plainDocText(passage.text), lastPart(name)), lastPart(name))}\n\n`);
     }

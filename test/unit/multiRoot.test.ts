@@ -29,3 +29,33 @@ test("multi-root: a folder's own exclude holds for that folder's index, search a
   const paths = found.map((r) => `${r.folder}/${r.path}`).sort();
   assert.deepEqual(paths, ['cpp/stl/vector.md', 'ray/tune.md']);
 });
+
+test('a name documented in a notebook is looked up with the cell it is in', async () => {
+  const base = await tempDir();
+  const cell = (type: string, lines: string[]) => ({
+    cell_type: type,
+    metadata: {},
+    source: lines.map((l, i) => (i < lines.length - 1 ? `${l}\n` : l)),
+  });
+  const notebook = {
+    cells: [
+      cell('markdown', ['# Tour', '', 'An introduction.']),
+      { ...cell('code', ['print(1)']), execution_count: null, outputs: [] },
+      cell('markdown', ['## Tuning', '', 'Call `SprocketTuner.tune()` to tune the sprocket.']),
+    ],
+    metadata: {},
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  await writeTree(base, { 'docs/tour.ipynb': JSON.stringify(notebook, null, 1), 'docs/other.md': '# Other\n\nNothing here.\n' });
+  const workspace = new WorkspaceIndex(
+    { folders: [{ name: 'docs', root: path.join(base, 'docs'), indexDir: path.join(base, 'idx') }], embedder: { kind: 'offline' } },
+    () => {},
+    () => {},
+  );
+  closeAtEnd(() => workspace.close());
+  await workspace.update();
+  const [hit] = await workspace.lookup('SprocketTuner', 3);
+  assert.equal(hit?.path, 'tour.ipynb');
+  assert.equal(hit.cell, 3, 'the third cell holds it');
+});

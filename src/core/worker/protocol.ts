@@ -33,6 +33,8 @@ export interface WorkerSettings {
 export interface FolderResult extends SearchResult {
   folder: string;
   root: string;
+  /** For a notebook passage: the cell it is in (1-based), so a hover can name it. */
+  cell?: number;
 }
 
 export interface FolderStatus extends IndexStatus {

@@ -1,3 +1,7 @@
+import { notebookCellAt } from '../chunking/notebookLines';
+import { realFolder } from '../discovery/discover';
+import { readDocument } from '../discovery/readDocument';
+import { readLimitFor } from '../discovery/readLimits';
 import path from 'node:path';
 import { DocsIndex, type UpdateSummary } from '../indexing/docsIndex';
 import { createEmbedder } from '../embedding/createEmbedder';
@@ -150,10 +154,30 @@ export class WorkspaceIndex {
       for (const hit of index.lookup(identifier, k))
         hits.push({ score: hit.score, result: { ...hit.result, folder: folder.name, root: folder.root } });
     }
-    return hits
+    const best = hits
       .sort((a, b) => b.score - a.score)
       .slice(0, k)
       .map((h) => h.result);
+    // A notebook passage names its cell: the file is read (as every read is, inside the folder) to find it.
+    for (const result of best) {
+      if (!result.path.toLowerCase().endsWith('.ipynb')) continue;
+      const read = await readDocument(path.join(result.root, result.path), readLimitFor(result.path), await realFolder(result.root)).catch(
+        () => undefined,
+      );
+      if (!read?.ok) continue;
+      // The cell that holds the name (a passage may span several small cells), else the passage's first.
+      const name = identifier.split(/\.|::|->/).at(-1) ?? identifier;
+      const lines = read.text.split(/\r?\n/);
+      let at = result.startLine;
+      for (let line = result.startLine; line <= Math.min(result.endLine, lines.length); line++)
+        if (lines[line - 1].includes(name)) {
+          at = line;
+          break;
+        }
+      const cell = notebookCellAt(read.text, at, at);
+      if (cell) result.cell = cell.cell + 1;
+    }
+    return best;
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {
