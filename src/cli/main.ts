@@ -625,7 +625,13 @@ function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string 
     `integrity: ${status.problems.length ? `${status.problems.length} problem(s); \`groundwork index\` repairs them` : 'ok (every shard read and checked against the manifest)'}`,
     ...status.problems.map((p) => `  ${oneLine(p)}`),
     `skipped:   ${status.skipped.length}`,
-    ...status.skipped.map((s) => `  ${oneLine(s.path)}: ${oneLine(s.reason)}`),
+    // A path thousands of characters long (a hostile tree) is cut in the middle, as its reason is.
+    ...status.skipped.map((s) => `  ${oneLine(middleCut(s.path))}: ${oneLine(middleCut(s.reason))}`),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** Text longer than 200 characters, its middle replaced by an ellipsis. */
+function middleCut(text: string): string {
+  return text.length > 200 ? `${text.slice(0, 95)}…${text.slice(-95)}` : text;
 }

@@ -257,6 +257,41 @@ async function main(): Promise<void> {
       await article.locator('button.source', { hasText: 'docs/api/notes.txt' }).first().waitFor({ timeout: TIMEOUT });
     });
 
+    await step(
+      page,
+      'an answer cut off mid-stream says so, keeps what arrived, and offers Ask again with the question back in the box',
+      async () => {
+        model.enqueue({ chunks: ['Set `max_retries` when ', 'you create'], cutOff: true });
+        const question = 'How do I configure max_retries once more?';
+        const turn = await ask(frame, question);
+        const article = frame.locator('article.turn').nth(turn);
+        await article.locator('.error', { hasText: 'The answer was cut off' }).waitFor({ timeout: TIMEOUT });
+        await article.locator('.answer', { hasText: 'when you create' }).waitFor({ timeout: TIMEOUT });
+        if (await article.locator('.verdict').count()) throw new Error('a cut-off answer is shown with a verdict, as if complete');
+        await article.locator('button.action-retry').waitFor({ timeout: TIMEOUT });
+        if ((await frame.locator('#question').inputValue()) !== question) throw new Error('the question is not back in the ask box');
+        await frame.locator('#question').fill('');
+      },
+    );
+
+    await step(page, 'renaming the docs folder keeps every file indexed, and answers cite the new paths', async () => {
+      const files = async () => Number(/(\d+) files?/.exec((await frame.locator('#status').textContent()) ?? '')?.[1] ?? -1);
+      const before = await files();
+      await fs.rename(path.join(workspace, 'docs'), path.join(workspace, 'documentation'));
+      try {
+        await page.waitForTimeout(3000);
+        const turn = await ask(frame, 'How do I configure max_retries for the Widgetron client?');
+        const article = frame.locator('article.turn').nth(turn);
+        await article.locator('.verdict', { hasText: 'Grounded in your docs' }).waitFor({ timeout: TIMEOUT });
+        await openSources(article);
+        await article.locator('button.source', { hasText: 'documentation/guide/retries.rst' }).first().waitFor({ timeout: TIMEOUT });
+        if ((await files()) !== before) throw new Error(`${await files()} files indexed after the rename, ${before} before`);
+      } finally {
+        await fs.rename(path.join(workspace, 'documentation'), path.join(workspace, 'docs'));
+        await page.waitForTimeout(3000);
+      }
+    });
+
     await step(page, 'with no key, the answer is the offline extract, labelled as such', async () => {
       await runCommand(page, 'Groundwork: Clear API Key');
       await runCommand(page, 'Groundwork: Select Model');
