@@ -8,15 +8,12 @@ import { createEmbedder, type EmbedderKind } from '../core/embedding/createEmbed
 import { type EvalQuery, scoreRun } from '../core/eval/metrics';
 import { defaultIndexDir } from '../core/indexLocation';
 import { bundledChunkWorker } from '../core/indexing/fileProcessor';
-import { formatBytes } from '../core/discovery/readDocument';
 import { readSourceLines } from '../core/discovery/sourceLines';
-import { describeSnapshot } from '../core/store/describeSnapshot';
 import type { SearchResult } from '../core/types';
-import { matchedWords } from '../core/retrieval/matchedWords';
 import { answerQuestion, DEFAULT_ABSTAIN_THRESHOLD } from '../core/answer/answerQuestion';
 import { resolvePathGlobs } from '../core/docsTools/pathGlobs';
 import { ToolInputError } from '../core/docsTools/searchDocs';
-import { describeIndexState, INDEX_READY, type IndexState, judge, type Judgement } from '../core/retrieval/judgement';
+import { INDEX_READY, type IndexState, judge } from '../core/retrieval/judgement';
 import { type ChatProvider, ProviderError } from '../core/providers/chatProvider';
 import { createReranker } from '../core/rerank/createReranker';
 import { DEFAULT_RERANK_TIMEOUT_MS, rerankNote, rerankResults } from '../core/rerank/reranker';
@@ -25,6 +22,7 @@ import { OpenAIProvider } from '../core/providers/openaiProvider';
 import { SETTING_DEFAULTS } from '../core/settings';
 import { IndexBusyError, IndexReadOnlyError } from '../core/store/indexLock';
 import { oneLine, terminalSafe } from '../core/text/terminalText';
+import { formatResults, formatStatus, formatSummary, matchesOf, toJsonResult } from './output';
 
 /** How long `index` waits for another process that is writing the same index before giving up. */
 const INDEX_LOCK_WAIT_MS = 60_000;
@@ -534,31 +532,6 @@ function progressPrinter(io: CliIo) {
   };
 }
 
-function toJsonResult(r: SearchResult) {
-  return {
-    path: r.path,
-    startLine: r.startLine,
-    endLine: r.endLine,
-    score: round(r.score),
-    lexicalScore: round(r.lexicalScore),
-    vectorScore: round(r.vectorScore),
-    coverage: round(r.coverage),
-    heading: r.headingPath.join(' > '),
-    anchor: r.anchor,
-    text: r.text,
-  };
-}
-
-function round(x: number): number {
-  return Math.round(x * 1e5) / 1e5;
-}
-
-/** The question's words a result holds: why it was found. */
-function matchesOf(question: string, r: SearchResult): string[] {
-  return matchedWords(question, { path: r.path, heading: r.headingPath.join(' '), text: r.text });
-}
-
-/** `--abstain-threshold`, checked; the default is the core's. */
 function abstainThreshold(values: Values): number {
   const raw = values['abstain-threshold'] as string | undefined;
   const threshold = raw === undefined ? DEFAULT_ABSTAIN_THRESHOLD : Number(raw);
@@ -574,64 +547,4 @@ function toolInput<T>(run: () => T): T {
     if (error instanceof ToolInputError) throw new UsageError(error.message);
     throw error;
   }
-}
-
-function formatResults(question: string, results: SearchResult[], judgement: Judgement): string {
-  if (!results.length) return 'No matching passages.\n';
-  const notes = [
-    ...(judgement.covered
-      ? []
-      : [
-          `The docs do not appear to cover this (the best passage covers ${Math.round(judgement.coverage * 100)}% of the question, ` +
-            `below ${Math.round(judgement.threshold * 100)}%). The nearest passages:`,
-        ]),
-    ...(judgement.index.state === 'ready' ? [] : [describeIndexState(judgement.index)]),
-  ];
-  return (
-    (notes.length ? `${notes.join('\n')}\n` : '') +
-    results
-      .map((r, i) => {
-        const preview = r.text
-          .split('\n')
-          .filter((l) => l.trim())
-          .slice(0, 2)
-          .join(' ')
-          .slice(0, 160);
-        // Coverage, not the fused score: results are ranked by page too, so a score beside them would look out of order.
-        const matches = matchesOf(question, r);
-        const covers = `covers ${Math.round(r.coverage * 100)}% of the question${matches.length ? `: ${matches.join(', ')}` : ''}`;
-        return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
-      })
-      .join('\n')
-      .concat('\n')
-  );
-}
-
-function formatSummary(summary: UpdateSummary, index: DocsIndex): string {
-  const state = summary.cancelled ? 'Cancelled; kept' : 'Indexed';
-  return `${state}: ${index.fileCount} files, ${summary.chunks} chunks (${summary.added} added, ${summary.changed} changed, ${summary.removed} removed, ${summary.unchanged} unchanged, ${summary.skipped} skipped).\n`;
-}
-
-function formatStatus(status: Awaited<ReturnType<DocsIndex['status']>>): string {
-  const lines = [
-    `folder:    ${status.root}`,
-    `index:     ${status.indexDir}${status.readOnly ? ` (read-only index: ${status.readOnly})` : ''}`,
-    `files:     ${status.files}`,
-    `chunks:    ${status.chunks}`,
-    `embedder:  ${status.embedder} (${status.dimensions} dimensions)`,
-    `size:      ${formatBytes(status.sizeOnDiskBytes)}`,
-    `updated:   ${status.updatedAt}`,
-    `snapshot:  ${describeSnapshot(status.snapshot)}`,
-    `integrity: ${status.problems.length ? `${status.problems.length} problem(s); \`groundwork index\` repairs them` : 'ok (every shard read and checked against the manifest)'}`,
-    ...status.problems.map((p) => `  ${oneLine(p)}`),
-    `skipped:   ${status.skipped.length}`,
-    // A path thousands of characters long (a hostile tree) is cut in the middle, as its reason is.
-    ...status.skipped.map((s) => `  ${oneLine(middleCut(s.path))}: ${oneLine(middleCut(s.reason))}`),
-  ];
-  return `${lines.join('\n')}\n`;
-}
-
-/** Text longer than 200 characters, its middle replaced by an ellipsis. */
-function middleCut(text: string): string {
-  return text.length > 200 ? `${text.slice(0, 95)}…${text.slice(-95)}` : text;
 }
