@@ -216,6 +216,40 @@ const COMPOUNDS = [
   'sub-directory',
 ];
 
+/** First words of a hyphenated pair that are prefixes: the pair is one word, written joined as often as not. */
+const PREFIXES = new Set([
+  'pre',
+  're',
+  'co',
+  'non',
+  'sub',
+  'multi',
+  'post',
+  'anti',
+  'de',
+  'un',
+  'over',
+  'under',
+  'inter',
+  'intra',
+  'micro',
+  'e',
+  'auto',
+  'self',
+  'semi',
+  'mid',
+  'out',
+  'up',
+  'down',
+  'cross',
+  'meta',
+  'mis',
+  'bi',
+  'tri',
+  'hyper',
+  'super',
+]);
+
 /** The closed form of two words written with a hyphen, when it is a word the analyzer keeps (40 letters or fewer). */
 function closedForm(first: Word, second: Word): string | undefined {
   if (first.lower.length + second.lower.length > LONGEST_KEPT_WORD) return undefined;
@@ -359,21 +393,27 @@ function termsOf(list: Word[], wholes: Set<number> | undefined, optionalAt?: boo
     // does: either spelling finds the other.
     const first = hyphened?.get(i);
     const joined = first === undefined || list[first].stopword || word.stopword ? undefined : closedForm(list[first], word);
-    const compound = opener?.get(word.stem) ?? joined;
-    if (joined && joined === compound && optionalAt) {
+    const listed = opener?.get(word.stem);
+    // In a question, the closed form stands for the pair (its words optional) when the first word is a prefix
+    // ("pre-processing", "re-ranker", "multi-node"): written joined, the docs hold only the closed form. Otherwise
+    // ("T-cell", "high-fat") the words stay required, as docs write them apart as often, and the closed form helps.
+    const standsFor = joined !== undefined && PREFIXES.has(list[first!].lower);
+    const compound = listed ?? joined;
+    const compoundOptional = !listed && joined !== undefined && !standsFor;
+    if (standsFor && !listed && optionalAt) {
       const firstAt = terms.lastIndexOf(list[first!].stem);
       if (firstAt >= 0) optionalAt[firstAt] = true;
     }
-    if (compound && openerAt >= 0 && optionalAt) optionalAt[openerAt] = true;
+    if (listed && openerAt >= 0 && optionalAt) optionalAt[openerAt] = true;
     if (!word.stopword) {
       terms.push(word.stem);
-      if (optionalAt) optionalAt[terms.length - 1] = Boolean(wholes?.has(i)) || Boolean(compound);
+      if (optionalAt) optionalAt[terms.length - 1] = Boolean(wholes?.has(i)) || Boolean(listed) || standsFor;
     }
     opener = word.opener;
     openerAt = word.stopword ? -1 : terms.length - 1;
     if (compound) {
       terms.push(compound);
-      if (optionalAt) optionalAt[terms.length - 1] = false;
+      if (optionalAt) optionalAt[terms.length - 1] = compoundOptional;
     }
   }
   return terms;
