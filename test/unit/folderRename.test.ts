@@ -45,3 +45,13 @@ test('renaming the docs folder moves its files in the index (as the watcher repo
   await index.update({ paths: ['documentation/guide7.md'] });
   assert.equal((await index.search('quasar knob'))[0].path, 'documentation/guide7.md');
 });
+
+test('a folder reported gone (the watcher saw only the delete) is walked for: files renamed elsewhere are kept', async () => {
+  const { base, index, embedder } = await docsWorkspace();
+  await fs.rename(path.join(base, 'docs'), path.join(base, 'documentation'));
+  embedder.embedded = 0;
+  await index.update({ paths: ['docs'] });
+  assert.equal(index.fileCount, 13);
+  assert.equal(embedder.embedded, 0);
+  assert.equal((await index.search('zephyr option 3 turbine'))[0].path, 'documentation/guide3.md');
+});

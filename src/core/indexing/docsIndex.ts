@@ -216,7 +216,13 @@ export class DocsIndex {
     const openingWalk = this.openingWalk;
     this.openingWalk = undefined;
     // A folder among the changed paths (a renamed or copied docs folder) is walked whole: its files are not listed.
-    const touchesFolder = options.paths?.some((p) => statOrUndefined(nodePath.join(this.options.root, p))?.isDirectory());
+    // So is a folder that held indexed files and is gone: it was renamed or moved as often as deleted, and a watcher
+    // does not always report where to.
+    const held = (p: string) => {
+      const prefix = `${p.replace(/\\/g, '/').replace(/\/+$/, '')}/`;
+      return Object.keys(this.store.files).some((file) => file.startsWith(prefix));
+    };
+    const touchesFolder = options.paths?.some((p) => statOrUndefined(nodePath.join(this.options.root, p))?.isDirectory() || held(p));
     if (options.paths && !touchesFolder) {
       const touched = options.paths.map((p) => p.replace(/\\/g, '/').replace(/\/+$/, ''));
       discovered = await filterDocumentPaths(this.options.root, touched, this.options.discovery);
