@@ -88,7 +88,8 @@ test('lookup_docs over MCP: the same passages with citations, and covered: false
   let found: Result | undefined;
   for (let i = 0; i < 100; i++) {
     found = (await client.callTool({ name: 'lookup_docs', arguments: { identifier: 'TuneConfig' } })) as unknown as Result;
-    if (found.structuredContent.passages.length) break;
+    // Until the first build ends, a partial index may offer only pages with the name's parts.
+    if (found.structuredContent.passages[0]?.path === 'tune/api.rst') break;
     await new Promise((r) => setTimeout(r, 100));
   }
   assert.equal(found!.structuredContent.covered, true);
