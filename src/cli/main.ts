@@ -309,30 +309,26 @@ function planAsk(question: string, values: Values, io: CliIo) {
     throw new UsageError(`--provider must be offline, openai or azure, got "${providerName}"`);
   const styleMode = str('style-mode') ?? 'restyle';
   if (!['answer', 'restyle'].includes(styleMode)) throw new UsageError(`--style-mode must be answer or restyle, got "${styleMode}"`);
-  abstainThreshold(values);
-  positiveInt(str('timeout'), 'timeout');
   positiveInt(str('context-window'), 'context-window');
   positiveInt(str('source-budget'), 'source-budget');
   const baseUrl = str('base-url');
   if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(baseUrl))
     throw new UsageError(`--base-url must be an http(s) URL, got "${baseUrl}"`);
+  return {
+    providerName,
+    styleMode: styleMode as 'answer' | 'restyle',
+    threshold: abstainThreshold(values),
+    timeoutSeconds: positiveInt(str('timeout'), 'timeout') ?? SETTING_DEFAULTS['answer.timeoutSeconds'],
+  };
 }
 
 async function ask(index: DocsIndex, question: string, values: Values, io: CliIo): Promise<number> {
-  planAsk(question, values, io);
+  const { providerName, styleMode, threshold, timeoutSeconds } = planAsk(question, values, io);
   const str = (name: string) => values[name] as string | undefined;
-  const apiKey = io.env.OPENAI_API_KEY || undefined;
-  const providerName = str('provider') ?? (apiKey || str('base-url') ? 'openai' : 'offline');
-  if (!['offline', 'openai', 'azure'].includes(providerName))
-    throw new UsageError(`--provider must be offline, openai or azure, got "${providerName}"`);
-  const styleMode = str('style-mode') ?? 'restyle';
-  if (!['answer', 'restyle'].includes(styleMode)) throw new UsageError(`--style-mode must be answer or restyle, got "${styleMode}"`);
-  const threshold = abstainThreshold(values);
-  const timeoutSeconds = positiveInt(str('timeout'), 'timeout') ?? SETTING_DEFAULTS['answer.timeoutSeconds'];
   const endpoint = (model: string) => chatEndpoint(values, io, providerName, model);
   const provider = providerName === 'offline' ? undefined : endpoint(str('model') ?? SETTING_DEFAULTS['model.chatModel']);
   const styleModel = str('style-model');
-  const style = provider && styleModel ? { provider: endpoint(styleModel), mode: styleMode as 'answer' | 'restyle' } : undefined;
+  const style = provider && styleModel ? { provider: endpoint(styleModel), mode: styleMode } : undefined;
   const rerank = rerankOptions(values, io, { provider });
   // A restyled answer replaces the draft, which a terminal cannot take back: print it once, at the end.
   const streaming = !values.json && style?.mode !== 'restyle';

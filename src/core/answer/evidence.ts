@@ -26,8 +26,7 @@ export function alignEvidence(answer: string, sources: Source[], linesOf: (sourc
   const lineCache = new Map<number, PassageLines>();
   const evidence: Evidence[] = [];
   const grader = new CitationGrader(sources);
-  const prose = answer.replace(CODE, (code) => code.replace(MARKER, (m) => ' '.repeat(m.length)));
-  for (const { n, sentence } of citedSentences(prose, answer)) {
+  for (const { n, sentence } of citedSentencesOf(answer)) {
     const source = byNumber.get(n);
     if (!source) continue;
     const graded = grader.grade(sentence, n);

@@ -46,15 +46,9 @@ export interface CellLines {
  * when the lines are not in a cell's source or the notebook is not laid out as Jupyter writes it.
  */
 export function notebookCellAt(raw: string, startLine: number, endLine: number): CellLines | undefined {
-  let notebook: { cells?: Array<{ source?: string | string[] }> };
-  try {
-    notebook = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const cells = Array.isArray(notebook.cells) ? notebook.cells : [];
-  const located = locateSourceLines(splitLines(raw), cells.length);
-  if (!located) return undefined;
+  const laidOut = locatedCells(raw);
+  if (!laidOut) return undefined;
+  const { cells, located } = laidOut;
   for (let cell = 0; cell < located.length; cell++) {
     const lines = located[cell];
     const first = lines.findIndex((line) => line >= startLine);
@@ -107,15 +101,9 @@ export interface NotebookCellText {
  * they are stored as). Undefined when the notebook is not JSON or not laid out as Jupyter writes it.
  */
 export function notebookCellsIn(raw: string, startLine: number, endLine: number): NotebookCellText[] | undefined {
-  let notebook: { cells?: Array<{ cell_type?: string; source?: string | string[] }> };
-  try {
-    notebook = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  const cells = Array.isArray(notebook.cells) ? notebook.cells : [];
-  const located = locateSourceLines(splitLines(raw), cells.length);
-  if (!located) return undefined;
+  const laidOut = locatedCells(raw);
+  if (!laidOut) return undefined;
+  const { cells, located } = laidOut;
   const out: NotebookCellText[] = [];
   cells.forEach((cell, index) => {
     const parts = Array.isArray(cell.source) ? cell.source.map(String) : [String(cell.source ?? '')];
@@ -136,4 +124,19 @@ export function notebookCellsIn(raw: string, startLine: number, endLine: number)
     });
   });
   return out;
+}
+
+type NotebookCell = { cell_type?: string; source?: string | string[] };
+
+/** A notebook's cells with the file line of each `source` element, or undefined (not JSON, not Jupyter's layout). */
+function locatedCells(raw: string): { cells: NotebookCell[]; located: number[][] } | undefined {
+  let notebook: { cells?: NotebookCell[] };
+  try {
+    notebook = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  const cells = Array.isArray(notebook.cells) ? notebook.cells : [];
+  const located = locateSourceLines(splitLines(raw), cells.length);
+  return located ? { cells, located } : undefined;
 }

@@ -126,8 +126,10 @@ export async function readDocLines(folders: DocFolder[], input: ReadDocInput): P
  */
 export async function withSecretsRedacted<T extends DocLines>(lines: T, doc: AllowedDoc): Promise<T> {
   if (doc.folder.redactSecrets === false) return lines;
-  const whole = await secretsOfFile(doc.raw);
-  const { passages, note } = await redactPassages([{ path: lines.path, startLine: lines.startLine, text: lines.text }], async () => whole);
+  // The whole file is scanned only when the lines may hold part of a key (see `redactPassages`).
+  const { passages, note } = await redactPassages([{ path: lines.path, startLine: lines.startLine, text: lines.text }], () =>
+    secretsOfFile(doc.raw),
+  );
   if (!note) return lines;
   return { ...lines, text: passages[0].text, note: [lines.note, note].filter(Boolean).join(' ') };
 }

@@ -1,4 +1,4 @@
-import { INDEX_READY, type IndexState } from '../retrieval/judgement';
+import type { IndexState } from '../retrieval/judgement';
 import { type FileSecrets, redactPassages } from '../secrets/redactSecrets';
 import type { SearchResult } from '../types';
 import { fitPassages } from './runDocsSearch';
@@ -40,7 +40,7 @@ export async function runDocsLookup(
   input: LookupInput,
   options: { showFolders?: boolean; redactSecrets?: boolean; fileSecrets?: (path: string) => Promise<FileSecrets | undefined> } = {},
 ): Promise<DocsSearch> {
-  const index = (await docs.indexState()) ?? INDEX_READY;
+  const index = await docs.indexState();
   const results = await docs.lookup(input.identifier, input.k ?? 3);
   let passages = results.map((r) => toPassage(options.showFolders ? r : { ...r, folder: undefined }));
   let note: string | undefined;

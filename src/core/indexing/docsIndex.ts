@@ -219,8 +219,10 @@ export class DocsIndex {
     // So is a folder that held indexed files and is gone: it was renamed or moved as often as deleted, and a watcher
     // does not always report where to.
     const held = (p: string) => {
-      const prefix = `${p.replace(/\\/g, '/').replace(/\/+$/, '')}/`;
-      return Object.keys(this.store.files).some((file) => file.startsWith(prefix));
+      const rel = p.replace(/\\/g, '/').replace(/\/+$/, '');
+      // A saved file (the usual event) is no folder: the manifest is not scanned for it.
+      if (this.store.files[rel]) return false;
+      return Object.keys(this.store.files).some((file) => file.startsWith(`${rel}/`));
     };
     const touchesFolder = options.paths?.some((p) => statOrUndefined(nodePath.join(this.options.root, p))?.isDirectory() || held(p));
     if (options.paths && !touchesFolder) {
@@ -467,7 +469,11 @@ export class DocsIndex {
     this.searches.add(searching);
     try {
       const results = await searching;
-      return options.withSections ? results.map((r) => ({ ...r, section: this.sectionOf(r) })) : results;
+      if (!options.withSections) return results;
+      // A file's chunks are read once per search, however many of its passages were found.
+      const chunksByFile = new Map<string, ChunkRecord[]>();
+      const chunksOf = (path: string) => chunksByFile.get(path) ?? chunksByFile.set(path, this.chunksOf(path)).get(path)!;
+      return results.map((r) => ({ ...r, section: sectionSpan(chunksOf(r.path), r) }));
     } finally {
       this.searches.delete(searching);
     }

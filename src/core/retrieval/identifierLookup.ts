@@ -61,36 +61,35 @@ function wholeWord(name: string, flags = ''): RegExp {
 }
 
 /**
- * Whether a passage defines the name rather than mentions it: the name is in its heading path, or a line declares
+ * Tells whether a passage defines the name rather than mentions it: the name is in its heading path, or a line declares
  * it (`class TuneConfig`, `def with_resources(`, `.. py:class:: ray.tune.TuneConfig`, `BOOL Create(`, `- num_gpus:`,
- * a table's first cell).
+ * a table's first cell). Built once per lookup: its patterns are compiled once, not once per passage.
  */
-function definesIn(result: SearchResult, name: string, strict: boolean): boolean {
-  const word = wholeWord(name);
+function definitionTest(name: string, strict: boolean): (result: SearchResult) => boolean {
   // A lowercase word (`range`, `static`) is named by many headings in passing: only a section of its own counts.
-  if (/^[a-z]+$/.test(name)) return result.headingPath.some((h) => headingNames(h, name));
-  if (result.headingPath.some((h) => word.test(h))) return true;
+  if (/^[a-z]+$/.test(name)) return (result) => result.headingPath.some((h) => headingNames(h, name));
+  const word = wholeWord(name);
   const n = escapeRegExp(name);
   // A plain word (`range`, `self`) is at the start of many a code line: only a declaration or an API entry counts.
-  if (strict)
-    return new RegExp(
-      `^\\s*(?:\\.\\.\\s+[\\w:-]+::\\s*(?:[\\w.]+\\.)?${n}\\s*(?:\\(|$))|^\\s*(?:export\\s+)?(?:class|def|struct|enum|interface|function|type|typedef|union|namespace)\\s+${n}\\b`,
-      'm',
-    ).test(result.text);
-  const declaration = new RegExp(
-    [
-      `^\\s*(?:\\.\\.\\s+[\\w:-]+::\\s*)?(?:[\\w.]+\\.)?${n}\\s*[(:[=]`,
-      `^\\s*\\.\\.\\s+[\\w:-]+::\\s*(?:[\\w.]+\\.)?${n}\\s*$`,
-      `^\\s*\`{0,2}${n}\`{0,2}\\s*\\n[=\\-~^"'*+#]{3,}\\s*$`,
-      `^\\s*(?:export\\s+)?(?:class|def|struct|enum|interface|function|type|typedef|const|let|var|union|namespace|#define)\\s+${n}\\b`,
-      `^\\s*(?:[\\w:<>,*&~]+\\s+)+[*&]?${n}\\s*\\(`,
-      `^\\s*[-*]\\s+\\*{0,2}\`?${n}\`?\\*{0,2}\\s*[:(—-]`,
-      `^\\s*\\|\\s*\`?${n}\`?\\s*\\|`,
-      `^\\s*\`${n}\`\\s*$`,
-    ].join('|'),
-    'm',
-  );
-  return declaration.test(result.text);
+  const declaration = strict
+    ? new RegExp(
+        `^\\s*(?:\\.\\.\\s+[\\w:-]+::\\s*(?:[\\w.]+\\.)?${n}\\s*(?:\\(|$))|^\\s*(?:export\\s+)?(?:class|def|struct|enum|interface|function|type|typedef|union|namespace)\\s+${n}\\b`,
+        'm',
+      )
+    : new RegExp(
+        [
+          `^\\s*(?:\\.\\.\\s+[\\w:-]+::\\s*)?(?:[\\w.]+\\.)?${n}\\s*[(:[=]`,
+          `^\\s*\\.\\.\\s+[\\w:-]+::\\s*(?:[\\w.]+\\.)?${n}\\s*$`,
+          `^\\s*\`{0,2}${n}\`{0,2}\\s*\\n[=\\-~^"'*+#]{3,}\\s*$`,
+          `^\\s*(?:export\\s+)?(?:class|def|struct|enum|interface|function|type|typedef|const|let|var|union|namespace|#define)\\s+${n}\\b`,
+          `^\\s*(?:[\\w:<>,*&~]+\\s+)+[*&]?${n}\\s*\\(`,
+          `^\\s*[-*]\\s+\\*{0,2}\`?${n}\`?\\*{0,2}\\s*[:(—-]`,
+          `^\\s*\\|\\s*\`?${n}\`?\\s*\\|`,
+          `^\\s*\`${n}\`\\s*$`,
+        ].join('|'),
+        'm',
+      );
+  return (result) => result.headingPath.some((h) => word.test(h)) || declaration.test(result.text);
 }
 
 /**
@@ -115,10 +114,11 @@ export function lookupIdentifier(
   const exactCase = wholeWord(name);
   const anyCase = wholeWord(name, 'i');
   const qualifierWords = qualifiers.filter((q) => q.length > 1).map((q) => wholeWord(q, 'i'));
+  const definesIn = definitionTest(name, plain);
   const scored = candidates.map((result, rank) => {
     const text = `${result.headingPath.join('\n')}\n${result.text}`;
     const exact = exactCase.test(text) ? 2 : anyCase.test(text) && !plain ? 1 : 0;
-    const defines = exact > 0 && definesIn(result, name, plain);
+    const defines = exact > 0 && definesIn(result);
     const qualified = qualifierWords.some((q) => q.test(text));
     const covers = result.coverage >= 0.99;
     const score = exact * 100 + (defines ? 40 : 0) + (qualified ? 15 : 0) + (covers ? 5 : 0) - rank * 0.1;
