@@ -43,6 +43,25 @@ export function installGroundwork(dirs: CodeServerDirs): void {
   );
 }
 
+/**
+ * Test only: the chat harness (a scripted model in the Chat view's picker and an @agent participant that runs
+ * agent mode's tool loop), packaged and installed beside Groundwork so the e2e suite can drive the real Chat view.
+ */
+export function installChatHarness(dirs: CodeServerDirs): void {
+  const harness = path.join(ROOT, 'test/e2e/chatHarness');
+  const vsix = path.join(E2E, 'chat-harness.vsix');
+  execFileSync(
+    path.join(ROOT, 'node_modules/.bin/vsce'),
+    ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix],
+    { cwd: harness, stdio: 'ignore' },
+  );
+  execFileSync(
+    NODE24,
+    [CODE_SERVER, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--force', '--install-extension', vsix],
+    { env: env(), stdio: 'ignore' },
+  );
+}
+
 export function startCodeServer(dirs: CodeServerDirs, port: number, folder: string, stdio: StdioOptions): ChildProcess {
   const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check'];
   return spawn(NODE24, [CODE_SERVER, ...args, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, folder], {

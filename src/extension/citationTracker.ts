@@ -1,38 +1,18 @@
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import { splitLines } from '../core/discovery/readDocument';
-import { followCitedLines } from '../core/answer/followLines';
+import { type CitationChange, CitedRanges } from '../core/answer/citedRanges';
 import type { Answer } from '../core/answer/types';
 import { sourceUri } from './answerService';
 
-/** Source `n` of an answer moved `delta` lines (0: it did not move), or went stale, or says its text again. */
-export interface CitationChange {
-  turnId: string;
-  n: number;
-  delta: number;
-  stale: boolean;
-}
-
-interface CitedRange {
-  turnId: string;
-  n: number;
-  question: string;
-  uri: vscode.Uri;
-  startLine: number;
-  endLine: number;
-  /** The cited lines' text when the answer was given. */
-  text: string;
-  stale: boolean;
-  /** Cited by the answer (marked in the editor, named on hover); an uncited source shown with it follows its text too. */
-  cited: boolean;
-}
+export type { CitationChange };
 
 /**
  * Remembers which lines this session's answers cited: marks them in their editors, says on hover which question
  * cited them, and flags a citation as stale once its lines change.
  */
 export class CitationTracker implements vscode.Disposable, vscode.HoverProvider {
-  private ranges: CitedRange[] = [];
+  private readonly ranges = new CitedRanges();
   private readonly decoration = vscode.window.createTextEditorDecorationType({
     isWholeLine: true,
     borderWidth: '0 0 0 2px',
@@ -68,15 +48,14 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
       // other text at those line numbers.
       const text = await readLinesOnDisk(uri, source.startLine, source.endLine);
       if (text === undefined) continue;
-      this.ranges.push({
+      this.ranges.add({
         turnId,
         n: source.n,
         question,
-        uri,
+        file: uri.toString(),
         startLine: source.startLine,
         endLine: source.endLine,
         text,
-        stale: false,
         cited,
       });
       const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
@@ -88,29 +67,27 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
   }
 
   staleFor(turnId: string, n: number): boolean {
-    return this.ranges.some((r) => r.turnId === turnId && r.n === n && r.stale);
+    return this.ranges.isStale(turnId, n);
   }
 
   /** Re-reads files with citations when the watcher sees them change on disk. */
   async checkFiles(): Promise<void> {
-    const seen = new Set<string>();
-    for (const range of this.ranges) {
-      if (seen.has(range.uri.toString())) continue;
-      seen.add(range.uri.toString());
-      const document = await vscode.workspace.openTextDocument(range.uri).then(
+    for (const file of this.ranges.files()) {
+      const uri = vscode.Uri.parse(file);
+      const document = await vscode.workspace.openTextDocument(uri).then(
         (d) => d,
         () => undefined,
       );
       if (document) this.check(document);
-      else for (const gone of this.ranges.filter((r) => r.uri.toString() === range.uri.toString())) this.update(gone, 0, true);
+      else this.announce(this.ranges.lose(file));
     }
     this.decorate();
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
-    const here = this.ranges.filter(
-      (r) => r.cited && r.uri.toString() === document.uri.toString() && r.startLine - 1 <= position.line && position.line <= r.endLine - 1,
-    );
+    const here = this.ranges
+      .inFile(document.uri.toString())
+      .filter((r) => r.cited && r.startLine - 1 <= position.line && position.line <= r.endLine - 1);
     if (!here.length) return undefined;
     const markdown = new vscode.MarkdownString();
     markdown.supportThemeIcons = true;
@@ -123,40 +100,28 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
     return new vscode.Hover(markdown);
   }
 
-  /**
-   * Cited lines that no longer say what they said follow their text where it moved, or go stale; a stale citation
-   * whose text is back (an undo, a revert, a paste) is followed again.
-   */
+  /** The document as the editor holds it now: every source shown in any answer follows its text there. */
   private check(document: vscode.TextDocument): void {
-    let lines: string[] | undefined;
-    let changed = false;
-    for (const range of this.ranges) {
-      if (range.uri.toString() !== document.uri.toString()) continue;
-      if (currentText(document, range) === range.text) {
-        changed = this.update(range, 0, false) || changed;
-        continue;
-      }
-      lines ??= document.getText().split(/\r?\n/);
-      const at = followCitedLines(range.text, range.startLine, lines);
-      changed = this.update(range, at === undefined ? 0 : at - range.startLine, at === undefined) || changed;
-    }
-    if (changed) this.decorate();
+    const file = document.uri.toString();
+    if (!this.ranges.inFile(file).length) return;
+    const now = {
+      lineCount: document.lineCount,
+      line: (n: number) => document.lineAt(n - 1).text,
+      lines: () => document.getText().split(/\r?\n/),
+    };
+    if (this.announce(this.ranges.follow(file, now))) this.decorate();
   }
 
-  /** Moves a range and sets whether it is stale; tells the panel when either changed. */
-  private update(range: CitedRange, delta: number, stale: boolean): boolean {
-    if (!delta && range.stale === stale) return false;
-    range.startLine += delta;
-    range.endLine += delta;
-    range.stale = stale;
-    this.changeEmitter.fire({ turnId: range.turnId, n: range.n, delta, stale });
-    return true;
+  private announce(changes: CitationChange[]): boolean {
+    for (const change of changes) this.changeEmitter.fire(change);
+    return changes.length > 0;
   }
 
   private decorate(): void {
     for (const editor of vscode.window.visibleTextEditors) {
       const ranges = this.ranges
-        .filter((r) => r.cited && !r.stale && r.uri.toString() === editor.document.uri.toString())
+        .inFile(editor.document.uri.toString())
+        .filter((r) => r.cited && !r.stale)
         .map((r) => new vscode.Range(r.startLine - 1, 0, Math.max(r.startLine - 1, r.endLine - 1), 0));
       editor.setDecorations(this.decoration, ranges);
     }
@@ -165,13 +130,6 @@ export class CitationTracker implements vscode.Disposable, vscode.HoverProvider 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
   }
-}
-
-function currentText(document: vscode.TextDocument, range: CitedRange): string | undefined {
-  if (range.endLine > document.lineCount) return undefined;
-  const lines: string[] = [];
-  for (let i = range.startLine - 1; i < range.endLine; i++) lines.push(document.lineAt(i).text);
-  return lines.join('\n');
 }
 
 async function readLinesOnDisk(uri: vscode.Uri, startLine: number, endLine: number): Promise<string | undefined> {

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { API_KEY_SECRET } from './apiKey';
 import type { ChatView } from './chat/chatView';
-import { openSource } from './chat/chatView';
+import { openSource } from './chat/openSource';
 import type { IndexService } from './indexService';
 import { readSettings } from './settings';
 import { explainQuestion } from '../core/answer/explainQuestion';

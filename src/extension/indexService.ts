@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultIndexDir } from '../core/indexLocation';
@@ -92,6 +93,34 @@ export class IndexService implements vscode.Disposable {
       return;
     }
     this.firstUpdate = this.update(false);
+    void this.firstUpdate.then(() => this.watchIndexFolders());
+  }
+
+  private indexFolderWatchers: fs.FSWatcher[] = [];
+
+  /**
+   * The index folders are the extension's own storage, but a user may delete them (clearing space, a cleanup
+   * tool): that is noticed at once, said in the log and rebuilt, never left as an empty index with no word.
+   */
+  private watchIndexFolders(): void {
+    for (const watcher of this.indexFolderWatchers) watcher.close();
+    this.indexFolderWatchers = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      if (folder.uri.scheme !== 'file') continue;
+      const dir = this.indexDirFor(folder.uri.fsPath);
+      try {
+        const watcher = fs.watch(dir, () => {
+          if (fs.existsSync(dir)) return;
+          watcher.close();
+          this.output.warn(`The index folder ${dir} was deleted; building the index of ${folder.name} again.`);
+          void this.update(false).then(() => this.watchIndexFolders());
+        });
+        watcher.on('error', () => watcher.close());
+        this.indexFolderWatchers.push(watcher);
+      } catch {
+        // Not there yet (nothing indexed in that folder): nothing to watch.
+      }
+    }
   }
 
   /** The index as the docs search sees it (`#docs`): searching, its state, and a bounded wait for the first build. */
@@ -106,6 +135,7 @@ export class IndexService implements vscode.Disposable {
           total: this.progressTotal,
           pendingChanges: this.changedFiles.size > 0 || this.editsInFlight !== undefined,
         }),
+      indexedPaths: () => this.indexedPaths(),
       firstBuild: async (ms) => {
         let timer: NodeJS.Timeout | undefined;
         await Promise.race([this.firstUpdate, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
@@ -153,6 +183,9 @@ export class IndexService implements vscode.Disposable {
     try {
       this.indexing = true;
       this.lastError = undefined;
+      // A new update counts from zero: never the last one's "535 of 535" while this one starts.
+      this.progressDone = 0;
+      this.progressTotal = 0;
       this.render();
       const summaries = await this.connection.update({ rebuild, changedFiles });
       for (const s of summaries) {
@@ -211,6 +244,12 @@ export class IndexService implements vscode.Disposable {
     await this.indexPendingEdits();
     const client = await this.ready();
     return client.request('lookup', { identifier, k });
+  }
+
+  /** The indexed paths of every folder, so the docs tools can tell a filter that matches nothing from "not covered". */
+  async indexedPaths(): Promise<string[]> {
+    const client = await this.ready();
+    return client.request('paths', {});
   }
 
   /** Files and chunks over all folders, from memory: no disk access, unlike `status`. */
@@ -348,6 +387,7 @@ export class IndexService implements vscode.Disposable {
   }
 
   dispose(): void {
+    for (const watcher of this.indexFolderWatchers) watcher.close();
     void this.close();
     for (const d of this.disposables) d.dispose();
   }

@@ -13,17 +13,11 @@ import {
 import { focusableIn, nextInOrder, readingOrder } from './focusOrder';
 import { answerAsMarkdown, MAX_PATH_CHARS, shortenMiddle } from './format';
 import { renderMarkdown } from './renderMarkdown';
+import { verdictLabel } from '../shared/verdictLabel';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
 const vscode = acquireVsCodeApi();
 const post = (message: WebviewMessage) => vscode.postMessage(message);
-
-const VERDICT_LABELS: Record<AnswerView['verdict'], string> = {
-  grounded: 'Grounded in your docs',
-  'partly-grounded': 'Partly grounded: some statements have no citation',
-  'not-in-docs': 'Not in your docs',
-  'offline-extract': 'Offline extract',
-};
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const log = $<HTMLDivElement>('log');
@@ -174,7 +168,9 @@ function renderTurn(turn: TurnView): HTMLElement {
   const result = turn.result;
   if (result) {
     const meta = element('div', `meta verdict-${result.verdict}`);
-    meta.append(element('span', 'verdict', VERDICT_LABELS[result.verdict]));
+    meta.append(
+      element('span', 'verdict', verdictLabel(result.verdict, (result.markers ?? []).filter((m) => m.grade === 'unsupported').length)),
+    );
     if (result.usage && result.usage.promptTokens > 0) {
       const cost =
         result.usage.estimatedCostUsd === undefined ? 'cost unknown for this model' : `~$${result.usage.estimatedCostUsd.toFixed(4)}`;

@@ -1,3 +1,4 @@
+import { splitAtMarkers } from '../shared/citationMarkers';
 import MarkdownIt from 'markdown-it';
 
 /**
@@ -43,15 +44,14 @@ md.core.ruler.before('text_join', 'citations', (state) => {
     if (block.type !== 'inline' || !block.children) continue;
     const children: typeof block.children = [];
     for (const child of block.children) {
-      if (child.type !== 'text' || !/\[\d{1,3}\]/.test(child.content)) {
+      const parts = child.type === 'text' ? splitAtMarkers(child.content) : [];
+      if (!parts.some((part) => typeof part !== 'string')) {
         children.push(child);
         continue;
       }
-      for (const part of child.content.split(/(\[\d{1,3}\])/)) {
-        if (!part) continue;
-        const marker = /^\[(\d{1,3})\]$/.exec(part);
-        const token = new state.Token(marker ? 'citation' : 'text', '', 0);
-        token.content = marker ? marker[1] : part;
+      for (const part of parts) {
+        const token = new state.Token(typeof part === 'string' ? 'text' : 'citation', '', 0);
+        token.content = typeof part === 'string' ? part : String(part.n);
         children.push(token);
       }
     }

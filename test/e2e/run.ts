@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { Browser, Frame, Page } from 'playwright-core';
 import {
   freePort,
+  installChatHarness,
   installGroundwork,
   launchChromium,
   provision,
@@ -16,6 +17,7 @@ import {
   waitForHttp,
 } from '../../scripts/e2e/codeServer';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
+import { askInChatView, openChatView } from './chatView';
 import { createWorkspace } from './workspace';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -106,11 +108,18 @@ async function main(): Promise<void> {
   await fs.rm(userData, { recursive: true, force: true });
   await fs.rm(extensions, { recursive: true, force: true });
   await fs.mkdir(path.join(userData, 'User'), { recursive: true });
-  const userSettings = { 'groundwork.model.baseUrl': model.baseURL, 'groundwork.model.chatModel': 'gpt-4o-mini', ...QUIET_SETTINGS };
+  const userSettings = {
+    'groundwork.model.baseUrl': model.baseURL,
+    'groundwork.model.chatModel': 'gpt-4o-mini',
+    ...QUIET_SETTINGS,
+    // The Chat view steps: VS Code's chat with the harness's model (no Copilot, nothing leaves the machine).
+    'chat.disableAIFeatures': false,
+  };
   await fs.writeFile(path.join(userData, 'User', 'settings.json'), JSON.stringify(userSettings));
   // The house-style job is polled every second here, not every 30 s.
   process.env.GROUNDWORK_POLL_MS = '1000';
   installGroundwork({ extensions, userData });
+  installChatHarness({ extensions, userData });
 
   let server: ChildProcess | undefined;
   let browser: Browser | undefined;
@@ -299,6 +308,84 @@ async function main(): Promise<void> {
       }
     });
 
+    await step(
+      page,
+      'a citation whose source does not say its sentence is shown unsupported and opens its passage, not evidence lines',
+      async () => {
+        model.enqueue({ content: 'Set `max_retries` when you create the client [1]. The quantum flux regulator needs seven bananas [1].' });
+        const turn = await ask(frame, 'How do I configure max_retries for the Widgetron client?');
+        const article = frame.locator('article.turn').nth(turn);
+        await article.locator('.verdict', { hasText: /Partly grounded/ }).waitFor({ timeout: TIMEOUT });
+        const citations = article.locator('button.citation');
+        if ((await citations.count()) !== 2) throw new Error(`${await citations.count()} citations, not 2`);
+        if (await citations.nth(0).evaluate((b) => b.classList.contains('unsupported')))
+          throw new Error('the right citation is marked unsupported');
+        const wrong = citations.nth(1);
+        if (!(await wrong.evaluate((b) => b.classList.contains('unsupported'))))
+          throw new Error('the wrong citation is not marked unsupported');
+        if (!/does not appear to support this sentence/.test((await wrong.getAttribute('aria-label')) ?? ''))
+          throw new Error(`the wrong citation's label is "${await wrong.getAttribute('aria-label')}"`);
+        await openSources(article);
+        const passage = /:(\d+)-(\d+)/.exec((await article.locator('button.source').first().getAttribute('title')) ?? '');
+        // The status bar shows where the selection ends and how much it holds; read it once it has changed.
+        const selectionAfter = async (citation: import('playwright-core').Locator) => {
+          const status = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+/ }).first();
+          const before = await status.innerText().catch(() => '');
+          await citation.click();
+          await page.waitForFunction(
+            (previous) =>
+              [...document.querySelectorAll('.statusbar-item')].some(
+                (el) => /Ln \d+, Col \d+ \(\d+ selected\)/.test(el.textContent ?? '') && el.textContent !== previous,
+              ),
+            before,
+            { timeout: TIMEOUT },
+          );
+          const text = await page
+            .locator('.statusbar-item', { hasText: /\(\d+ selected\)/ })
+            .first()
+            .innerText();
+          return { line: Number(/Ln (\d+)/.exec(text)?.[1]), chars: Number(/\((\d+) selected\)/.exec(text)?.[1]) };
+        };
+        const evidence = await selectionAfter(citations.nth(0));
+        const whole = await selectionAfter(wrong);
+        await page.locator('.notification-toast', { hasText: 'Its whole passage is shown' }).first().waitFor({ timeout: TIMEOUT });
+        // The whole passage is selected (ending at its last line), not a line of evidence.
+        if (!passage || whole.line !== Number(passage[2]) || whole.chars <= evidence.chars)
+          throw new Error(
+            `the wrong citation selected ${whole.chars} characters to line ${whole.line} (passage ${passage?.[0]}; evidence ${evidence.chars} to line ${evidence.line})`,
+          );
+      },
+    );
+
+    await step(
+      page,
+      'Explain Selection while an answer streams replaces it and says so; Stop and Send then belong to the answer on screen',
+      async () => {
+        model.clientAborted = false;
+        model.enqueue({ chunks: ['Set `max_retries` ', 'when you ', 'create ', 'the client ', 'slowly [1].'], delayBetweenChunksMs: 1500 });
+        const before = await frame.locator('article.turn').count();
+        await frame.locator('#question').fill('How do I configure max_retries, slowly?');
+        await frame.locator('#question').press('Enter');
+        const first = frame.locator('article.turn').nth(before);
+        await first.locator('.answer', { hasText: 'max_retries' }).waitFor({ timeout: TIMEOUT });
+        await frame.locator('#stop').waitFor({ state: 'visible', timeout: TIMEOUT });
+        await page.keyboard.press('Control+P');
+        await page.locator('.quick-input-widget input').fill('client.py');
+        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'client.py' }).first().waitFor({ timeout: TIMEOUT });
+        await page.keyboard.press('Enter');
+        await page.locator('.tab.active', { hasText: 'client.py' }).waitFor({ timeout: TIMEOUT });
+        await page.locator('.monaco-editor .view-lines').first().click();
+        await page.keyboard.press('Control+A');
+        await runCommand(page, 'Groundwork: Explain Selection');
+        await first.locator('.error', { hasText: 'the next question replaced it' }).waitFor({ timeout: TIMEOUT });
+        const second = frame.locator('article.turn').nth(before + 1);
+        await second.locator('.verdict').waitFor({ timeout: TIMEOUT });
+        if (await frame.locator('#stop').isVisible()) throw new Error('Stop is still shown with no answer streaming');
+        if (!(await frame.locator('#send').isVisible())) throw new Error('Send did not come back');
+        if (!model.clientAborted) throw new Error("the replaced answer's request was not stopped");
+      },
+    );
+
     await step(page, 'with no key, the answer is the offline extract, labelled as such', async () => {
       await runCommand(page, 'Groundwork: Clear API Key');
       await runCommand(page, 'Groundwork: Select Model');
@@ -375,6 +462,51 @@ async function main(): Promise<void> {
       if (!/citation|action/.test(first ?? '')) throw new Error(`the first control reached is "${first}"`);
     });
 
+    await step(
+      page,
+      "@groundwork in VS Code's Chat view: its pills open the exact lines, and the closing line names what they show",
+      async () => {
+        await openChatView(page, runCommand);
+        model.enqueue({
+          content: 'Set `max_retries` when you create the client [1]. Failed requests are retried with exponential backoff [1].',
+        });
+        const response = await askInChatView(page, '@groundwork How do I configure max_retries for the Widgetron client?');
+        const pills = await response.locator('.chat-inline-anchor-widget').allInnerTexts();
+        if (!pills.length) throw new Error('the reply has no anchors');
+        const closing = await response
+          .locator('em', { hasText: /Grounded in your docs/ })
+          .first()
+          .innerText();
+        for (const pill of pills) {
+          const file = pill.split(':')[0].trim();
+          if (!closing.includes(`cites ${file}`)) throw new Error(`the closing line "${closing}" does not name ${file}, shown as a pill`);
+        }
+        if (/\[\d+\]/.test(await response.innerText())) throw new Error('a bare [n] is shown, which no pill or list explains');
+        if (await page.getByText('Starting MCP servers').count()) throw new Error('the question waited on starting MCP servers');
+        const line = Number(pills[0].split(':')[1]);
+        await response.locator('.chat-inline-anchor-widget').first().click();
+        await page.locator('.tab.active', { hasText: 'retries.rst' }).waitFor({ timeout: TIMEOUT });
+        const selected = page.locator('.statusbar-item', { hasText: /Ln \d+, Col \d+ \(\d+ selected\)/ }).first();
+        await selected.waitFor({ timeout: TIMEOUT });
+        const at = Number(/Ln (\d+)/.exec(await selected.innerText())?.[1]);
+        if (at !== line) throw new Error(`the pill ${pills[0]} selected line ${at}`);
+        // A citation whose source does not say its sentence is said to be one, beside its pill.
+        model.enqueue({ content: 'The quantum flux regulator needs seven bananas [1].' });
+        const wrong = await askInChatView(page, '@groundwork How do I configure max_retries for the Widgetron client?');
+        await wrong
+          .getByText(/this source does not appear to support the sentence/)
+          .first()
+          .waitFor({ timeout: TIMEOUT });
+        await wrong.locator('em', { hasText: /Partly grounded: 1 citation does not support its sentence/ }).waitFor({ timeout: TIMEOUT });
+      },
+    );
+
+    await step(page, "an agent's #docs call in the Chat view gets covered: false for an off-topic question", async () => {
+      // The harness's @agent runs agent mode's loop: the model calls #docs, the tool runs through vscode.lm.invokeTool.
+      const offTopic = await askInChatView(page, '@agent #docs What is the capital of France?');
+      await offTopic.getByText('Tool groundwork_searchDocs returned covered: false').waitFor({ timeout: TIMEOUT });
+    });
+
     await step(page, 'Train House Style starts a job that is still followed after a reload, and offers Evaluate', async () => {
       model.holdJobs = true;
       await runCommand(page, 'Groundwork: Train House Style');
@@ -429,6 +561,36 @@ async function main(): Promise<void> {
       if (model.files.size !== uploads) throw new Error('an untrusted workspace uploaded its examples');
     });
 
+    await step(page, "multi-root: a folder's own exclude keeps its files out of the index and out of every answer", async () => {
+      const multi = path.join(E2E, 'multi-root');
+      await fs.rm(multi, { recursive: true, force: true });
+      const files: Record<string, string> = {
+        'alpha/docs/launch.md': '# Launch\n\nThe zephyr launch checklist lives in the vault runbook.\n',
+        'beta/public.md': '# Public notes\n\nZephyr launches happen on Tuesdays.\n',
+        'beta/secret/plan.md': '# Plan\n\nThe zephyr launch code is 7734-ALPHA-TANGO.\n',
+        'beta/.vscode/settings.json': JSON.stringify({ 'groundwork.index.exclude': ['secret/**'] }),
+        'multi.code-workspace': JSON.stringify({ folders: [{ path: 'alpha' }, { path: 'beta' }] }),
+      };
+      for (const [name, text] of Object.entries(files)) {
+        await fs.mkdir(path.dirname(path.join(multi, name)), { recursive: true });
+        await fs.writeFile(path.join(multi, name), text);
+      }
+      await fs.writeFile(path.join(userData, 'User', 'settings.json'), JSON.stringify(userSettings));
+      await page.goto(`http://127.0.0.1:${port}/?workspace=${encodeURIComponent(path.join(multi, 'multi.code-workspace'))}`);
+      await page.locator('.statusbar-item', { hasText: 'Groundwork' }).first().waitFor({ timeout: TIMEOUT });
+      await runCommand(page, 'Groundwork: Ask');
+      frame = await chatFrame(page);
+      await frame
+        .locator('#status')
+        .filter({ hasText: /\b2 files\b/ })
+        .waitFor({ timeout: TIMEOUT });
+      const turn = await ask(frame, 'What is the zephyr launch code?');
+      const article = frame.locator('article.turn').nth(turn);
+      await article.locator('.meta, .error').first().waitFor({ timeout: TIMEOUT });
+      if (/7734/.test(await article.innerText())) throw new Error("the excluded file's text is in the answer");
+      if (await article.locator('button.source', { hasText: 'plan.md' }).count()) throw new Error('the excluded file is a source');
+    });
+
     if (steps.some((s) => !s.ok)) console.log(`\ncode-server log (tail):\n${serverLog.join('').split('\n').slice(-30).join('\n')}`);
   } finally {
     await browser?.close();
@@ -438,7 +600,7 @@ async function main(): Promise<void> {
   const failed = steps.filter((s) => !s.ok);
   console.log(`\n${steps.length - failed.length} of ${steps.length} steps passed; screenshots in test-results/`);
   for (const f of failed) console.log(`FAILED: ${f.name}: ${f.error}`);
-  if (failed.length || steps.length < 13) process.exitCode = 1;
+  if (failed.length || steps.length < 22) process.exitCode = 1;
 }
 
 main().catch((error) => {

@@ -196,6 +196,21 @@ const tests: Array<[string, () => Promise<void>]> = [
         toolInvocationToken: undefined,
       });
       assert.doesNotMatch(text(covered), /do not appear to cover/);
+      // A folder as agents write it filters; one that does not exist is an error naming the folders that do.
+      const inGuide = text(
+        await lm.invokeTool('groundwork_searchDocs', {
+          input: { query: 'max_retries', pathGlob: 'docs/guide/' },
+          toolInvocationToken: undefined,
+        }),
+      );
+      assert.match(inGuide, /docs\/guide\/retries\.rst/);
+      const nowhere = text(
+        await lm.invokeTool('groundwork_searchDocs', {
+          input: { query: 'max_retries', pathGlob: 'tutorials' },
+          toolInvocationToken: undefined,
+        }),
+      );
+      assert.match(nowhere, /Cannot do that: pathGlob "tutorials" matches no indexed file; folders that exist: .*docs/);
 
       // The whole section a citation points into, and a caller's token budget honoured.
       assert.ok(names.includes('groundwork_readDocSection'), names.join(', '));

@@ -82,9 +82,22 @@ test('@groundwork: each [n] becomes an anchor to the lines that say its sentence
   assert.doesNotMatch(sink.text(), /\[7\]/, 'a marker with no source is removed, not linked');
   const references = sink.parts.filter((p) => p.kind === 'reference');
   assert.ok(references.length >= 1 && references[0].path === 'guide/retries.rst');
-  assert.match(sink.text(), /Grounded in the docs · \d+ sources?, 1 cited · gpt-4o/);
+  // The closing line names the cited file as its pills do (VS Code shows no `[n]`), and counts what was sent.
+  assert.match(sink.text(), /Grounded in your docs · cites retries\.rst \(1 of \d+ sources?\) · gpt-4o/);
   assert.equal(metadata.verdict, 'grounded');
   assert.equal(metadata.canAnswerAnyway, false);
+});
+
+test('@groundwork: a source cited twice in a row is one pill; notes name sources by file and lines, as the pills do', async () => {
+  server.enqueue({ content: 'Set `max_retries` on the client [1] [1][1]. Also see [2].' });
+  const sink = recordingSink();
+  await replyInChat(request('How do I configure max_retries for the Widgetron client?'), deps(), sink);
+  const anchors = sink.parts.filter((p) => p.kind === 'anchor');
+  assert.equal(anchors.filter((a) => a.title === '[1]').length, 1, 'one pill for [1] [1][1]');
+  const text = sink.text();
+  assert.doesNotMatch(text.split('*Grounded')[1] ?? text.split('*Partly')[1] ?? '', /(?<!\\)\[\d+\](?!\()/, 'no bare [n] after the answer');
+  const notes = sink.parts.filter((p) => p.kind === 'markdown' && p.text.startsWith('\n\n> ')).map((p) => (p as { text: string }).text);
+  for (const note of notes) assert.doesNotMatch(note, /\\\[[12]\\\]/, `a note names a source by number: ${note}`);
 });
 
 test('@groundwork abstains with the nearest sections as anchors and offers to answer anyway', async () => {

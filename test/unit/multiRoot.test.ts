@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { WorkspaceIndex } from '../../src/core/worker/workspaceIndex';
@@ -58,4 +59,27 @@ test('a name documented in a notebook is looked up with the cell it is in', asyn
   const [hit] = await workspace.lookup('SprocketTuner', 3);
   assert.equal(hit?.path, 'tour.ipynb');
   assert.equal(hit.cell, 3, 'the third cell holds it');
+});
+
+test('an index folder deleted while open is noticed on the next update, said in the log, and built again', async () => {
+  const base = await tempDir();
+  await writeTree(base, { 'docs/a.md': '# A\n\nThe quokka guide.\n', 'docs/b.md': '# B\n\nThe wombat guide.\n' });
+  const logged: string[] = [];
+  const indexDir = path.join(base, 'idx');
+  const workspace = new WorkspaceIndex(
+    { folders: [{ name: 'docs', root: path.join(base, 'docs'), indexDir }], embedder: { kind: 'offline' } },
+    (message) => logged.push(message),
+    () => {},
+  );
+  closeAtEnd(() => workspace.close());
+  await workspace.update();
+  await fs.rm(indexDir, { recursive: true, force: true });
+  // A watcher event for one file: the deleted folder makes it a whole build, not an update of that file alone.
+  await workspace.update(false, [path.join(base, 'docs', 'a.md')]);
+  assert.ok(
+    logged.some((m) => /the index folder .* was deleted; building the index again/.test(m)),
+    logged.join(' | '),
+  );
+  assert.deepEqual(await workspace.counts().then((c) => c.files), 2);
+  assert.equal((await workspace.search('wombat', { k: 3 }))[0]?.path, 'b.md');
 });

@@ -13,6 +13,7 @@ import { redactPassages, secretsOfFile } from '../secrets/redactSecrets';
 import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
 import { checkRestyle, restyleMessages } from './restyleCheck';
+import { reviewWeakCitations } from './citationReview';
 import type { Answer, ChatTurn, RetrievedResult, Source } from './types';
 import { judgeAnswer } from './verdict';
 import {
@@ -111,6 +112,14 @@ export async function answerQuestion(request: AnswerRequest): Promise<Answer> {
 async function answerWithin(request: AnswerRequest): Promise<Answer> {
   const answer = await compose(request);
   if (answer.citations.length) answer.evidence = await evidenceOf(answer, request.readFileLines);
+  if (request.rerank && answer.provider !== 'offline') {
+    const review = await reviewWeakCitations(answer, request.rerank.reranker, {
+      signal: request.signal,
+      timeoutMs: request.rerank.timeoutMs ?? DEFAULT_RERANK_TIMEOUT_MS,
+      redactSecrets: request.redactSecrets,
+    });
+    if (review.usage) addUsage(answer, usageOf(review.usage.model, review.usage.promptTokens, review.usage.completionTokens));
+  }
   countUnsupported(answer);
   return answer;
 }

@@ -1,5 +1,4 @@
-/** A citation marker: `[3]`, and the lists models also write, `[1, 2]` and `[1][2]` (each bracket parsed alone). */
-const MARKER = /\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g;
+import { replaceMarkers } from '../../shared/citationMarkers';
 /**
  * A tail the stream holds back: markers, complete or cut (`[`, `[1`, `[1,`, `[2][9]`), with the spaces around
  * them. What follows decides how they read: a removed marker before a full stop takes its space with it.
@@ -17,22 +16,13 @@ export interface CitationResult {
  * links to nowhere. Inside code (fenced or inline), brackets are code, not citations, and are left alone.
  */
 export function filterCitations(text: string, valid: Set<number>, cited: number[] = [], removed: number[] = []): CitationResult {
-  const out = mapOutsideCode(text, (prose) =>
-    prose.replace(MARKER, (_whole, list: string) => {
-      const numbers = list.split(',').map((n) => Number(n.trim()));
-      const kept = numbers.filter((n) => valid.has(n));
-      for (const n of kept) if (!cited.includes(n)) cited.push(n);
-      for (const n of numbers) if (!valid.has(n) && !removed.includes(n)) removed.push(n);
-      return kept.map((n) => `[${n}]`).join('');
-    }),
-  );
+  const out = replaceMarkers(text, (numbers) => {
+    const kept = numbers.filter((n) => valid.has(n));
+    for (const n of kept) if (!cited.includes(n)) cited.push(n);
+    for (const n of numbers) if (!valid.has(n) && !removed.includes(n)) removed.push(n);
+    return kept.map((n) => `[${n}]`).join('');
+  });
   return { text: out.replace(/ +([.,;:!?])/g, '$1'), cited, removed };
-}
-
-/** Applies `transform` to the parts of Markdown outside fenced code blocks and inline code spans. */
-function mapOutsideCode(text: string, transform: (prose: string) => string): string {
-  const parts = text.split(/(```[\s\S]*?(?:```|$)|~~~[\s\S]*?(?:~~~|$)|`[^`\n]*`)/);
-  return parts.map((part, i) => (i % 2 === 1 ? part : transform(part))).join('');
 }
 
 const FENCE_LINE = /^\s{0,3}(```|~~~)/;

@@ -1,3 +1,4 @@
+import { blankMarkersInCode, MARKER_SOURCE, markersIn } from '../../shared/citationMarkers';
 import { analyze } from '../retrieval/analyzer';
 import { CitationGrader } from './citationSupport';
 import type { Evidence, Source } from './types';
@@ -12,8 +13,8 @@ const MAX_WINDOW = 8;
 /** Numbers and code carry a claim: a shared one weighs this many plain terms. */
 const EXACT_WEIGHT = 3;
 
-const CODE = /```[\s\S]*?```|`[^`\n]*`/g;
-const MARKER = /\[(\d{1,3})\]/g;
+/** A marker in the answer's prose, all of them (see `citationMarkers`, the grammar every surface shares). */
+const MARKER = new RegExp(MARKER_SOURCE, 'g');
 
 /**
  * For every `[n]` marker of an answer, in order (outside code, as the panel renders them), the lines of source n
@@ -43,7 +44,7 @@ export function alignEvidence(answer: string, sources: Source[], linesOf: (sourc
 
 /** The sentences of an answer with the markers that cite them, as `alignEvidence` reads them (code skipped). */
 export function citedSentencesOf(answer: string): Array<{ n: number; sentence: string }> {
-  const prose = answer.replace(CODE, (code) => code.replace(MARKER, (m) => ' '.repeat(m.length)));
+  const prose = blankMarkersInCode(answer);
   return citedSentences(prose, answer);
 }
 
@@ -84,7 +85,7 @@ function citedSentences(prose: string, original: string): Array<{ n: number; sen
     if (i > 0 && !prose.slice(bounds[i], offset).replace(MARKER, '').trim()) i--;
     return original.slice(bounds[i], bounds[i + 1]).replace(MARKER, ' ');
   };
-  return [...prose.matchAll(MARKER)].map((m) => ({ n: Number(m[1]), sentence: sentenceAt(m.index) }));
+  return markersIn(prose, { inCodeToo: true }).map((m) => ({ n: m.n, sentence: sentenceAt(m.index) }));
 }
 
 function weightedTerms(sentence: string): Map<string, number> {

@@ -1,3 +1,4 @@
+import { escapeMarkers } from '../../shared/citationMarkers';
 import { analyze } from '../retrieval/analyzer';
 import { plainInlineText } from '../text/docMarkup';
 import type { Source } from './types';
@@ -98,7 +99,7 @@ export function proseParagraphs(text: string): string[] {
  * the doc itself wrote (`RFC 6585 [2]`) escaped, so it never reads as a citation of another source.
  */
 function quotable(sentence: string): string {
-  return plainInlineText(sentence).replace(/\[(\d{1,3})\]/g, '\\[$1\\]');
+  return escapeMarkers(plainInlineText(sentence));
 }
 
 /** Headings go inside `**…**`; stray asterisks must not end the bold early. */

@@ -1,3 +1,4 @@
+import { citedNumbers, withoutMarkers } from '../../shared/citationMarkers';
 import type { ChatMessage } from '../providers/chatProvider';
 import { CitationGrader } from './citationSupport';
 import { citedSentencesOf } from './evidence';
@@ -68,11 +69,7 @@ export function checkRestyle(
 
 /** Citation numbers with multiplicity, sorted: `[1][2] … [1]` → 1, 1, 2. */
 function markers(text: string): number[] {
-  const found: number[] = [];
-  for (const match of withoutCode(text).matchAll(/\[(\d{1,3}(?:\s*,\s*\d{1,3})*)\]/g)) {
-    for (const n of match[1].split(',')) found.push(Number(n.trim()));
-  }
-  return found.sort((a, b) => a - b);
+  return citedNumbers(text).sort((a, b) => a - b);
 }
 
 /** Items of `a` not matched one-for-one in `b` (both sorted). */
@@ -100,14 +97,6 @@ function codeOf(text: string): string[] {
 
 function links(text: string): string[] {
   return [...text.matchAll(/\bhttps?:\/\/[^\s)<>\]]+|\]\(([^)\s]+)\)/g)].map((m) => (m[1] ?? m[0]).replace(/[.,;:]+$/, ''));
-}
-
-function withoutCode(text: string): string {
-  return text.replace(/```[\s\S]*?(```|$)|~~~[\s\S]*?(~~~|$)|`[^`\n]*`/g, ' ');
-}
-
-function withoutMarkers(text: string): string {
-  return text.replace(/\[\d{1,3}(?:\s*,\s*\d{1,3})*\]/g, ' ');
 }
 
 function withoutLinks(text: string): string {

@@ -33,6 +33,8 @@ export interface Evidence {
   support?: number;
   /** Another source sent with the question that supports the sentence, when this one does not. */
   betterSource?: number;
+  /** Set when the configured reranker settled a weak grade (see `reviewWeakCitations`): its name. */
+  checkedBy?: string;
 }
 
 /** Declared once, with the panel's protocol, which shows it. */

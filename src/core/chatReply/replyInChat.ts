@@ -1,4 +1,5 @@
-import { unsupportedNote } from '../../shared/protocol';
+import { markersIn, splitAtMarkers } from '../../shared/citationMarkers';
+import { verdictLabel } from '../../shared/verdictLabel';
 import { judge } from '../retrieval/judgement';
 import type { Answer, ChatTurn, RetrievedResult, Source } from '../answer/types';
 import { explainQuestion, type ExplainTarget } from '../answer/explainQuestion';
@@ -108,16 +109,22 @@ export async function replyInChat(request: ReplyRequest, deps: ReplyDeps, sink: 
       if (source.matches?.length) sink.markdown(` (matches ${escapeMarkdown(source.matches.join(', '))})`);
     }
   }
+  // VS Code shows each anchor as a pill named by its file, never as `[n]`: the closing line and the notes name the
+  // cited files the same way, so what it says matches what is shown.
   const cited = answer.sources.filter((s) => answer.citations.includes(s.n));
+  const citedFiles = [...new Set(cited.map((s) => fileNameOf(s.path)))];
   const footer = [
-    verdictLabel(answer),
-    answer.sources.length ? `${answer.sources.length} source${answer.sources.length === 1 ? '' : 's'}, ${cited.length} cited` : '',
+    verdictLabel(answer.verdict, (answer.evidence ?? []).filter((e) => e.grade === 'unsupported').length),
+    citedFiles.length
+      ? `cites ${citedFiles.map(escapeMarkdown).join(', ')} (${cited.length} of ${plural(answer.sources.length, 'source')})`
+      : '',
+    !citedFiles.length && answer.sources.length ? `${plural(answer.sources.length, 'source')}, none cited` : '',
     answer.provider === 'offline'
       ? 'offline extract'
       : [answer.model, answer.styleModel && `+ ${answer.styleModel}`].filter(Boolean).join(' '),
   ].filter(Boolean);
   sink.markdown(`\n\n*${footer.join(' · ')}*`);
-  for (const note of answer.notes) sink.markdown(`\n\n> ${escapeMarkdown(note)}`);
+  for (const note of answer.notes) sink.markdown(`\n\n> ${escapeMarkdown(withSourceNames(note, answer.sources))}`);
   return {
     question,
     command: request.command,
@@ -170,6 +177,8 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
 export class AnchoringWriter {
   private readonly byNumber: Map<number, Source>;
   private written = '';
+  /** The source of the anchor just written, while nothing but spaces has followed it (`[1] [1]` is one pill). */
+  private lastAnchored?: number;
 
   constructor(
     private readonly sources: Source[],
@@ -180,44 +189,63 @@ export class AnchoringWriter {
 
   push(text: string): void {
     let last = 0;
-    for (const match of text.matchAll(/\[(\d+)\]/g)) {
-      const source = this.byNumber.get(Number(match[1]));
+    // A stream's pieces carry no code context: every `[n]` naming a source of this answer is read as a citation.
+    for (const match of markersIn(text, { inCodeToo: true })) {
+      const source = this.byNumber.get(match.n);
       if (!source) continue; // not a source of this answer: left as the text it is, never a link
-      if (match.index > last) this.sink.markdown(text.slice(last, match.index));
-      const upTo = this.written + text.slice(0, match.index + match[0].length);
+      const between = text.slice(last, match.index);
+      if (between.trim()) this.lastAnchored = undefined;
+      if (this.lastAnchored === source.n) {
+        last = match.end; // the same source again, right after its own pill: shown once
+        continue;
+      }
+      if (between) this.sink.markdown(between);
+      const upTo = this.written + text.slice(0, match.end);
       const evidence = alignEvidence(upTo, this.sources, passageLinesFromText).at(-1);
       const unsupported = evidence?.n === source.n && evidence.grade === 'unsupported';
       this.sink.anchor(source, `[${source.n}]`, evidence?.matched && evidence.n === source.n ? evidence : undefined);
       // Said next to the marker, not only in the closing notes: this one opens its passage, not evidence lines.
-      if (unsupported) this.sink.markdown(` *(${escapeMarkdown(unsupportedNote(evidence))})*`);
-      last = match.index + match[0].length;
+      if (unsupported) this.sink.markdown(` *(${escapeMarkdown(unsupportedInChat(evidence.betterSource, this.byNumber))})*`);
+      this.lastAnchored = unsupported ? undefined : source.n;
+      last = match.end;
     }
-    if (last < text.length) this.sink.markdown(text.slice(last));
+    const rest = text.slice(last);
+    if (rest.trim()) this.lastAnchored = undefined;
+    if (rest) this.sink.markdown(rest);
     this.written += text;
   }
 }
 
-function linesOf(source: Source): string {
-  return `${source.path}:${source.startLine}-${source.endLine}`;
+/** How VS Code names an anchor's pill: the file's own name. */
+function fileNameOf(filePath: string): string {
+  return filePath.slice(filePath.lastIndexOf('/') + 1);
 }
 
-function verdictLabel(answer: Answer): string {
-  switch (answer.verdict) {
-    case 'grounded':
-      return 'Grounded in the docs';
-    case 'partly-grounded': {
-      const unsupported = (answer.evidence ?? []).filter((e) => e.grade === 'unsupported').length;
-      return unsupported
-        ? `Partly grounded: ${unsupported} citation${unsupported === 1 ? ' does' : 's do'} not support ${unsupported === 1 ? 'its sentence' : 'their sentences'}`
-        : 'Partly grounded: some sentences cite no source';
-    }
-    case 'not-in-docs':
-      return 'Not in the docs';
-    case 'offline-extract':
-      return 'Quoted from the docs';
-    default:
-      return answer.verdict;
-  }
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`;
+}
+
+/** A source as the reader of a chat reply knows it: by its file and lines (the pills show no numbers). */
+function sourceName(source: Source): string {
+  return `${fileNameOf(source.path)}:${source.startLine}-${source.endLine}`;
+}
+
+/** A note's `[n]` markers, as the files they stand for; a number with no source stays as written. */
+function withSourceNames(note: string, sources: Source[]): string {
+  const byNumber = new Map(sources.map((s) => [s.n, s]));
+  return splitAtMarkers(note)
+    .map((part) => (typeof part === 'string' ? part : byNumber.has(part.n) ? sourceName(byNumber.get(part.n)!) : `[${part.n}]`))
+    .join('');
+}
+
+/** Said beside an unsupported citation's pill, which opens its passage rather than evidence lines. */
+function unsupportedInChat(betterSource: number | undefined, byNumber: Map<number, Source>): string {
+  const better = betterSource === undefined ? undefined : byNumber.get(betterSource);
+  return `this source does not appear to support the sentence${better ? `; ${sourceName(better)} says this` : ''}`;
+}
+
+function linesOf(source: Source): string {
+  return `${source.path}:${source.startLine}-${source.endLine}`;
 }
 
 /** Doc and model text is shown as text: no markup of its own (links, images, HTML) reaches the chat. */

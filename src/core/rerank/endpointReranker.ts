@@ -1,5 +1,5 @@
 import { redactSecrets } from '../text/redact';
-import type { Reranker, RerankScores } from './reranker';
+import type { Reranker, RerankScores, SupportQuestion, SupportVerdicts } from './reranker';
 
 export interface EndpointRerankerOptions {
   /** The rerank URL; a base URL without `/rerank` at its end gets it appended. */
@@ -44,6 +44,20 @@ export class EndpointReranker implements Reranker {
       throw new Error('the reply is not JSON');
     }
     return { scores: scoresByIndex(parsed, passages.length) };
+  }
+
+  /**
+   * A rerank endpoint scores relevance, not entailment, and on a scale of its own: a citation counts as supported
+   * when its passage is the one the endpoint ranks first for the sentence among all the passages sent. Rerank APIs
+   * take one query a request, so this is one request a sentence.
+   */
+  async checkSupport(questions: SupportQuestion[], signal: AbortSignal): Promise<SupportVerdicts> {
+    const supported: boolean[] = [];
+    for (const question of questions) {
+      const { scores } = await this.score(question.sentence, question.passages, signal);
+      supported.push(scores[question.cited] >= Math.max(...scores));
+    }
+    return { supported, requests: questions.length };
   }
 
   private post(query: string, passages: string[], signal: AbortSignal): Promise<Response> {

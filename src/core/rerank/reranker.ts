@@ -7,6 +7,25 @@ export interface Reranker {
   readonly name: string;
   /** One score per passage, in the passages' order; higher is more relevant. */
   score(query: string, passages: string[], signal: AbortSignal): Promise<RerankScores>;
+  /**
+   * Whether each cited passage says its sentence: asked only for the citations the wording alone could not settle
+   * (graded weak), all of them at once. One verdict per question, in order.
+   */
+  checkSupport?(questions: SupportQuestion[], signal: AbortSignal): Promise<SupportVerdicts>;
+}
+
+/** A sentence of an answer, the passages sent with the question, and which of them it cites. */
+export interface SupportQuestion {
+  sentence: string;
+  passages: string[];
+  cited: number;
+}
+
+export interface SupportVerdicts {
+  supported: boolean[];
+  usage?: RerankUsage;
+  /** How many requests it took (a chat model: one for all; a rerank endpoint: one a sentence). */
+  requests: number;
 }
 
 export interface RerankScores {

@@ -1,3 +1,4 @@
+import { markersIn } from '../../shared/citationMarkers';
 import { estimateCostUsd } from '../answer/cost';
 import { checkRestyle, restyleMessages } from '../answer/restyleCheck';
 import type { ChatProvider } from '../providers/chatProvider';
@@ -30,8 +31,6 @@ export interface CandidateResult {
   /** Examples whose rewrite failed the lock, with why (the first few). */
   failures: Array<{ example: number; problems: string[] }>;
 }
-
-const MARKERS = /\[(\d{1,3})\]/g;
 
 /**
  * Runs each candidate on the validation examples' drafts, side by side in one run, and scores the rewrites against
@@ -76,8 +75,8 @@ export async function evaluateStyle(
       const check = checkRestyle(draft, rewrite);
       if (check.ok && rewrite) passed++;
       else if (failures.length < 5) failures.push({ example: i + 1, problems: rewrite ? check.problems : ['empty rewrite'] });
-      const wanted = new Set([...draft.matchAll(MARKERS)].map((m) => m[1]));
-      const got = new Set([...rewrite.matchAll(MARKERS)].map((m) => m[1]));
+      const wanted = new Set(markersIn(draft).map((m) => m.n));
+      const got = new Set(markersIn(rewrite).map((m) => m.n));
       markersTotal += wanted.size;
       for (const n of wanted) if (got.has(n)) markersKept++;
       ratio += rewrite.length / Math.max(1, approved.length);

@@ -59,6 +59,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       return workspace.lookup(request.identifier, request.k);
     case 'status':
       return workspace.status();
+    case 'paths':
+      return workspace.indexedPaths();
     case 'counts':
       return workspace.counts();
     case 'close':

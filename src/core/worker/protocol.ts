@@ -50,6 +50,7 @@ export type WorkerRequest =
   | { id: number; type: 'lookup'; identifier: string; k?: number }
   | { id: number; type: 'status' }
   | { id: number; type: 'counts' }
+  | { id: number; type: 'paths' }
   | { id: number; type: 'close' };
 
 export type WorkerReply =
@@ -67,5 +68,7 @@ export interface WorkerResults {
   lookup: FolderResult[];
   status: FolderStatus[];
   counts: { files: number; chunks: number };
+  /** Every folder's indexed paths (relative to its folder), for checking an agent's path filter. */
+  paths: string[];
   close: void;
 }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { notebookCellAt } from '../chunking/notebookLines';
 import { realFolder } from '../discovery/discover';
 import { readDocument } from '../discovery/readDocument';
@@ -88,7 +89,8 @@ export class WorkspaceIndex {
         this.indexes.delete(folder.name);
       }
       let paths: string[] | undefined;
-      if (changedFiles && !rebuild) {
+      const deleted = await this.indexFolderDeleted(folder);
+      if (changedFiles && !rebuild && !deleted) {
         const prefix = folder.root.endsWith(path.sep) ? folder.root : folder.root + path.sep;
         paths = changedFiles.filter((f) => f.startsWith(prefix)).map((f) => f.slice(prefix.length).split(path.sep).join('/'));
         if (!paths.length) continue;
@@ -108,6 +110,19 @@ export class WorkspaceIndex {
       if (summary.cancelled) break;
     }
     return summaries;
+  }
+
+  /**
+   * The index folder was deleted from outside while open (a user clearing storage): the open index is dropped
+   * and the folder built again from scratch, and the log says why.
+   */
+  private async indexFolderDeleted(folder: { name: string; indexDir: string }): Promise<boolean> {
+    const open = this.indexes.get(folder.name);
+    if (!open || existsSync(folder.indexDir)) return false;
+    this.indexes.delete(folder.name);
+    await (await open.catch(() => undefined))?.close().catch(() => undefined);
+    this.log(`${folder.name}: the index folder ${folder.indexDir} was deleted; building the index again.`);
+    return true;
   }
 
   private open(name: string, rebuild = false): Promise<DocsIndex> {
@@ -178,6 +193,12 @@ export class WorkspaceIndex {
       if (cell) result.cell = cell.cell + 1;
     }
     return best;
+  }
+
+  async indexedPaths(): Promise<string[]> {
+    const paths: string[] = [];
+    for (const folder of this.settings.folders) paths.push(...(await this.open(folder.name)).indexedFiles());
+    return paths;
   }
 
   async counts(): Promise<{ files: number; chunks: number }> {

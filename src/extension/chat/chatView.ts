@@ -1,38 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { Answer, ChatTurn, Evidence, Source } from '../../core/answer/types';
+import { type AskOptions, PanelConversation, type StoredTurn } from '../../core/chatReply/panelConversation';
 import {
-  type AnswerView,
   type HostMessage,
   type PanelStatus,
   parseWebviewMessage,
   type SourceView,
-  type TurnView,
   unsupportedNote,
   type WebviewMessage,
 } from '../../shared/protocol';
-import { notebookCellAt } from '../../core/chunking/notebookLines';
-import { keepEditedExample, recordFeedback } from '../../core/style/feedbackLog';
+import { recordFeedback } from '../../core/style/feedbackLog';
 import { PANEL_BODY } from '../../shared/panelBody';
 import type { AnswerService } from '../answerService';
 import { API_KEY_SECRET } from '../apiKey';
-import { sourceUri } from '../answerService';
 import type { CitationChange, CitationTracker } from '../citationTracker';
 import type { IndexService } from '../indexService';
 import { readSettings } from '../settings';
-
-/** A turn as kept in workspace state: what the panel shows plus the sources with their folders, to open them. */
-interface StoredTurn extends TurnView {
-  sources?: Source[];
-  nearest?: Source[];
-  /** For each `[n]` of the answer, in order: the lines that support its sentence. */
-  evidence?: Evidence[];
-}
-
-type AskOptions = { searchQuery?: string; answerAnyway?: boolean; abstainThreshold?: number };
+import { editIntoHouseStyle } from './houseStyleEdit';
+import { openSource } from './openSource';
 
 const HISTORY_KEY = 'groundwork.chatHistory';
-const MAX_STORED_TURNS = 50;
 
 /** The chat side panel: a webview view that streams grounded answers and opens their citations. */
 export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
@@ -40,8 +27,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   private view: vscode.WebviewView | undefined;
   private ready = false;
   private focusPending = false;
-  private turns: StoredTurn[];
-  private readonly running = new Map<string, AbortController>();
+  private readonly conversation: PanelConversation;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(
@@ -50,7 +36,13 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     private readonly answers: AnswerService,
     private readonly citations: CitationTracker,
   ) {
-    this.turns = context.workspaceState.get<StoredTurn[]>(HISTORY_KEY, []);
+    this.conversation = new PanelConversation(context.workspaceState.get<StoredTurn[]>(HISTORY_KEY, []), {
+      answer: (question, history, options) => this.answers.answer(question, history, options),
+      post: (message) => this.post(message),
+      save: (turns) => Promise.resolve(context.workspaceState.update(HISTORY_KEY, turns)),
+      answered: (id, question, answer) => this.citations.record(id, question, answer),
+      multiRoot: () => (vscode.workspace.workspaceFolders?.length ?? 0) > 1,
+    });
     this.disposables.push(
       index.onDidUpdate(() => void this.postStatus()),
       citations.onDidChangeCitation((change) => void this.followSource(change)),
@@ -84,7 +76,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   /** Shows the panel and asks a question in it (from the Ask and Explain Selection commands). */
   async ask(question: string, options: AskOptions = {}): Promise<void> {
     await this.reveal();
-    await this.run(question, options);
+    await this.conversation.run(question, options);
   }
 
   async reveal(): Promise<void> {
@@ -96,10 +88,7 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   newChat(): void {
-    for (const controller of this.running.values()) controller.abort();
-    this.turns = [];
-    void this.context.workspaceState.update(HISTORY_KEY, []);
-    void this.postState();
+    void this.conversation.clear().then(() => this.postState());
   }
 
   private async handle(message: WebviewMessage): Promise<void> {
@@ -111,16 +100,16 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         this.focusPending = false;
         break;
       case 'ask':
-        await this.run(message.question, { answerAnyway: message.answerAnyway });
+        await this.conversation.run(message.question, { answerAnyway: message.answerAnyway });
         break;
       case 'stop':
-        this.running.get(message.id)?.abort();
+        this.conversation.stop(message.id);
         break;
       case 'newChat':
         this.newChat();
         break;
       case 'openSource': {
-        const turn = this.turns.find((t) => t.id === message.turnId);
+        const turn = this.conversation.turns.find((t) => t.id === message.turnId);
         const source = (message.nearest ? turn?.nearest : turn?.sources)?.find((s) => s.n === message.n);
         const evidence = message.marker === undefined ? undefined : turn?.evidence?.[message.marker];
         if (source) await openSource(source, evidence?.n === source.n && evidence.matched ? evidence : undefined);
@@ -133,16 +122,16 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
         await vscode.env.clipboard.writeText(message.text);
         break;
       case 'editStyle': {
-        const turn = this.turns.find((t) => t.id === message.turnId);
+        const turn = this.conversation.turns.find((t) => t.id === message.turnId);
         if (turn?.result) await editIntoHouseStyle(turn.question, turn.answer, turn.result.model);
         break;
       }
       case 'feedback': {
-        const turn = this.turns.find((t) => t.id === message.turnId);
+        const turn = this.conversation.turns.find((t) => t.id === message.turnId);
         const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
         if (!turn?.result || !folder) break;
         turn.feedback = message.helpful ? 'helpful' : 'unhelpful';
-        void this.context.workspaceState.update(HISTORY_KEY, this.turns.slice(-MAX_STORED_TURNS));
+        void this.conversation.keep();
         await recordFeedback(folder.uri.fsPath, {
           question: turn.question,
           answer: turn.answer,
@@ -163,93 +152,15 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
     }
   }
 
-  /** Answers stopped because a newer question started (their turn says so, not just "Stopped."). */
-  private readonly replaced = new Set<string>();
-
-  private async run(question: string, options: AskOptions): Promise<void> {
-    // One answer at a time: a new question (Explain Selection while an answer streams) stops the one running, and
-    // says so, so Stop and Send always belong to the answer on screen.
-    for (const [runningId, running] of this.running) {
-      this.replaced.add(runningId);
-      running.abort();
-    }
-    const id = randomBytes(8).toString('hex');
-    const controller = new AbortController();
-    this.running.set(id, controller);
-    const turn: StoredTurn = { id, question, answer: '' };
-    const history = this.history();
-    this.turns.push(turn);
-    this.post({ type: 'start', id, question });
-    try {
-      const answer = await this.answers.answer(question, history, {
-        ...options,
-        signal: controller.signal,
-        onDelta: (text) => {
-          turn.answer += text;
-          this.post({ type: 'delta', id, text });
-        },
-        onReplace: (text) => {
-          turn.answer = text;
-          this.post({ type: 'replace', id, text });
-        },
-      });
-      turn.answer = answer.answer;
-      turn.sources = answer.sources;
-      turn.nearest = answer.nearest;
-      turn.result = toView(answer);
-      turn.evidence = answer.evidence;
-      this.post({ type: 'done', id, result: turn.result });
-      await this.citations.record(id, question, answer);
-    } catch (error) {
-      // By name, not instanceof: the error may come from the separately bundled answer pipeline.
-      const cancelled = controller.signal.aborted || (error as { kind?: string }).kind === 'cancelled';
-      turn.error = this.replaced.delete(id) ? 'Stopped: the next question replaced it.' : cancelled ? 'Stopped.' : (error as Error).message;
-      this.post({ type: 'error', id, message: turn.error });
-    } finally {
-      this.running.delete(id);
-      await this.save();
-    }
-  }
-
-  /** Earlier questions and answers, for follow-ups; the answer pipeline keeps what fits the token budget. */
-  private history(): ChatTurn[] {
-    return this.turns
-      .filter((t) => t.answer && !t.error)
-      .flatMap((t) => [
-        { role: 'user' as const, content: t.question },
-        { role: 'assistant' as const, content: t.answer },
-      ]);
-  }
-
-  /**
-   * A cited passage moved in its file: the answer's source and evidence lines move with it, kept with the history;
-   * or it went stale, or is back. The panel shows the turn's sources as they now stand.
-   */
-  private async followSource({ turnId, n, delta }: CitationChange): Promise<void> {
-    const turn = this.turns.find((t) => t.id === turnId);
-    if (!turn?.result) return;
-    if (delta) {
-      const shift = (lines: { n: number; startLine: number; endLine: number }) => {
-        if (lines.n !== n) return;
-        lines.startLine += delta;
-        lines.endLine += delta;
-      };
-      for (const source of turn.sources ?? []) shift(source);
-      for (const source of turn.result.sources) shift(source);
-      for (const evidence of turn.evidence ?? []) shift(evidence);
-      await this.save();
-    }
-    this.post({ type: 'sources', id: turnId, sources: this.sourceViews(turn) });
+  /** A source moved with its text, went stale, or is back: the panel shows the turn's sources as they now stand. */
+  private async followSource(change: CitationChange): Promise<void> {
+    const turn = await this.conversation.followSource(change);
+    if (turn) this.post({ type: 'sources', id: turn.id, sources: this.sourceViews(turn) });
   }
 
   /** A turn's sources as the panel shows them: with whether their cited lines changed since. */
   private sourceViews(turn: StoredTurn): SourceView[] {
     return (turn.result?.sources ?? []).map((s) => ({ ...s, stale: this.citations.staleFor(turn.id, s.n) }));
-  }
-
-  private async save(): Promise<void> {
-    this.turns = this.turns.slice(-MAX_STORED_TURNS);
-    await this.context.workspaceState.update(HISTORY_KEY, this.turns);
   }
 
   private async status(): Promise<PanelStatus> {
@@ -280,11 +191,11 @@ export class ChatView implements vscode.WebviewViewProvider, vscode.Disposable {
   }
 
   private async postState(): Promise<void> {
-    const turns = this.turns.map((t) => {
+    const turns = this.conversation.turns.map((t) => {
       if (!t.result) return t;
       return { id: t.id, question: t.question, answer: t.answer, error: t.error, result: { ...t.result, sources: this.sourceViews(t) } };
     });
-    this.post({ type: 'state', status: await this.status(), turns, streamingId: [...this.running.keys()][0] });
+    this.post({ type: 'state', status: await this.status(), turns, streamingId: this.conversation.streamingId });
   }
 
   private async postStatus(): Promise<void> {
@@ -331,132 +242,7 @@ ${PANEL_BODY}
   }
 
   dispose(): void {
-    for (const controller of this.running.values()) controller.abort();
+    this.conversation.stopAll();
     for (const d of this.disposables) d.dispose();
-  }
-}
-
-function toView(answer: Answer): AnswerView {
-  // The folder name only tells something in a multi-root workspace.
-  const multiRoot = (vscode.workspace.workspaceFolders?.length ?? 0) > 1;
-  const view = (s: Source): SourceView => ({
-    n: s.n,
-    path: s.path,
-    startLine: s.startLine,
-    endLine: s.endLine,
-    heading: s.heading,
-    folder: multiRoot ? s.folder : undefined,
-    matches: s.matches,
-  });
-  return {
-    verdict: answer.verdict,
-    sources: answer.sources.map(view),
-    nearest: (answer.nearest ?? []).map(view),
-    citations: answer.citations,
-    removedCitations: answer.removedCitations,
-    provider: answer.provider,
-    model: answer.model,
-    styleModel: answer.styleModel,
-    usage: answer.provider === 'offline' ? undefined : answer.usage,
-    notes: answer.notes,
-    markers: (answer.evidence ?? []).map((e) => ({
-      n: e.n,
-      grade: e.grade ?? 'supported',
-      ...(e.betterSource ? { betterSource: e.betterSource } : {}),
-    })),
-  };
-}
-
-/**
- * A citation into a notebook opens the notebook editor at its cell, with the cited lines of that cell selected,
- * not the raw JSON. False when the lines are not in a cell (the JSON is then opened, as for any file).
- */
-async function openInNotebook(uri: vscode.Uri, lines: { startLine: number; endLine: number }): Promise<boolean> {
-  const raw = new TextDecoder().decode(await vscode.workspace.fs.readFile(uri));
-  const at = notebookCellAt(raw, lines.startLine, lines.endLine);
-  if (!at) return false;
-  const notebook = await vscode.workspace.openNotebookDocument(uri);
-  if (at.cell >= notebook.cellCount) return false;
-  const cells = new vscode.NotebookRange(at.cell, at.cell + 1);
-  const editor = await vscode.window.showNotebookDocument(notebook, { selections: [cells], preview: true });
-  editor.revealRange(cells, vscode.NotebookEditorRevealType.InCenterIfOutsideViewport);
-  // A Markdown cell shows rendered until it is edited: open its editor so its lines can be selected.
-  if (notebook.cellAt(at.cell).kind === vscode.NotebookCellKind.Markup) await vscode.commands.executeCommand('notebook.cell.edit');
-  // The cell's own editor appears once the cell is rendered: select the cited lines in it then.
-  const cell = notebook.cellAt(at.cell).document;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cellEditor = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === cell.uri.toString());
-    if (cellEditor) {
-      const last = Math.min(at.endLine, cell.lineCount - 1);
-      const range = new vscode.Range(Math.min(at.startLine, last), 0, last, cell.lineAt(last).text.length);
-      cellEditor.selection = new vscode.Selection(range.start, range.end);
-      cellEditor.revealRange(range);
-      break;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
-}
-
-/**
- * Opens an answer for the team to rewrite as it would say it; "Keep Example" checks the rewrite against the citation
- * lock and keeps it in `.groundwork/style/examples.jsonl`, or says why it was refused (the document stays open).
- */
-async function editIntoHouseStyle(question: string, draft: string, model: string | undefined): Promise<void> {
-  const folder = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file');
-  if (!folder) return;
-  const document = await vscode.workspace.openTextDocument({ language: 'markdown', content: draft });
-  await vscode.window.showTextDocument(document);
-  for (;;) {
-    const choice = await vscode.window.showInformationMessage(
-      'Rewrite the answer as your team would say it (keep every [n], number, code and link), then keep it as a house-style example.',
-      'Keep Example',
-    );
-    if (choice !== 'Keep Example' || document.isClosed) return;
-    const refused = await keepEditedExample(folder.uri.fsPath, {
-      question,
-      draft,
-      approved: document.getText().trim(),
-      model,
-      createdAt: new Date().toISOString(),
-    });
-    if (!refused) {
-      void vscode.window.showInformationMessage('Groundwork: kept as a house-style example in .groundwork/style/examples.jsonl.');
-      return;
-    }
-    void vscode.window.showWarningMessage(`Groundwork: not kept, the rewrite breaks the citation lock: ${refused}.`);
-  }
-}
-
-/** The passage around cited lines, shown lighter than the selection: the context the evidence came from. */
-const passageDecoration = vscode.window.createTextEditorDecorationType({
-  isWholeLine: true,
-  backgroundColor: new vscode.ThemeColor('editor.rangeHighlightBackground'),
-});
-
-/**
- * Opens the file of a source with its lines selected and revealed: the lines that support the cited sentence when
- * they are known (`evidence`), with the whole passage marked around them; otherwise the passage.
- */
-export async function openSource(
-  source: Pick<Source, 'root' | 'path' | 'startLine' | 'endLine'>,
-  evidence?: Pick<Evidence, 'startLine' | 'endLine'>,
-): Promise<void> {
-  const uri = sourceUri(source);
-  if (!uri) return;
-  try {
-    if (uri.path.endsWith('.ipynb') && (await openInNotebook(uri, evidence ?? source))) return;
-    const document = await vscode.workspace.openTextDocument(uri);
-    const lines = (from: number, to: number) => {
-      const last = Math.max(0, Math.min(to, document.lineCount) - 1);
-      return new vscode.Range(Math.min(from - 1, last), 0, last, document.lineAt(last).text.length);
-    };
-    const passage = lines(source.startLine, source.endLine);
-    const range = evidence ? lines(evidence.startLine, evidence.endLine) : passage;
-    const editor = await vscode.window.showTextDocument(document, { selection: range, preview: true });
-    editor.setDecorations(passageDecoration, evidence ? [passage] : []);
-    editor.revealRange(range, vscode.TextEditorRevealType.InCenterIfOutsideViewport);
-  } catch (error) {
-    void vscode.window.showWarningMessage(`Groundwork: cannot open ${source.path}: ${(error as Error).message}`);
   }
 }
