@@ -9,10 +9,11 @@ const LAYERS = [
   ['src/core/chunking/', 'src/core/embedding/', 'src/core/store/', 'src/core/rerank/'],
   // rank 3: the pipelines (indexing, answering) and the docs tools every surface offers agents
   ['src/core/indexing/', 'src/core/answer/', 'src/core/docsTools/'],
-  // rank 4: the index worker thread and its client; an answer written as a chat reply
-  ['src/core/worker/', 'src/core/chatReply/', 'src/core/style/'],
-  // rank 5: the MCP server (started by the CLI)
-  ['src/mcp/'],
+  // rank 4: settings become the core (`setup`, for every surface); answers written as chat replies and the panel's
+  // conversation; house style
+  ['src/core/setup/', 'src/core/chatReply/', 'src/core/style/'],
+  // rank 5: the index worker process and the host's client of it; the MCP server (started by the CLI)
+  ['src/core/worker/', 'src/mcp/'],
   // rank 6: the surfaces
   ['src/cli/', 'src/extension/', 'src/webview/'],
 ];

@@ -58,7 +58,7 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/core/worker/workerMain.ts'], outfile: 'dist/worker.js' },
-  { ...node, entryPoints: ['src/core/answer/answersBundle.ts'], outfile: 'dist/answers.js' },
+  { ...node, entryPoints: ['src/core/setup/answersBundle.ts'], outfile: 'dist/answers.js' },
   { ...node, entryPoints: ['src/core/style/styleBundle.ts'], outfile: 'dist/style.js' },
   // Only Vectra's LocalIndex (all Groundwork uses), not its entry point's document index, embeddings and
   // server: its own module, by path, since the package's exports name only the entry point.

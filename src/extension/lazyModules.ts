@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type * as Answers from '../core/answer/answersBundle';
+import type * as Answers from '../core/setup/answersBundle';
 import type * as Style from '../core/style/styleBundle';
 
 let answers: typeof Answers | undefined;

@@ -5,7 +5,10 @@ import { fileSecretsIn } from '../core/docsTools/readDocLines';
 import { createDocsServer } from './server';
 import { type HttpOptions, McpHttpRefused, serveHttp, serveStdio } from './transports';
 
-export interface McpServerOptions extends Pick<DocsIndexOptions, 'root' | 'indexDir' | 'embedder' | 'discovery' | 'maxFileBytes'> {
+export interface McpServerOptions extends Pick<
+  DocsIndexOptions,
+  'root' | 'indexDir' | 'embedder' | 'discovery' | 'maxFileBytes' | 'chunkWorker'
+> {
   /** Streamable HTTP instead of stdio. */
   http?: HttpOptions;
   /** Notices for the user: stderr, never stdout (stdio carries the protocol). */

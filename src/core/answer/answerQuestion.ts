@@ -39,7 +39,8 @@ export interface AnswerRequest {
   /** The team's fine-tuned model: it answers itself (`answer`), or rewrites the base model's draft (`restyle`). */
   style?: { provider: ChatProvider; mode: 'answer' | 'restyle' };
   contextWindow?: number;
-  maxSourceTokens?: number;
+  /** Most tokens of sources per question (the setting `answer.sourceBudgetTokens`). */
+  sourceBudgetTokens?: number;
   /** Below this coverage of the question by the best passage, abstain instead of asking the model. */
   abstainThreshold?: number;
   /** Reorders the best passages before the prompt is built (off when absent): see `rerankResults`. */
@@ -219,7 +220,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
       history: [],
       results,
       contextWindow: SETTING_DEFAULTS['model.contextWindowTokens'],
-      maxSourceTokens: request.maxSourceTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'],
+      sourceBudgetTokens: request.sourceBudgetTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'],
     });
     explained(prompt.sources);
     const text = offlineExtract(request.question, prompt.sources);
@@ -239,7 +240,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
   }
 
   const contextWindow = request.contextWindow ?? SETTING_DEFAULTS['model.contextWindowTokens'];
-  const maxSourceTokens = request.maxSourceTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'];
+  const sourceBudgetTokens = request.sourceBudgetTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'];
   let maxSources: number | undefined;
   let attempt = 0;
   for (;;) {
@@ -248,7 +249,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
       history: request.history ?? [],
       results,
       contextWindow,
-      maxSourceTokens,
+      sourceBudgetTokens,
       maxSources,
     });
     request.onRequestReady?.();

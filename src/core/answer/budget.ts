@@ -17,12 +17,12 @@ export const MESSAGE_OVERHEAD_TOKENS = 4;
 
 /**
  * Splits a context window: the instructions and the question are fixed; the answer gets a reserve; sources get
- * at most `maxSources`; history gets what remains, up to a quarter of the window.
+ * at most `sourceBudgetTokens`; history gets what remains, up to a quarter of the window.
  */
-export function planBudget(contextWindow: number, fixedTokens: number, maxSources: number): BudgetPlan {
+export function planBudget(contextWindow: number, fixedTokens: number, sourceBudgetTokens: number): BudgetPlan {
   const answer = Math.min(4096, Math.floor(contextWindow / 4));
   const free = Math.max(0, contextWindow - fixedTokens - answer);
-  const sources = Math.min(maxSources, Math.floor(free * 0.75));
+  const sources = Math.min(sourceBudgetTokens, Math.floor(free * 0.75));
   const history = Math.min(Math.floor(contextWindow / 4), free - sources);
   return { answer, history: Math.max(0, history), sources: Math.max(0, sources) };
 }

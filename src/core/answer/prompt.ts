@@ -21,7 +21,8 @@ export interface PromptInput {
   history: ChatTurn[];
   results: RetrievedResult[];
   contextWindow: number;
-  maxSourceTokens: number;
+  /** Most tokens of sources (the setting `answer.sourceBudgetTokens`). */
+  sourceBudgetTokens: number;
   /** At most this many sources (a retry after a context-length error sends fewer). */
   maxSources?: number;
   systemPrompt?: string;
@@ -45,7 +46,7 @@ export function buildPrompt(input: PromptInput): Prompt {
   const frame = (sourcesText: string) =>
     sourcesText ? `Sources:\n\n${sourcesText}\n\nQuestion: ${input.question}` : `No sources were found.\n\nQuestion: ${input.question}`;
   const fixed = countTokens(system) + countTokens(frame('')) + 3 * MESSAGE_OVERHEAD_TOKENS + 32;
-  const plan = planBudget(input.contextWindow, fixed, input.maxSourceTokens);
+  const plan = planBudget(input.contextWindow, fixed, input.sourceBudgetTokens);
   if (fixed + plan.answer > input.contextWindow) {
     throw new PromptTooLongError(`The question is too long for the model's context window (${input.contextWindow} tokens).`);
   }

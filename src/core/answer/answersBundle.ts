@@ -1,7 +1,0 @@
-/**
- * Entry of `dist/answers.js`: the answer pipeline and the OpenAI client, loaded by the extension on the first
- * question. Kept out of `dist/extension.js` so activation never parses the tokenizer's data or the client.
- */
-export { answerQuestion } from './answerQuestion';
-export { OpenAIProvider } from '../providers/openaiProvider';
-export { createReranker } from '../rerank/createReranker';
