@@ -103,7 +103,38 @@ export async function benchMcp(
   const offTopicCovered = await covered(client, OFF_TOPIC);
   await client.close();
 
-  // Streamable HTTP, 20 clients at once, each asking its share of the questions.
+  const { httpTimes, httpErrors } = await httpRoundTrips(cli, corpus, indexDir, queries);
+  const coverage = await coverageOfSets(cli, evalDir, work, coverageSets, [['ray-docs', rayCovered, queries.length]]);
+
+  log('## MCP server (`groundwork mcp`)');
+  log();
+  log(
+    `Command: \`npm run bench\`: \`node dist/cli.js mcp ../shared/eval/ray-docs/corpus --index DIR\`, driven by the MCP SDK's own client; the index was built beforehand by \`groundwork index\`. Round trips: the ${queries.length} ray-docs dev questions, \`search_docs\` with k = 10, one after another over stdio; then the same questions over streamable HTTP (\`--http\`) from 20 clients at once; then \`read_section\` on each question's first citation.`,
+  );
+  log();
+  log(row(['measure', 'value', 'target']));
+  log(row(['---', '---', '---']));
+  log(row(['server start (process, index open, check of every file) to the first result', ms(firstResultMs), '≤ 1 s']));
+  log(row(['`search_docs` over stdio, p50', ms(percentile(times, 0.5)), '']));
+  log(row(['`search_docs` over stdio, p95', ms(percentile(times, 0.95)), '≤ 30 ms']));
+  log(row(['`search_docs` over HTTP, 20 clients at once, p50', ms(percentile(httpTimes, 0.5)), '']));
+  log(row(['`search_docs` over HTTP, 20 clients at once, p95', ms(percentile(httpTimes, 0.95)), '≤ 100 ms']));
+  log(row(['HTTP errors', String(httpErrors), '0']));
+  log(row(['`read_section`, p95', ms(percentile(sectionTimes, 0.95)), '']));
+  log();
+  log(
+    "The judgement an agent gets (`covered`, the same threshold as the panel's abstain): the share of dev questions marked covered, against the share of 20 off-topic questions written for this bench (`scripts/benchMcp.ts`) marked not covered.",
+  );
+  log();
+  log(row(['questions', 'marked covered', 'target']));
+  log(row(['---', '---', '---']));
+  for (const [set, yes, total] of coverage) log(row([`${set} dev (${total})`, pct(yes / total), '≥ 97%']));
+  log(row([`off-topic (${OFF_TOPIC.length}): marked not covered`, pct(1 - offTopicCovered / OFF_TOPIC.length), '≥ 95%']));
+  log();
+}
+
+/** Streamable HTTP, 20 clients at once, each asking its share of the questions. */
+async function httpRoundTrips(cli: string, corpus: string, indexDir: string, queries: EvalQuery[]) {
   const { url, child } = await httpServer(cli, corpus, indexDir);
   const httpTimes: number[] = [];
   let httpErrors = 0;
@@ -132,9 +163,17 @@ export async function benchMcp(
   } finally {
     child.kill('SIGTERM');
   }
+  return { httpTimes, httpErrors };
+}
 
-  // The other dev sets' questions, asked of their own corpus, through the same judgement (search --json).
-  const coverage: Array<[string, number, number]> = [['ray-docs', rayCovered, queries.length]];
+/** The other dev sets' questions, asked of their own corpus, through the same judgement. */
+async function coverageOfSets(
+  cli: string,
+  evalDir: string,
+  work: string,
+  coverageSets: Record<string, EvalQuery[]>,
+  coverage: Array<[string, number, number]>,
+): Promise<Array<[string, number, number]>> {
   for (const [set, setQueries] of Object.entries(coverageSets)) {
     const setIndex = path.join(work, `mcp-${set}-index`);
     const setCorpus = path.join(evalDir, set, 'corpus');
@@ -153,30 +192,5 @@ export async function benchMcp(
     ]);
     await setClient.close();
   }
-
-  log('## MCP server (`groundwork mcp`)');
-  log();
-  log(
-    `Command: \`npm run bench\`: \`node dist/cli.js mcp ../shared/eval/ray-docs/corpus --index DIR\`, driven by the MCP SDK's own client; the index was built beforehand by \`groundwork index\`. Round trips: the ${queries.length} ray-docs dev questions, \`search_docs\` with k = 10, one after another over stdio; then the same questions over streamable HTTP (\`--http\`) from 20 clients at once; then \`read_section\` on each question's first citation.`,
-  );
-  log();
-  log(row(['measure', 'value', 'target']));
-  log(row(['---', '---', '---']));
-  log(row(['server start (process, index open, check of every file) to the first result', ms(firstResultMs), '≤ 1 s']));
-  log(row(['`search_docs` over stdio, p50', ms(percentile(times, 0.5)), '']));
-  log(row(['`search_docs` over stdio, p95', ms(percentile(times, 0.95)), '≤ 30 ms']));
-  log(row(['`search_docs` over HTTP, 20 clients at once, p50', ms(percentile(httpTimes, 0.5)), '']));
-  log(row(['`search_docs` over HTTP, 20 clients at once, p95', ms(percentile(httpTimes, 0.95)), '≤ 100 ms']));
-  log(row(['HTTP errors', String(httpErrors), '0']));
-  log(row(['`read_section`, p95', ms(percentile(sectionTimes, 0.95)), '']));
-  log();
-  log(
-    "The judgement an agent gets (`covered`, the same threshold as the panel's abstain): the share of dev questions marked covered, against the share of 20 off-topic questions written for this bench (`scripts/benchMcp.ts`) marked not covered.",
-  );
-  log();
-  log(row(['questions', 'marked covered', 'target']));
-  log(row(['---', '---', '---']));
-  for (const [set, yes, total] of coverage) log(row([`${set} dev (${total})`, pct(yes / total), '≥ 97%']));
-  log(row([`off-topic (${OFF_TOPIC.length}): marked not covered`, pct(1 - offTopicCovered / OFF_TOPIC.length), '≥ 95%']));
-  log();
+  return coverage;
 }

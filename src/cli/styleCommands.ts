@@ -85,61 +85,10 @@ export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
     switch (command) {
       case 'dataset':
         return await datasetCommand(dir, styleDir, outDir, values, io);
-      case 'train': {
-        if (!values['base-model']) throw new StyleUsageError('train needs --base-model, for example gpt-4o-mini-2024-07-18');
-        const dataset = await checkedDataset(dir, styleDir, values, io);
-        if (!dataset) return 1;
-        await writeDataset(outDir, dataset);
-        const client = fineTuneClient(endpoint);
-        const baseModel = values['base-model'];
-        // The intent is recorded before the job is created (see `startTraining`): a run killed in between leaves a
-        // job `style status` finds, instead of a billed job nothing lists.
-        const run = await startTraining(
-          client,
-          { train: toJsonl(dataset.train), validation: dataset.validation.length ? toJsonl(dataset.validation) : undefined },
-          { baseModel, suffix: values.suffix },
-          { intent: (intent) => appendJournal(styleDir, { state: 'intent', ...intent, baseModel, createdAt: new Date().toISOString() }) },
-        );
-        await appendJournal(styleDir, {
-          state: 'created',
-          token: run.token,
-          jobId: run.jobId,
-          baseModel,
-          createdAt: new Date().toISOString(),
-        });
-        if (values.json) io.stdout(`${JSON.stringify(run)}\n`);
-        else
-          io.stdout(
-            `Started fine-tuning job ${run.jobId} (${run.status}) on ${values['base-model']}: ${dataset.stats.train} training and ${dataset.stats.validation} validation examples.\n` +
-              `Follow it with: groundwork style status ${run.jobId} --follow\n` +
-              (values.provider === 'azure'
-                ? 'On Azure OpenAI, deploy the fine-tuned model when the job succeeds before answering with it.\n'
-                : ''),
-          );
-        return 0;
-      }
-      case 'status': {
-        const client = fineTuneClient(endpoint);
-        // A job that a killed or disconnected `train` started is found on the server first, and recorded.
-        const localStyleDir = path.resolve('.', STYLE_DIR);
-        if (!target) await reconcileJobs(client, localStyleDir, io);
-        const jobId = target ?? lastJobId(await readJournal(localStyleDir));
-        if (jobId && !values.json) io.stdout(`Job ${jobId}${target ? '' : ', the last one started from this folder'}:\n`);
-        const show = (e: { createdAt: string; level: string; message: string }) => io.stdout(`${e.createdAt}  ${e.level}  ${e.message}\n`);
-        const report = values.follow
-          ? await followJob(client, jobId!, show, Number(io.env.GROUNDWORK_POLL_MS ?? 10_000))
-          : await jobReport(client, jobId);
-        if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
-        else {
-          if (!values.follow) for (const event of report.events) show(event);
-          io.stdout(
-            `${report.id}: ${report.status}${report.fineTunedModel ? ` → ${report.fineTunedModel}` : ''}${report.error ? ` (${report.error})` : ''}\n`,
-          );
-          if (report.status === 'succeeded' && report.fineTunedModel)
-            io.stdout(`Check it before using it: groundwork style eval --model ${report.fineTunedModel}\n`);
-        }
-        return report.status === 'failed' ? 1 : 0;
-      }
+      case 'train':
+        return await trainCommand(dir, styleDir, outDir, values, endpoint, io);
+      case 'status':
+        return await statusCommand(target, values, endpoint, io);
       case 'delete-file': {
         if (!target) throw new StyleUsageError('delete-file needs a file id: groundwork style delete-file FILE_ID');
         const deleted = await deleteUploadedFile(fineTuneClient(endpoint), target);
@@ -164,6 +113,72 @@ export async function runStyleCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** `style train`: check the examples, write the dataset, and start a fine-tuning job that is never lost. */
+async function trainCommand(
+  dir: string,
+  styleDir: string,
+  outDir: string,
+  values: Values,
+  endpoint: FineTuneEndpoint,
+  io: CliIo,
+): Promise<number> {
+  if (!values['base-model']) throw new StyleUsageError('train needs --base-model, for example gpt-4o-mini-2024-07-18');
+  const dataset = await checkedDataset(dir, styleDir, values, io);
+  if (!dataset) return 1;
+  await writeDataset(outDir, dataset);
+  const client = fineTuneClient(endpoint);
+  const baseModel = String(values['base-model']);
+  // The intent is recorded before the job is created (see `startTraining`): a run killed in between leaves a
+  // job `style status` finds, instead of a billed job nothing lists.
+  const run = await startTraining(
+    client,
+    { train: toJsonl(dataset.train), validation: dataset.validation.length ? toJsonl(dataset.validation) : undefined },
+    { baseModel, suffix: values.suffix as string | undefined },
+    { intent: (intent) => appendJournal(styleDir, { state: 'intent', ...intent, baseModel, createdAt: new Date().toISOString() }) },
+  );
+  await appendJournal(styleDir, {
+    state: 'created',
+    token: run.token,
+    jobId: run.jobId,
+    baseModel,
+    createdAt: new Date().toISOString(),
+  });
+  if (values.json) io.stdout(`${JSON.stringify(run)}\n`);
+  else
+    io.stdout(
+      `Started fine-tuning job ${run.jobId} (${run.status}) on ${values['base-model']}: ${dataset.stats.train} training and ${dataset.stats.validation} validation examples.\n` +
+        `Follow it with: groundwork style status ${run.jobId} --follow\n` +
+        (values.provider === 'azure'
+          ? 'On Azure OpenAI, deploy the fine-tuned model when the job succeeds before answering with it.\n'
+          : ''),
+    );
+  return 0;
+}
+
+/** `style status [JOB] [--follow]`: a job's state and events; without a job, the last one started from here. */
+async function statusCommand(target: string | undefined, values: Values, endpoint: FineTuneEndpoint, io: CliIo): Promise<number> {
+  const client = fineTuneClient(endpoint);
+  // A job that a killed or disconnected `train` started is found on the server first, and recorded.
+  const localStyleDir = path.resolve('.', STYLE_DIR);
+  if (!target) await reconcileJobs(client, localStyleDir, io);
+  const jobId = target ?? lastJobId(await readJournal(localStyleDir));
+  if (jobId && !values.json) io.stdout(`Job ${jobId}${target ? '' : ', the last one started from this folder'}:\n`);
+  const show = (e: { createdAt: string; level: string; message: string }) => io.stdout(`${e.createdAt}  ${e.level}  ${e.message}\n`);
+  const report = values.follow
+    ? await followJob(client, jobId!, show, Number(io.env.GROUNDWORK_POLL_MS ?? 10_000))
+    : await jobReport(client, jobId);
+  if (values.json) io.stdout(`${JSON.stringify(report)}\n`);
+  else {
+    if (!values.follow) for (const event of report.events) show(event);
+    io.stdout(
+      `${report.id}: ${report.status}${report.fineTunedModel ? ` → ${report.fineTunedModel}` : ''}${report.error ? ` (${report.error})` : ''}\n`,
+    );
+    if (report.status === 'succeeded' && report.fineTunedModel)
+      io.stdout(`Check it before using it: groundwork style eval --model ${report.fineTunedModel}\n`);
+  }
+  return report.status === 'failed' ? 1 : 0;
+}
 
 async function checkedDataset(dir: string, styleDir: string, values: Values, io: CliIo): Promise<Dataset | undefined> {
   const examplesFile = values.examples ? path.resolve(String(values.examples)) : path.join(styleDir, 'examples.jsonl');

@@ -133,45 +133,51 @@ export function createDocsServer(
     const section = await readSection([folder], parseSectionInput(args));
     return { text: docSectionAsText(section), structured: section };
   });
-  tool(
-    STATUS_TOOL,
-    {
-      root: z.string(),
-      files: z.number(),
-      chunks: z.number(),
-      embedder: z.string(),
-      updatedAt: z.string(),
-      writer: z.boolean(),
-      readOnly: z.string().optional(),
-      indexing: z.boolean(),
-      index: judgementShape.index,
-      skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
-      problems: z.array(z.string()),
-    },
-    async () => {
-      const status = await index.current.status();
-      const summary = {
-        root: status.root,
-        files: status.files,
-        chunks: status.chunks,
-        embedder: status.embedder,
-        updatedAt: status.updatedAt,
-        writer: index.writable,
-        ...(status.readOnly ? { readOnly: status.readOnly } : {}),
-        indexing: index.updating !== undefined,
-        index: index.indexState(),
-        skipped: status.skipped,
-        problems: status.problems,
-      };
-      const text =
-        `${summary.files} files, ${summary.chunks} chunks indexed from ${summary.root} (updated ${summary.updatedAt}` +
-        `${summary.indexing ? ', indexing now' : ''}); ${summary.skipped.length} skipped` +
-        (status.readOnly ? `; read-only index (${status.readOnly}): searched as it is, not updated` : '') +
-        (summary.problems.length ? `; problems: ${summary.problems.join(' ')}` : '');
-      return { text, structured: summary };
-    },
-  );
+  tool(STATUS_TOOL, statusShape, () => indexStatus(index));
+  registerResources(server, index, folder);
+  return server;
+}
 
+const statusShape = {
+  root: z.string(),
+  files: z.number(),
+  chunks: z.number(),
+  embedder: z.string(),
+  updatedAt: z.string(),
+  writer: z.boolean(),
+  readOnly: z.string().optional(),
+  indexing: z.boolean(),
+  index: judgementShape.index,
+  skipped: z.array(z.object({ path: z.string(), reason: z.string() })),
+  problems: z.array(z.string()),
+};
+
+/** `index_status`: what is indexed, whether this server writes it, and whether it is being updated. */
+async function indexStatus(index: FollowedIndex): Promise<{ text: string; structured: object }> {
+  const status = await index.current.status();
+  const summary = {
+    root: status.root,
+    files: status.files,
+    chunks: status.chunks,
+    embedder: status.embedder,
+    updatedAt: status.updatedAt,
+    writer: index.writable,
+    ...(status.readOnly ? { readOnly: status.readOnly } : {}),
+    indexing: index.updating !== undefined,
+    index: index.indexState(),
+    skipped: status.skipped,
+    problems: status.problems,
+  };
+  const text =
+    `${summary.files} files, ${summary.chunks} chunks indexed from ${summary.root} (updated ${summary.updatedAt}` +
+    `${summary.indexing ? ', indexing now' : ''}); ${summary.skipped.length} skipped` +
+    (status.readOnly ? `; read-only index (${status.readOnly}): searched as it is, not updated` : '') +
+    (summary.problems.length ? `; problems: ${summary.problems.join(' ')}` : '');
+  return { text, structured: summary };
+}
+
+/** The table of contents and each doc by URI, read under the same rules as `read_doc`. */
+function registerResources(server: McpServer, index: FollowedIndex, folder: DocFolder): void {
   server.registerResource(
     'toc',
     'groundwork://toc',
@@ -194,5 +200,4 @@ export function createDocsServer(
       return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: docLinesAsText(lines) }] };
     },
   );
-  return server;
 }

@@ -28,7 +28,14 @@ const TIMEOUT = 60_000;
 
 const steps: Array<{ name: string; ok: boolean; error?: string }> = [];
 
+/** While working on a step: `GROUNDWORK_E2E_ONLY=regex` runs only the steps whose names match (the rest are skipped, and the run fails). */
+const only = process.env.GROUNDWORK_E2E_ONLY ? new RegExp(process.env.GROUNDWORK_E2E_ONLY) : undefined;
+
 async function step(page: Page, name: string, run: () => Promise<void>): Promise<void> {
+  if (only && !only.test(name)) {
+    steps.push({ name, ok: false, error: 'skipped by GROUNDWORK_E2E_ONLY' });
+    return;
+  }
   const index = steps.length + 1;
   process.stdout.write(`step ${index}: ${name} … `);
   try {
@@ -379,7 +386,16 @@ async function main(): Promise<void> {
         await runCommand(page, 'Groundwork: Explain Selection');
         await first.locator('.error', { hasText: 'the next question replaced it' }).waitFor({ timeout: TIMEOUT });
         const second = frame.locator('article.turn').nth(before + 1);
-        await second.locator('.verdict').waitFor({ timeout: TIMEOUT });
+        const asked = model.requests.length;
+        await second
+          .locator('.verdict')
+          .waitFor({ timeout: TIMEOUT })
+          .catch((error: Error) => {
+            const seen = model.requests
+              .slice(asked - 2)
+              .map((r) => `${r.method} ${r.path} ${String(r.body?.messages?.at(-1)?.content ?? '').slice(0, 40)}`);
+            throw new Error(`the explanation did not finish (${error.message.split('\n')[0]}); the model server saw: ${seen.join(' | ')}`);
+          });
         if (await frame.locator('#stop').isVisible()) throw new Error('Stop is still shown with no answer streaming');
         if (!(await frame.locator('#send').isVisible())) throw new Error('Send did not come back');
         if (!model.clientAborted) throw new Error("the replaced answer's request was not stopped");

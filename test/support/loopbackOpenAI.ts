@@ -54,7 +54,14 @@ export class LoopbackOpenAI {
   }
 
   async start(): Promise<this> {
-    this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server = http.createServer((req, res) => {
+      // A client that goes away mid-request (a stopped answer) resets its socket: that is its business, not a crash.
+      req.on('error', () => undefined);
+      res.on('error', () => undefined);
+      void this.handle(req, res).catch(() => res.destroy());
+    });
+    // Idle keep-alive sockets stay open longer than a client keeps them, so a reused one is never closed under it.
+    this.server.keepAliveTimeout = 120_000;
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     return this;
   }
