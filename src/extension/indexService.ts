@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultIndexDir } from '../core/indexLocation';
+import { EMBEDDER_UNREACHABLE } from '../core/embedding/embedder';
 import type { FolderResult, FolderStatus, WorkerSearchOptions, WorkerSettings } from '../core/worker/protocol';
 import { IndexConnection } from '../core/worker/indexConnection';
 import type { SearchableDocs } from '../core/docsTools/runDocsSearch';
@@ -297,7 +298,10 @@ export class IndexService implements vscode.Disposable {
           this.progressDone = event.done;
           this.progressTotal = event.total;
           this.render();
-        } else if (event.type === 'log') this.output.warn(event.message);
+        } else if (event.type === 'log') {
+          this.output.warn(event.message);
+          if (event.message.includes(EMBEDDER_UNREACHABLE)) void this.offerOfflineEmbedder();
+        }
       },
       (error) => {
         this.output.error(`Groundwork's index worker stopped: ${error.message}. It starts again on the next request.`);
@@ -306,6 +310,16 @@ export class IndexService implements vscode.Disposable {
         );
       },
     );
+  }
+
+  /** A remote embedder that cannot be reached: answers go on from the words of the docs; the offline one needs none. */
+  private async offerOfflineEmbedder(): Promise<void> {
+    const choice = await vscode.window.showWarningMessage(
+      'Groundwork cannot reach the embedding endpoint: answers use the words of your docs alone until it answers. The offline embedder needs no endpoint (the index is built again once).',
+      'Use Offline Embedder',
+    );
+    if (choice)
+      await vscode.workspace.getConfiguration('groundwork').update('index.embedder', 'offline', vscode.ConfigurationTarget.Workspace);
   }
 
   private reconfigure(): void {
@@ -323,36 +337,15 @@ export class IndexService implements vscode.Disposable {
       .map((f) => {
         // Each folder's own resource-scoped settings (multi-root: a folder's .vscode/settings.json).
         const own = readSettings(f.uri);
-        return {
-          name: f.name,
-          root: f.uri.fsPath,
-          indexDir: this.indexDirFor(f.uri.fsPath),
-          include: own['index.include'],
-          exclude: own['index.exclude'],
-          followExternalSymlinks: own['index.followExternalSymlinks'] && vscode.workspace.isTrusted,
-          maxFileBytes: own['index.maxFileSizeKB'] * 1024,
-        };
+        return { name: f.name, root: f.uri.fsPath, indexDir: this.indexDirFor(f.uri.fsPath), settings: own };
       });
-    const apiKey =
-      settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted ? await this.context.secrets.get(API_KEY_SECRET) : undefined;
+    // The folders' settings say how each is indexed (`indexSetup` in the worker); the key is only what they cannot
+    // say, and only in a trusted workspace: remote embeddings send document text off the machine.
+    const remote = settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted;
     return {
       folders,
-      // Remote embeddings send document text off the machine: only in a trusted workspace.
-      embedder:
-        settings['index.embedder'] === 'openai' && vscode.workspace.isTrusted
-          ? {
-              kind: 'openai',
-              baseURL: settings['model.baseUrl'] || undefined,
-              apiKey,
-              model: settings['index.embeddingModel'],
-              redactSecrets: settings['privacy.redactSecrets'],
-            }
-          : { kind: 'offline' },
-      include: settings['index.include'],
-      exclude: settings['index.exclude'],
-      // Reading outside the folder is an opt-in, and never in an untrusted workspace.
-      followExternalSymlinks: settings['index.followExternalSymlinks'] && vscode.workspace.isTrusted,
-      maxFileBytes: settings['index.maxFileSizeKB'] * 1024,
+      trusted: vscode.workspace.isTrusted,
+      embedder: remote ? { kind: 'openai', apiKey: await this.context.secrets.get(API_KEY_SECRET) } : { kind: 'offline' },
     };
   }
 

@@ -7,7 +7,9 @@ import { answerQuestion } from '../../src/core/answer/answerQuestion';
 import { type ChatSink, replyInChat } from '../../src/core/chatReply/replyInChat';
 import { runDocsSearch, type SearchableDocs } from '../../src/core/docsTools/runDocsSearch';
 import { docsSearchAsText } from '../../src/core/docsTools/searchDocs';
-import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
+import { withDefaults } from '../../src/core/settings';
+import { answerSetup } from '../../src/core/setup/answerSetup';
+import { indexSetup } from '../../src/core/setup/indexSetup';
 import { DocsIndex } from '../../src/core/indexing/docsIndex';
 import { runCliCaptured } from '../support/cli';
 import { closeAtEnd, tempDir, writeTree } from '../support/tempDir';
@@ -70,11 +72,19 @@ test('every surface gives the same judgement: covered for a real question, not c
       results: Array<{ path: string }>;
     };
 
-  const index = await DocsIndex.open({ root, indexDir: path.join(indexDir, 'core'), embedder: new HashingEmbedder() });
+  // The editor's surfaces, set up as the editor sets them up: the one setup from the default settings.
+  const settings = withDefaults();
+  const index = await DocsIndex.open(indexSetup(settings, { root, indexDir: path.join(indexDir, 'core') }));
   closeAtEnd(() => index.close());
   await index.update();
   const search = (query: string, k: number) => index.search(query, { k });
-  const panelVerdict = async (question: string) => (await answerQuestion({ question, search, searchedFiles: 3 })).verdict;
+  const setup = await answerSetup(settings, {
+    trusted: true,
+    remedies: { baseUrl: 'b', apiKey: 'k', model: 'm', timeout: 't' },
+    settingName: (key) => key,
+    rerankRemedies: { url: 'u', model: 'm' },
+  });
+  const panelVerdict = async (question: string) => (await answerQuestion({ ...setup, question, search, searchedFiles: 3 })).verdict;
   const participantSearch = async (query: string) => {
     let text = '';
     const sink = { markdown: (t: string) => (text += t), reference: () => {}, anchor: () => {} } as unknown as ChatSink;

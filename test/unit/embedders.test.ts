@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import fc from 'fast-check';
-import { dot } from '../../src/core/embedding/embedder';
+import path from 'node:path';
+import { dot, EMBEDDER_UNREACHABLE } from '../../src/core/embedding/embedder';
+import { DocsIndex } from '../../src/core/indexing/docsIndex';
+import { closeAtEnd, tempDir } from '../support/tempDir';
 import { FeatureCounts } from '../../src/core/embedding/featureCounts';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { batchByLimits, OpenAIEmbedder } from '../../src/core/embedding/openaiEmbedder';
@@ -125,4 +128,23 @@ test('batches respect the input count and token limits and truncate an over-long
   );
   // A page quoting a special token is embedded as the text it is.
   assert.deepEqual(batchByLimits(['ends with <|endoftext|>']), [['ends with <|endoftext|>']]);
+});
+
+test('an embedding endpoint that cannot be reached does not fail every question: search goes by words, says so once', async () => {
+  const root = path.join(__dirname, '../fixtures/docs');
+  const logged: string[] = [];
+  const embedder = new OpenAIEmbedder({ baseURL: server.baseURL, apiKey: 'k', model: 'm', dimensions: 16, maxRetries: 0 });
+  const index = await DocsIndex.open({ root, indexDir: path.join(await tempDir(), 'idx'), embedder, log: (m) => logged.push(m) });
+  closeAtEnd(() => index.close());
+  await index.update();
+  // The endpoint goes away (its port now refuses): questions are still answered from the words of the docs.
+  const down = new OpenAIEmbedder({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'k', model: 'm', dimensions: 16, maxRetries: 0 });
+  (index as unknown as { options: { embedder: unknown } }).options.embedder = down;
+  const [first] = await index.search('max_retries backoff', { k: 3 });
+  assert.equal(first?.path, 'guide/retries.rst');
+  await index.search('install on windows', { k: 3 });
+  const notices = logged.filter((m) => m.startsWith(EMBEDDER_UNREACHABLE));
+  assert.equal(notices.length, 1, 'said once, not per question');
+  assert.match(notices[0], /Searching by the words of the docs alone until it answers; the offline embedder needs no endpoint/);
+  assert.ok(index.embedderProblem);
 });

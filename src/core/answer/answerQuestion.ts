@@ -148,46 +148,76 @@ async function evidenceOf(answer: Answer, readFileLines: AnswerRequest['readFile
   return alignEvidence(answer.answer, answer.sources, (source) => lines.get(source.n) ?? []);
 }
 
+/** What each way of answering shares: the request, the query searched, and the answer's common fields. */
+interface Composing {
+  request: AnswerRequest;
+  query: string;
+  base: Pick<Answer, 'citations' | 'removedCitations' | 'usage' | 'notes' | 'searchedFiles'>;
+  /** Each source says which of the question's words it holds: the reader sees why it was used. */
+  explained: (sources: Source[]) => Source[];
+  nearest: () => Source[];
+}
+
 async function compose(request: AnswerRequest): Promise<Answer> {
   const query = request.searchQuery ?? request.question;
   let results = await request.search(query, RETRIEVE_K);
   // The same judgement every surface gives (the agents' tools, `search --json`): decided in one place.
   const judgement = judge(results, undefined, request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD);
-  const { threshold, coverage: best } = judgement;
-  const base = {
-    citations: [] as number[],
-    removedCitations: [] as number[],
-    usage: { promptTokens: 0, completionTokens: 0 },
-    notes: [] as string[],
-    searchedFiles: request.searchedFiles,
-  };
-  // Each source says which of the question's words it holds: the reader sees why it was used.
   const explained = (sources: Source[]) => {
     for (const source of sources) source.matches = matchedWords(query, source);
     return sources;
   };
-  const nearest = () => explained(toSources(results.slice(0, NEAREST_SHOWN)));
-
-  if (!judgement.covered && !request.answerAnyway) {
-    const answer = results.length
-      ? `${NOT_COVERED} The closest sections are listed below; ask again with "answer anyway" to let the model try.`
-      : `${NOT_COVERED} Searched ${request.searchedFiles} files and found nothing relevant.`;
-    request.onDelta?.(answer);
-    return {
-      ...base,
-      answer,
-      verdict: 'not-in-docs',
-      sources: [],
-      nearest: nearest(),
-      provider: request.provider?.name ?? 'offline',
-      model: request.provider?.model,
-      notes: [`Retrieval was weak (best coverage ${best.toFixed(2)} < threshold ${threshold}), so no model was asked.`],
-    };
-  }
-
-  // Passages sent to a reranker or a model leave the machine: secrets in them are redacted first, and the answer says so.
+  const composing: Composing = {
+    request,
+    query,
+    base: {
+      citations: [],
+      removedCitations: [],
+      usage: { promptTokens: 0, completionTokens: 0 },
+      notes: [],
+      searchedFiles: request.searchedFiles,
+    },
+    explained,
+    nearest: () => explained(toSources(results.slice(0, NEAREST_SHOWN))),
+  };
+  if (!judgement.covered && !request.answerAnyway) return abstain(composing, results.length > 0, judgement);
   const answering = request.style?.mode === 'answer' ? request.style.provider : request.provider;
-  if (request.redactSecrets !== false && (request.rerank || answering)) {
+  const sent = await prepareToSend(composing, results, Boolean(answering));
+  results = sent.results;
+  return answering ? answerWithModel(composing, answering, results, sent.rerankUsage) : answerOffline(composing, results);
+}
+
+/** The docs don't cover the question: no model is asked; the closest sections are listed. */
+function abstain({ request, base, nearest }: Composing, found: boolean, judgement: { coverage: number; threshold: number }): Answer {
+  const answer = found
+    ? `${NOT_COVERED} The closest sections are listed below; ask again with "answer anyway" to let the model try.`
+    : `${NOT_COVERED} Searched ${request.searchedFiles} files and found nothing relevant.`;
+  request.onDelta?.(answer);
+  return {
+    ...base,
+    answer,
+    verdict: 'not-in-docs',
+    sources: [],
+    nearest: nearest(),
+    provider: request.provider?.name ?? 'offline',
+    model: request.provider?.model,
+    notes: [
+      `Retrieval was weak (best coverage ${judgement.coverage.toFixed(2)} < threshold ${judgement.threshold}), so no model was asked.`,
+    ],
+  };
+}
+
+/**
+ * Passages sent to a reranker or a model leave the machine: secrets in them are redacted first, and the answer says
+ * so. Then the optional rerank (after abstaining, which does not depend on order: a question the docs don't cover
+ * costs no rerank).
+ */
+async function prepareToSend(
+  { request, query, base }: Composing,
+  results: RetrievedResult[],
+  answeringWithModel: boolean,
+): Promise<{ results: RetrievedResult[]; rerankUsage?: RerankUsage }> {
+  if (request.redactSecrets !== false && (request.rerank || answeringWithModel)) {
     // A secret split over two passages is found in its whole file, where secretlint can recognise it.
     const read = request.readFileLines;
     const fileSecrets =
@@ -200,45 +230,49 @@ async function compose(request: AnswerRequest): Promise<Answer> {
     results = redacted.passages;
     if (redacted.note) base.notes.push(redacted.note);
   }
+  if (!request.rerank) return { results };
+  const reranked = await rerankResults(query, results, request.rerank.reranker, {
+    candidates: request.rerank.candidates ?? DEFAULT_RERANK_CANDIDATES,
+    timeoutMs: request.rerank.timeoutMs ?? DEFAULT_RERANK_TIMEOUT_MS,
+    signal: request.signal,
+  });
+  if (reranked.problem) base.notes.push(rerankNote(reranked.problem));
+  return { results: reranked.results, rerankUsage: reranked.usage };
+}
 
-  // Coverage does not depend on order, so abstaining is decided first: a question the docs don't cover costs no rerank.
-  let rerankUsage: RerankUsage | undefined;
-  if (request.rerank) {
-    const reranked = await rerankResults(query, results, request.rerank.reranker, {
-      candidates: request.rerank.candidates ?? DEFAULT_RERANK_CANDIDATES,
-      timeoutMs: request.rerank.timeoutMs ?? DEFAULT_RERANK_TIMEOUT_MS,
-      signal: request.signal,
-    });
-    results = reranked.results;
-    rerankUsage = reranked.usage;
-    if (reranked.problem) base.notes.push(rerankNote(reranked.problem));
-  }
+/** No model: the sentences of the sources that answer the question, quoted with their citations. */
+function answerOffline({ request, base, explained, nearest }: Composing, results: RetrievedResult[]): Answer {
+  const prompt = buildPrompt({
+    question: request.question,
+    history: [],
+    results,
+    contextWindow: SETTING_DEFAULTS['model.contextWindowTokens'],
+    sourceBudgetTokens: request.sourceBudgetTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'],
+  });
+  explained(prompt.sources);
+  const text = offlineExtract(request.question, prompt.sources);
+  const cited = prompt.sources.filter((s) => text.includes(`[${s.n}]`));
+  const answer = text || `${NOT_COVERED} No sentence in the closest sections matches the question.`;
+  if (text) request.onSources?.(prompt.sources);
+  request.onDelta?.(answer);
+  return {
+    ...base,
+    answer,
+    verdict: text ? 'offline-extract' : 'not-in-docs',
+    sources: prompt.sources,
+    citations: cited.map((s) => s.n),
+    nearest: text ? undefined : nearest(),
+    provider: 'offline',
+  };
+}
 
-  if (!answering) {
-    const prompt = buildPrompt({
-      question: request.question,
-      history: [],
-      results,
-      contextWindow: SETTING_DEFAULTS['model.contextWindowTokens'],
-      sourceBudgetTokens: request.sourceBudgetTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'],
-    });
-    explained(prompt.sources);
-    const text = offlineExtract(request.question, prompt.sources);
-    const cited = prompt.sources.filter((s) => text.includes(`[${s.n}]`));
-    const answer = text || `${NOT_COVERED} No sentence in the closest sections matches the question.`;
-    if (text) request.onSources?.(prompt.sources);
-    request.onDelta?.(answer);
-    return {
-      ...base,
-      answer,
-      verdict: text ? 'offline-extract' : 'not-in-docs',
-      sources: prompt.sources,
-      citations: cited.map((s) => s.n),
-      nearest: text ? undefined : nearest(),
-      provider: 'offline',
-    };
-  }
-
+/** The model answers from the budgeted sources; one retry with half of them when the prompt was over its window. */
+async function answerWithModel(
+  { request, base, explained, nearest }: Composing,
+  answering: ChatProvider,
+  results: RetrievedResult[],
+  rerankUsage: RerankUsage | undefined,
+): Promise<Answer> {
   const contextWindow = request.contextWindow ?? SETTING_DEFAULTS['model.contextWindowTokens'];
   const sourceBudgetTokens = request.sourceBudgetTokens ?? SETTING_DEFAULTS['answer.sourceBudgetTokens'];
   let maxSources: number | undefined;

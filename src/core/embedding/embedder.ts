@@ -19,3 +19,6 @@ export function dot(a: Float32Array, b: Float32Array): number {
   for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
   return sum;
 }
+
+/** How the log names an embedder that cannot embed queries (the editor offers the offline embedder on it). */
+export const EMBEDDER_UNREACHABLE = 'The embedder cannot embed queries';

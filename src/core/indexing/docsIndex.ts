@@ -2,7 +2,7 @@ import { constants as fsConstants, promises as fs } from 'node:fs';
 import { type ChunkSizing, DEFAULT_CHUNK_SIZING } from '../chunking/chunkDocument';
 import { type LineSpan, sectionSpan } from '../chunking/sectionSpan';
 import { type DiscoveryOptions, type DiscoveryResult, discoverDocuments, realFolder } from '../discovery/discover';
-import type { Embedder } from '../embedding/embedder';
+import { EMBEDDER_UNREACHABLE, type Embedder } from '../embedding/embedder';
 import { type IdentifierHit, lookupIdentifier } from '../retrieval/identifierLookup';
 import type { ChunkRecord } from '../retrieval/frozenIndex';
 import type { SearchOptions } from '../retrieval/searchIndex';
@@ -153,10 +153,7 @@ export class DocsIndex {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
-    const searching = (async () => {
-      const [vector] = await this.options.embedder.embed([query]);
-      return this.store.searchIndex.search(query, vector, options);
-    })();
+    const searching = (async () => this.store.searchIndex.search(query, await this.queryVector(query), options))();
     this.searches.add(searching);
     try {
       const results = await searching;
@@ -167,6 +164,29 @@ export class DocsIndex {
       return results.map((r) => ({ ...r, section: sectionSpan(chunksOf(r.path), r) }));
     } finally {
       this.searches.delete(searching);
+    }
+  }
+
+  /** Why the embedder could not embed the last query (searches then go by words alone), or undefined. */
+  embedderProblem: string | undefined;
+
+  /**
+   * The query's vector; when the embedder cannot be reached (a remote endpoint down), none: the search goes by the
+   * words of the docs alone instead of failing every question, and the log says so once, with what to do.
+   */
+  private async queryVector(query: string): Promise<Float32Array | undefined> {
+    try {
+      const [vector] = await this.options.embedder.embed([query]);
+      this.embedderProblem = undefined;
+      return vector;
+    } catch (error) {
+      const first = this.embedderProblem === undefined;
+      this.embedderProblem = (error as Error).message;
+      if (first)
+        this.options.log?.(
+          `${EMBEDDER_UNREACHABLE}: ${this.embedderProblem}. Searching by the words of the docs alone until it answers; the offline embedder needs no endpoint.`,
+        );
+      return undefined;
     }
   }
 

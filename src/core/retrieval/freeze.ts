@@ -85,15 +85,7 @@ export function planFreeze(state: IndexState): FreezePlan {
   const addedSlots: number[] = [];
   for (let slot = 0; slot < state.added.length; slot++) if (state.alive[base.rows + slot]) addedSlots.push(slot);
 
-  // Paths: the base's table without the paths no live row uses, then the added rows' paths.
-  const pathRemap = new Int32Array(base.paths.length).fill(-1);
-  for (const [from, to] of runs) for (let row = from; row < to; row++) pathRemap[base.pathIndex[row]] = 0;
-  const paths: string[] = [];
-  base.paths.forEach((path, i) => {
-    if (pathRemap[i] === 0) pathRemap[i] = paths.push(path) - 1;
-  });
-  const pathNumbers = new Map(paths.map((path, i) => [path, i]));
-  const pathNumber = (path: string) => pathNumbers.get(path) ?? pathNumbers.set(path, paths.push(path) - 1).get(path)!;
+  const { paths, pathRemap, pathNumber } = livePaths(base, runs);
 
   // The small per-row sections, whole.
   const lengths = new Int32Array(liveRows);
@@ -125,28 +117,7 @@ export function planFreeze(state: IndexState): FreezePlan {
   });
   scales.set(addedScales, at);
 
-  // Text: base runs keep their bytes, shifted; added fields follow.
-  const fieldOffsets = new Uint32Array(liveRows * FIELDS_PER_ROW + 1);
-  let written = 0;
-  at = 0;
-  for (const [from, to] of runs) {
-    const start = base.fieldOffsets[from * FIELDS_PER_ROW];
-    const end = base.fieldOffsets[to * FIELDS_PER_ROW];
-    for (let f = from * FIELDS_PER_ROW; f < to * FIELDS_PER_ROW; f++) {
-      fieldOffsets[at * FIELDS_PER_ROW + f - from * FIELDS_PER_ROW] = base.fieldOffsets[f] - start + written;
-    }
-    written += end - start;
-    at += to - from;
-  }
-  for (const fields of addedFields) {
-    fields.forEach((value, f) => {
-      fieldOffsets[at * FIELDS_PER_ROW + f] = written;
-      written += Buffer.byteLength(value);
-    });
-    at++;
-  }
-  fieldOffsets[liveRows * FIELDS_PER_ROW] = written;
-  const stringBytes = written;
+  const { fieldOffsets, stringBytes } = textOffsets(base, runs, addedFields, liveRows);
 
   const kept = keptTermsInOrder(state);
   const baseTerms = base.vocabulary.length;
@@ -176,38 +147,7 @@ export function planFreeze(state: IndexState): FreezePlan {
       for (const [from, to] of runs) sink(bytesOf(base.matrix.subarray(from * dims, to * dims)));
       sink(bytesOf(addedQuantized));
     },
-    emitPostings(sink, release = false) {
-      const block = new Uint32Array(POSTINGS_BLOCK);
-      let filled = 0;
-      const flush = () => {
-        if (filled) sink(bytesOf(block.subarray(0, filled)));
-        filled = 0;
-      };
-      const renumbered = (list: ArrayLike<number>, from: number, to: number) => {
-        for (let j = from; j < to; j++) {
-          const row = newRow[postingRow(list[j])];
-          if (row < 0) continue;
-          if (filled === block.length) flush();
-          block[filled++] = posting(row, postingFrequency(list[j]));
-        }
-      };
-      for (const id of kept) {
-        if (id < baseTerms) {
-          const from = base.termOffsets[id];
-          const to = base.termOffsets[id + 1];
-          if (baseUnchanged) {
-            flush();
-            sink(bytesOf(base.postings.subarray(from, to)));
-          } else renumbered(base.postings, from, to);
-        }
-        const extra = state.addedPostings[id];
-        if (extra) {
-          renumbered(extra, 0, extra.length);
-          if (release) state.addedPostings[id] = undefined;
-        }
-      }
-      flush();
-    },
+    emitPostings: (sink, release = false) => emitPostings(state, kept, newRow, baseUnchanged, sink, release),
     emitStrings(sink) {
       const scan = base.strings.scanner();
       for (const [from, to] of runs) {
@@ -295,4 +235,86 @@ function liveRuns(alive: Uint8Array, rows: number): Array<[number, number]> {
     runs.push([from, row]);
   }
   return runs;
+}
+
+/** The base's path table without the paths no live row uses; added rows' paths are numbered after them. */
+function livePaths(base: FrozenIndex, runs: Array<[number, number]>) {
+  const pathRemap = new Int32Array(base.paths.length).fill(-1);
+  for (const [from, to] of runs) for (let row = from; row < to; row++) pathRemap[base.pathIndex[row]] = 0;
+  const paths: string[] = [];
+  base.paths.forEach((path, i) => {
+    if (pathRemap[i] === 0) pathRemap[i] = paths.push(path) - 1;
+  });
+  const pathNumbers = new Map(paths.map((path, i) => [path, i]));
+  const pathNumber = (path: string) => pathNumbers.get(path) ?? pathNumbers.set(path, paths.push(path) - 1).get(path)!;
+  return { paths, pathRemap, pathNumber };
+}
+
+/** Text: base runs keep their bytes, shifted; added fields follow. */
+function textOffsets(base: FrozenIndex, runs: Array<[number, number]>, addedFields: string[][], liveRows: number) {
+  const fieldOffsets = new Uint32Array(liveRows * FIELDS_PER_ROW + 1);
+  let written = 0;
+  let at = 0;
+  for (const [from, to] of runs) {
+    const start = base.fieldOffsets[from * FIELDS_PER_ROW];
+    const end = base.fieldOffsets[to * FIELDS_PER_ROW];
+    for (let f = from * FIELDS_PER_ROW; f < to * FIELDS_PER_ROW; f++) {
+      fieldOffsets[at * FIELDS_PER_ROW + f - from * FIELDS_PER_ROW] = base.fieldOffsets[f] - start + written;
+    }
+    written += end - start;
+    at += to - from;
+  }
+  for (const fields of addedFields) {
+    fields.forEach((value, f) => {
+      fieldOffsets[at * FIELDS_PER_ROW + f] = written;
+      written += Buffer.byteLength(value);
+    });
+    at++;
+  }
+  fieldOffsets[liveRows * FIELDS_PER_ROW] = written;
+  const stringBytes = written;
+  return { fieldOffsets, stringBytes };
+}
+
+/** Postings in term order: renumbered to live rows, or copied as they are when no base row died. */
+function emitPostings(
+  state: IndexState,
+  kept: number[],
+  newRow: Int32Array,
+  baseUnchanged: boolean,
+  sink: ByteSink,
+  release: boolean,
+): void {
+  const { base } = state;
+  const baseTerms = base.vocabulary.length;
+  const block = new Uint32Array(POSTINGS_BLOCK);
+  let filled = 0;
+  const flush = () => {
+    if (filled) sink(bytesOf(block.subarray(0, filled)));
+    filled = 0;
+  };
+  const renumbered = (list: ArrayLike<number>, from: number, to: number) => {
+    for (let j = from; j < to; j++) {
+      const row = newRow[postingRow(list[j])];
+      if (row < 0) continue;
+      if (filled === block.length) flush();
+      block[filled++] = posting(row, postingFrequency(list[j]));
+    }
+  };
+  for (const id of kept) {
+    if (id < baseTerms) {
+      const from = base.termOffsets[id];
+      const to = base.termOffsets[id + 1];
+      if (baseUnchanged) {
+        flush();
+        sink(bytesOf(base.postings.subarray(from, to)));
+      } else renumbered(base.postings, from, to);
+    }
+    const extra = state.addedPostings[id];
+    if (extra) {
+      renumbered(extra, 0, extra.length);
+      if (release) state.addedPostings[id] = undefined;
+    }
+  }
+  flush();
 }

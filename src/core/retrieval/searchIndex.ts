@@ -1,8 +1,9 @@
-import picomatch from 'picomatch';
-import type { Chunk, SearchResult } from '../types';
+import type { SearchResult } from '../types';
 import { analyze, queryTerms } from './analyzer';
-import { pathWords, RANKING_POOL, rankByFile, type RankingCandidate, type RankingQuery, rankingQuery } from './fileRanking';
+import { RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
+import { compareLocation, FIRST_PLACES, PER_FILE_IN_FIRST_PLACES, rowsOfPaths, spreadOverFiles, topRows, vectorScores } from './rowScoring';
+import { type IndexedChunk, type SearchOptions, searchableText } from './searchTypes';
 import type { SpillStrings } from './stringSection';
 import {
   type ChunkRecord,
@@ -19,32 +20,8 @@ import {
   type StringReader,
 } from './frozenIndex';
 
-export interface IndexedChunk extends Chunk {
-  id: string;
-  vector: Float32Array;
-}
-
-export interface SearchOptions {
-  k?: number;
-  /** Only chunks whose path matches one of these globs. */
-  pathGlobs?: string[];
-  /** Weight of the lexical score in the fused score; the vector score gets the rest. */
-  lexicalWeight?: number;
-  /**
-   * Query terms found in more than this share of passages are ignored (when they are in more than a handful):
-   * a word that common says little about any one passage. A query of only such words finds nothing.
-   */
-  maxTermShare?: number;
-  /**
-   * `files` (the default): the best passages' files ranked by the learned file ranking (see `rankByFile`);
-   * `passages`: by fused score alone, at most two of one file in the first five (for comparisons).
-   */
-  ranking?: 'files' | 'passages';
-  /** Give each result its whole section's line span (read from the index's chunks of its file). */
-  withSections?: boolean;
-  /** Sees the file ranking's candidates (best fused score first) and question before they are ordered: for training it. */
-  observeRanking?: (candidates: readonly RankingCandidate[], query: RankingQuery) => void;
-}
+export type { IndexedChunk, SearchOptions } from './searchTypes';
+export { searchableText } from './searchTypes';
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
 export const DEFAULT_LEXICAL_WEIGHT = 0.7;
@@ -63,13 +40,6 @@ const OPTIONAL_TERM_WEIGHT = 0.5;
  */
 const FREEZE_ADDED_ROWS = 8192;
 const FREEZE_GROWTH = 0.25;
-/**
- * With `ranking: 'passages'`: of the first few results, at most this many come from one file; its next passages
- * make way for other files' best ones and follow right after (ray-docs: the gold section in the first five
- * 0.524 → 0.537, nDCG@10 unchanged). The file ranking gives each file one of the first places.
- */
-const FIRST_PLACES = 5;
-const PER_FILE_IN_FIRST_PLACES = 2;
 /** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
 const COMMON_TERM_MIN_PASSAGES = 20;
 
@@ -234,10 +204,16 @@ export class SearchIndex {
   search(query: string, queryVector: Float32Array | undefined, options: SearchOptions = {}): SearchResult[] {
     const k = options.k ?? 10;
     const lexicalWeight = options.lexicalWeight ?? DEFAULT_LEXICAL_WEIGHT;
-    const allowed = this.allowedRows(options.pathGlobs);
+    const allowed = rowsOfPaths((row) => this.pathAt(row), options.pathGlobs);
     const lexical = this.scoreLexically(query, allowed, options.maxTermShare);
     try {
-      const similarities = queryVector ? this.scoreByVector(queryVector, allowed) : undefined;
+      const similarities = queryVector
+        ? vectorScores(
+            { base: this.base, addedMatrix: this.addedMatrix, alive: this.alive, rows: this.rowCount, dimensions: this.dimensions },
+            queryVector,
+            allowed,
+          )
+        : undefined;
       const candidates = new Set<number>(topRows(lexical.rows, lexical.scores, CANDIDATES));
       if (similarities) for (const row of topRows(undefined, similarities, CANDIDATES)) candidates.add(row);
       let maxLexical = 0;
@@ -463,51 +439,6 @@ export class SearchIndex {
       },
     };
   }
-
-  /**
-   * Cosine similarity of every row with `vector` (rows not allowed or removed get -Infinity). The hot path of a
-   * query: only the query's non-zero dimensions are visited, which for the offline embedder's sparse query
-   * vectors is a fraction of them; the result is the same as the full dot product.
-   */
-  private scoreByVector(vector: Float32Array, allowed: ((row: number) => boolean) | undefined): Float32Array {
-    const dims = this.dimensions;
-    const nonZero: number[] = [];
-    for (let i = 0; i < dims; i++) if (vector[i] !== 0) nonZero.push(i);
-    const index = Int32Array.from(nonZero);
-    const weight = Float32Array.from(nonZero, (i) => vector[i]);
-    const count = index.length;
-    const scores = new Float32Array(this.rowCount);
-    const { rows: baseRows, matrix: baseMatrix, scales } = this.base;
-    for (let row = 0; row < scores.length; row++) {
-      if (!this.alive[row] || (allowed && !allowed(row))) {
-        scores[row] = -Infinity;
-        continue;
-      }
-      let sum = 0;
-      if (row < baseRows) {
-        const offset = row * dims;
-        for (let j = 0; j < count; j++) sum += weight[j] * baseMatrix[offset + index[j]];
-        sum *= scales[row];
-      } else {
-        const offset = (row - baseRows) * dims;
-        for (let j = 0; j < count; j++) sum += weight[j] * this.addedMatrix[offset + index[j]];
-      }
-      scores[row] = sum;
-    }
-    return scores;
-  }
-
-  private allowedRows(globs: string[] | undefined): ((row: number) => boolean) | undefined {
-    if (!globs?.length) return undefined;
-    const matches = picomatch(globs, { dot: true });
-    const byPath = new Map<string, boolean>();
-    return (row) => {
-      const path = this.pathAt(row);
-      let ok = byPath.get(path);
-      if (ok === undefined) byPath.set(path, (ok = matches(path)));
-      return ok;
-    };
-  }
 }
 
 /** A copy of `array` with room for at least `needed` elements, growing by half so repeated adds stay linear. */
@@ -515,66 +446,4 @@ function grown<T extends Float32Array | Int32Array | Uint8Array>(array: T, neede
   const copy = new (array.constructor as new (length: number) => T)(Math.max(needed, Math.ceil(array.length * 1.5)));
   copy.set(array);
   return copy;
-}
-
-/**
- * What the lexical index and the embedder see of a passage: the words of its file's path (a page named
- * `using-gpus` is about GPUs), its heading path twice (a weighted field, as in BM25F: a section's title says more
- * about it than any one sentence), then its text. Measured in BENCHMARKS.md, "Retrieval variants".
- */
-export function searchableText(chunk: Pick<Chunk, 'path' | 'headingPath' | 'text'>): string {
-  const path = pathWords(chunk.path);
-  if (!chunk.headingPath.length) return `${path}\n${chunk.text}`;
-  const headings = chunk.headingPath.join(' \n ');
-  return `${path}\n${headings}\n${headings}\n${chunk.text}`;
-}
-
-/** The `n` best rows by score (among `rows`, or all rows), kept in a min-heap: one pass, no sort of every row. */
-function topRows(rows: number[] | undefined, scores: Float64Array | Float32Array, n: number): number[] {
-  const heap: number[] = [];
-  const less = (a: number, b: number) => scores[heap[a]] < scores[heap[b]];
-  const swap = (a: number, b: number) => ([heap[a], heap[b]] = [heap[b], heap[a]]);
-  const offer = (row: number) => {
-    const score = scores[row];
-    if (score === -Infinity) return;
-    if (heap.length < n) {
-      heap.push(row);
-      for (let i = heap.length - 1; i > 0 && less(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
-      return;
-    }
-    if (score <= scores[heap[0]]) return;
-    heap[0] = row;
-    for (let i = 0; ;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let smallest = i;
-      if (l < heap.length && less(l, smallest)) smallest = l;
-      if (r < heap.length && less(r, smallest)) smallest = r;
-      if (smallest === i) break;
-      swap(i, smallest);
-      i = smallest;
-    }
-  };
-  if (rows) for (const row of rows) offer(row);
-  else for (let row = 0; row < scores.length; row++) offer(row);
-  return heap;
-}
-
-/** Results in score order, but with at most `PER_FILE_IN_FIRST_PLACES` of one file in the first `FIRST_PLACES`. */
-function spreadOverFiles(results: SearchResult[]): SearchResult[] {
-  const first: SearchResult[] = [];
-  const after: SearchResult[] = [];
-  const placed = new Map<string, number>();
-  for (const result of results) {
-    const fromFile = placed.get(result.path) ?? 0;
-    if (first.length < FIRST_PLACES && fromFile < PER_FILE_IN_FIRST_PLACES) {
-      first.push(result);
-      placed.set(result.path, fromFile + 1);
-    } else after.push(result);
-  }
-  return [...first, ...after];
-}
-
-function compareLocation(a: SearchResult, b: SearchResult): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine;
 }

@@ -28,7 +28,8 @@ export function indexSetup(
     root: folder.root,
     indexDir: folder.indexDir,
     embedder: createEmbedder({
-      kind: settings['index.embedder'],
+      // Remote embeddings send document text off the machine: never from an untrusted workspace.
+      kind: env.trusted === false ? 'offline' : settings['index.embedder'],
       baseURL: settings['model.baseUrl'] || undefined,
       apiKey: env.apiKey,
       model: settings['index.embeddingModel'] || undefined,

@@ -1,75 +1,27 @@
-import { promises as fs } from 'node:fs';
 import os from 'node:os';
-import { ANALYZER_VERSION } from '../retrieval/analyzer';
-import type { ChunkRecord } from '../retrieval/frozenIndex';
-import { type IndexedChunk, SearchIndex } from '../retrieval/searchIndex';
+import { SearchIndex } from '../retrieval/searchIndex';
 import type { SkippedFile } from '../types';
-import { TEMP_FILE } from './atomicWrite';
+import { acquireWriteLock, clearIndexFiles, describeUnwritable, manifestContent } from './indexFolder';
+import { auditShard, storedChunksOfShard } from './shardAudit';
 import { spillStringsTo } from './spilledStrings';
 import type { SnapshotStatus } from './describeSnapshot';
 import { IndexBusyError, IndexLock, IndexLockLostError, IndexReadOnlyError, isUnwritable } from './indexLock';
-import {
-  emptyManifest,
-  IndexFromNewerVersionError,
-  type IndexedFileEntry,
-  isFromNewerVersion,
-  type Manifest,
-  readManifest,
-  SCHEMA_VERSION,
-  writeManifest,
-} from './manifest';
+import { type IndexedFileEntry, type Manifest, writeManifest } from './manifest';
 import { readSnapshot, type SnapshotIdentity, type SnapshotFiles } from './searchSnapshot';
 import { SnapshotSchedule } from './snapshotSchedule';
-import { chunkIdsOf, pathOfChunkId, toIndexedChunk, toStoredChunk } from './storedChunk';
+import { DEFAULT_SHARDS, openingManifest } from './openingManifest';
+import type { FileToCommit, IndexedChunks, IndexStoreOptions } from './storeTypes';
+import { chunkIdsOf, pathOfChunkId, toStoredChunk } from './storedChunk';
 import { type StoredChunk, VectraShards } from './vectraShards';
 
-export interface IndexStoreOptions {
-  /** Where the index lives. */
-  indexDir: string;
-  /** What the index must have been built with; anything else is rebuilt, with a message. */
-  embedderId: string;
-  dimensions: number;
-  chunking: string;
-  shardCount?: number;
-  /** Receives one-line notices meant for the user (a rebuild and why, a repair). */
-  log?: (message: string) => void;
-  /** Open without taking the write lock: nothing on disk is changed (`status`). */
-  readOnly?: boolean;
-  /** How long to wait for another process's write lock before opening read-only. */
-  lockWaitMs?: number;
-  /** Start from an empty index (Rebuild Index), under the lock, instead of deleting the folder from outside. */
-  rebuild?: boolean;
-  /** Read and check every shard against the manifest, not only those whose stamp changed. */
-  verifyShards?: boolean;
-}
-
-/**
- * What a commit does with a chunk: `same`, it is indexed under its id exactly as it is now (nothing written);
- * `moved`, only its lines changed (an edit above it); `new`, anything else (added, or its text changed).
- */
-export type Placement = 'same' | 'moved' | 'new';
-
-/** A file ready to be written: its chunks embedded, each with what the commit does with it. */
-export interface FileToCommit {
-  path: string;
-  hash: string;
-  size: number;
-  mtimeMs: number;
-  chunks: IndexedChunk[];
-  placements: Placement[];
-  /** The analyzed terms of each `new` chunk (the others keep theirs). */
-  terms: Array<string[] | undefined>;
-}
-
-/** A file's chunks as the index holds them now. */
-export type IndexedChunks = Array<{ id: string; chunk: ChunkRecord }>;
+export type { FileToCommit, IndexedChunks, IndexStoreOptions, Placement } from './storeTypes';
 
 /**
  * Shards of a new index. An edit rewrites its file's whole shard (parse, serialize, compress): on cpp-docs, 256
  * shards of about 0.5 MB made an edit 30 to 40% faster than 64 shards of 2 MB, and the build faster too (fewer
  * bytes rewritten per shard commit). An existing index keeps the count its manifest records.
  */
-export const DEFAULT_SHARDS = 256;
+export { DEFAULT_SHARDS };
 /** The search snapshot is rewritten whole, so after small edits it waits for a quiet half minute ... */
 export const SNAPSHOT_QUIET_MS = 30_000;
 /** ... but after a large update or a load from the shards, the next open should not pay for that again. */
@@ -109,7 +61,7 @@ export class IndexStore {
     let unwritable: string | undefined;
     if (!options.readOnly) {
       try {
-        lock = await IndexStore.acquireLock(options);
+        lock = await acquireWriteLock(options);
       } catch (error) {
         // A full disk, or an index folder this user may not write (one built in CI, shared read-only): read it.
         if (!isUnwritable(error)) throw error;
@@ -127,63 +79,12 @@ export class IndexStore {
     }
   }
 
-  /** The write lock, or undefined (said in the log) when a live process holds it. Throws when the folder is unwritable. */
-  private static async acquireLock(options: IndexStoreOptions, waitMs = options.lockWaitMs ?? 0): Promise<IndexLock | undefined> {
-    const log = options.log ?? (() => {});
-    await fs.mkdir(options.indexDir, { recursive: true });
-    const acquired = await IndexLock.acquire(options.indexDir, waitMs, (owner) =>
-      log(`Waiting for another Groundwork process (pid ${owner.pid}) to finish updating the index at ${options.indexDir}…`),
-    );
-    if (acquired instanceof IndexLock) return acquired;
-    log(`${new IndexBusyError(options.indexDir, acquired.busy).message}; reading the index as it is until then.`);
-    return undefined;
-  }
-
   /** Why this process cannot write the index folder at all (a full disk, no permission), or undefined. */
   unwritable: string | undefined;
 
   private static async openLocked(options: IndexStoreOptions, lock: IndexLock | undefined): Promise<IndexStore> {
     const log = options.log ?? (() => {});
-    const fresh = () => emptyManifest(options.embedderId, options.dimensions, options.chunking, options.shardCount ?? DEFAULT_SHARDS);
-    const read = await readManifest(options.indexDir);
-    let manifest: Manifest;
-    let rebuild = false;
-    const suspectShards = new Set<number>();
-    if (options.rebuild || read.state === 'missing') {
-      manifest = fresh();
-      rebuild = true;
-    } else if (read.state === 'corrupt') {
-      log(`The index at ${options.indexDir} is corrupt (${read.reason}); rebuilding it.`);
-      manifest = fresh();
-      rebuild = true;
-    } else {
-      const found = read.manifest;
-      // A newer version's index is neither rebuilt (the two would rebuild it back and forth) nor read.
-      if (isFromNewerVersion(found)) throw new IndexFromNewerVersionError(options.indexDir, found);
-      const mismatch =
-        found.schemaVersion !== SCHEMA_VERSION
-          ? `it was written by index schema ${found.schemaVersion}, this version uses ${SCHEMA_VERSION}`
-          : found.embedderId !== options.embedderId || found.dimensions !== options.dimensions
-            ? `it was built with the embedder ${found.embedderId}, now ${options.embedderId} is selected`
-            : found.chunking !== options.chunking
-              ? 'the chunking settings changed'
-              : (found.analyzerVersion ?? 1) !== ANALYZER_VERSION
-                ? `it was built with text analyzer v${found.analyzerVersion ?? 1}, this version reads text with v${ANALYZER_VERSION} (compounds and abbreviations)`
-                : options.shardCount !== undefined && found.shardCount !== options.shardCount
-                  ? 'the shard layout changed'
-                  : undefined;
-      if (mismatch) log(`Rebuilding the index: ${mismatch}.`);
-      manifest = mismatch ? fresh() : found;
-      rebuild = Boolean(mismatch);
-      if (!mismatch && read.invalid.length) {
-        log(
-          `Repairing the index: ${read.invalid.length} manifest entr${read.invalid.length === 1 ? 'y is' : 'ies are'} invalid ` +
-            `(${read.invalid[0].path}: ${read.invalid[0].reason}); ${read.invalid.length === 1 ? 'that file' : 'those files'} will be indexed again.`,
-        );
-        const layout = new VectraShards(options.indexDir, manifest.shardCount);
-        for (const entry of read.invalid) suspectShards.add(layout.shardFor(entry.path));
-      }
-    }
+    const { manifest, rebuild, suspectShards } = await openingManifest(options, log);
     if (lock) await clearIndexFiles(options.indexDir, !rebuild);
 
     const store = new IndexStore(
@@ -298,29 +199,8 @@ export class IndexStore {
             (lost.length ? `, ${lost.length} of its files will be indexed again.` : ', losing nothing.'),
         );
       } else {
-        const orphans: string[] = [];
-        const seen = new Set<string>();
-        const shardBroken = new Set<string>();
-        for (const item of loaded.items) {
-          const path = typeof item?.id === 'string' ? pathOfChunkId(item.id) : '';
-          const entry = this.manifest.files[path];
-          const ordinal = Number(item?.id?.slice(path.length + 1));
-          if (!entry || !Number.isInteger(ordinal) || ordinal >= entry.chunks || seen.has(item.id)) {
-            orphans.push(item?.id);
-            continue;
-          }
-          seen.add(item.id);
-          const chunk = toIndexedChunk(item);
-          if (!chunk || chunk.path !== path || chunk.vector.length !== this.memory.dimensions || item.metadata.fileHash !== entry.hash) {
-            shardBroken.add(path);
-            continue;
-          }
-          if (paths.has(path)) this.memory.add(chunk);
-        }
-        // Every chunk a file of this shard should have must be here.
-        for (const path of files) {
-          if (chunkIdsOf(path, this.manifest.files[path].chunks).some((id) => !seen.has(id))) shardBroken.add(path);
-        }
+        const { orphans, seen, shardBroken, valid } = auditShard(loaded.items, files, this.manifest, this.memory.dimensions);
+        for (const chunk of valid) if (paths.has(chunk.path)) this.memory.add(chunk);
         for (const path of shardBroken) {
           if (paths.has(path)) brokenFiles.add(path);
           // Memory holds this file as the manifest records it (from the snapshot): the shard is what is wrong.
@@ -334,7 +214,7 @@ export class IndexStore {
         }
       }
       if (!this.writable) continue;
-      if (rewrite) await this.shards.recreate(shard, this.storedChunksOfShard(shard, brokenFiles));
+      if (rewrite) await this.shards.recreate(shard, storedChunksOfShard(this.memory, this.manifest, this.shards, shard, brokenFiles));
       const stamp = await this.shards.stampOf(shard);
       if (stamp !== this.manifest.shardStamps[shard]) {
         if (stamp === undefined) delete this.manifest.shardStamps[shard];
@@ -389,17 +269,6 @@ export class IndexStore {
     return Object.keys(this.manifest.files).some((path) => !excluded.has(path) && this.shards.shardFor(path) === shard);
   }
 
-  /** What memory holds for one shard's files (except `excluded`), in the shard's own format. */
-  private storedChunksOfShard(shard: number, excluded: Set<string>): StoredChunk[] {
-    const items: StoredChunk[] = [];
-    for (const { chunk, vector } of this.memory.allChunksWithVectors()) {
-      const hash = this.manifest.files[chunk.path]?.hash;
-      if (hash && this.shards.shardFor(chunk.path) === shard && !excluded.has(chunk.path))
-        items.push(toStoredChunk({ ...chunk, vector }, hash));
-    }
-    return items;
-  }
-
   /**
    * Writes files' shards, then (when asked) the manifest; memory is updated only after the shards. Returns how
    * many files were written or removed.
@@ -441,7 +310,10 @@ export class IndexStore {
       // written again from memory, so the disk does not silently lose them.
       const rewrite = (problem: string) => {
         this.options.log?.(`Index shard ${shard} ${problem}; rewriting it from memory.`);
-        return this.shards.recreate(shard, [...this.storedChunksOfShard(shard, replaced), ...work.write]);
+        return this.shards.recreate(shard, [
+          ...storedChunksOfShard(this.memory, this.manifest, this.shards, shard, replaced),
+          ...work.write,
+        ]);
       };
       // The one existence check of a write: a new shard is created with its items, a lost one rewritten.
       if (!(await this.shards.exists(shard))) {
@@ -572,34 +444,4 @@ export class IndexStore {
       this.lock = undefined;
     }
   }
-}
-
-async function clearIndexFiles(dir: string, temporaryOnly = false): Promise<void> {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch {
-    return;
-  }
-  // Only our own files: the user may have pointed --index at a folder holding other things. Temporary files are
-  // what a writer that died left; whoever holds the lock is the only writer, so they are debris.
-  const ours = /^(shard-\d+\.json(\.gz)?|manifest\.json|search-snapshot\.bin|search-text\.bin)$/;
-  for (const name of names) {
-    const temporary = TEMP_FILE.test(name) && ours.test(name.replace(TEMP_FILE, ''));
-    if (temporary || (!temporaryOnly && ours.test(name))) await fs.rm(`${dir}/${name}`, { force: true });
-  }
-}
-
-function describeUnwritable(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG'
-    ? 'the disk is full'
-    : code === 'EROFS'
-      ? 'a read-only file system'
-      : 'no permission to write its folder';
-}
-
-/** What a manifest says, without when or by whom it was written: two equal ones need not both be written. */
-function manifestContent(manifest: Manifest): string {
-  return JSON.stringify({ ...manifest, updatedAt: undefined, writtenBy: undefined });
 }

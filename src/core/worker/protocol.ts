@@ -1,6 +1,7 @@
 import type { IndexStatus, UpdateSummary } from '../indexing/docsIndex';
 import type { EmbedderSettings } from '../embedding/createEmbedder';
 import type { SearchOptions } from '../retrieval/searchIndex';
+import type { Settings } from '../settings';
 import type { SearchResult } from '../types';
 
 /** Search options that can cross to the worker: everything but the training hook, a function. */
@@ -19,11 +20,18 @@ export interface FolderSpec {
   exclude?: string[];
   followExternalSymlinks?: boolean;
   maxFileBytes?: number;
+  /**
+   * The folder's whole settings, as the editor reads them with the folder's scope: when given, the index is set up
+   * from them by the one setup every surface uses (`indexSetup`), and the fields above are not read.
+   */
+  settings?: Settings;
 }
 
 export interface WorkerSettings {
   folders: FolderSpec[];
   embedder: EmbedderSettings;
+  /** With folders' `settings`: whether the workspace is trusted (an untrusted one follows no link out, embeds locally). */
+  trusted?: boolean;
   include?: string[];
   exclude?: string[];
   followExternalSymlinks?: boolean;

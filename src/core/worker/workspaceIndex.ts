@@ -5,10 +5,10 @@ import { readDocument } from '../discovery/readDocument';
 import { readLimitFor } from '../discovery/readLimits';
 import path from 'node:path';
 import { DocsIndex, type UpdateSummary } from '../indexing/docsIndex';
-import { createEmbedder } from '../embedding/createEmbedder';
 import type { ProgressReporter } from '../types';
-import { bundledChunkWorker } from '../indexing/fileProcessor';
-import type { FolderResult, FolderStatus, WorkerSearchOptions, WorkerSettings } from './protocol';
+import { type Settings, withDefaults } from '../settings';
+import { indexSetup } from '../setup/indexSetup';
+import type { FolderResult, FolderSpec, FolderStatus, WorkerSearchOptions, WorkerSettings } from './protocol';
 
 const PROGRESS_INTERVAL_MS = 100;
 
@@ -129,18 +129,14 @@ export class WorkspaceIndex {
     const existing = this.indexes.get(name);
     if (existing) return existing;
     const folder = this.settings.folders.find((f) => f.name === name)!;
+    const { embedder } = this.settings;
     const opening = DocsIndex.open({
-      root: folder.root,
-      indexDir: folder.indexDir,
-      embedder: createEmbedder(this.settings.embedder),
-      discovery: {
-        include: folder.include ?? this.settings.include,
-        exclude: folder.exclude ?? this.settings.exclude,
-        followExternalSymlinks: folder.followExternalSymlinks ?? this.settings.followExternalSymlinks,
-      },
-      maxFileBytes: folder.maxFileBytes ?? this.settings.maxFileBytes,
-      log: (message) => this.log(`${folder.name}: ${message}`),
-      chunkWorker: bundledChunkWorker(),
+      ...indexSetup(folderSettings(folder, this.settings), folder, {
+        apiKey: embedder.apiKey,
+        trusted: this.settings.trusted,
+        dimensions: embedder.dimensions,
+        log: (message) => this.log(`${folder.name}: ${message}`),
+      }),
       updateAfterOpen: true,
       rebuild,
     });
@@ -238,4 +234,23 @@ export function mergeInOrder<T extends { score: number }>(lists: readonly T[][],
     merged.push(lists[from][next[from]++]);
   }
   return merged;
+}
+
+/**
+ * A folder's settings: as the editor sends them, or spelled out field by field (as tests and the bench's stand-in
+ * do); either way the index is set up by the one `indexSetup`.
+ */
+function folderSettings(folder: FolderSpec, all: WorkerSettings): Settings {
+  if (folder.settings) return folder.settings;
+  const maxFileBytes = folder.maxFileBytes ?? all.maxFileBytes;
+  return withDefaults({
+    'index.include': folder.include ?? all.include ?? [],
+    'index.exclude': folder.exclude ?? all.exclude ?? [],
+    'index.followExternalSymlinks': folder.followExternalSymlinks ?? all.followExternalSymlinks ?? false,
+    ...(maxFileBytes === undefined ? {} : { 'index.maxFileSizeKB': maxFileBytes / 1024 }),
+    'index.embedder': all.embedder.kind,
+    ...(all.embedder.model ? { 'index.embeddingModel': all.embedder.model } : {}),
+    ...(all.embedder.baseURL ? { 'model.baseUrl': all.embedder.baseURL } : {}),
+    ...(all.embedder.redactSecrets === false ? { 'privacy.redactSecrets': false } : {}),
+  });
 }

@@ -43,6 +43,9 @@ export function registerMcpServerProvider(context: vscode.ExtensionContext, inde
             if (sharesIndex) args.push('--index', index.indexDirFor(folder.uri.fsPath));
             for (const glob of settings['index.include']) args.push('--include', glob);
             for (const glob of settings['index.exclude']) args.push('--exclude', glob);
+            // The same size limit and redaction as the editor's own index and tools.
+            args.push('--max-file-size-kb', String(settings['index.maxFileSizeKB']));
+            if (!settings['privacy.redactSecrets']) args.push('--keep-secrets');
             // `process.execPath` is Electron in desktop VS Code: run it as plain Node.
             return new McpStdioServerDefinition(
               `Groundwork docs: ${folder.name}`,

@@ -1,0 +1,116 @@
+import picomatch from 'picomatch';
+import type { SearchResult } from '../types';
+import type { FrozenIndex } from './frozenIndex';
+
+/** The vectors of an index's rows: its frozen base (quantized) and the rows added since (floats), with tombstones. */
+export interface VectorRows {
+  base: FrozenIndex;
+  addedMatrix: Float32Array;
+  alive: Uint8Array;
+  rows: number;
+  dimensions: number;
+}
+
+/**
+ * With `ranking: 'passages'`: of the first few results, at most this many come from one file; its next passages
+ * make way for other files' best ones and follow right after (ray-docs: the gold section in the first five
+ * 0.524 → 0.537, nDCG@10 unchanged). The file ranking gives each file one of the first places.
+ */
+export const FIRST_PLACES = 5;
+export const PER_FILE_IN_FIRST_PLACES = 2;
+
+/**
+ * Cosine similarity of every row with `vector` (rows not allowed or removed get -Infinity). The hot path of a
+ * query: only the query's non-zero dimensions are visited, which for the offline embedder's sparse query
+ * vectors is a fraction of them; the result is the same as the full dot product.
+ */
+export function vectorScores(rows: VectorRows, vector: Float32Array, allowed: ((row: number) => boolean) | undefined): Float32Array {
+  const dims = rows.dimensions;
+  const nonZero: number[] = [];
+  for (let i = 0; i < dims; i++) if (vector[i] !== 0) nonZero.push(i);
+  const index = Int32Array.from(nonZero);
+  const weight = Float32Array.from(nonZero, (i) => vector[i]);
+  const count = index.length;
+  const scores = new Float32Array(rows.rows);
+  const { rows: baseRows, matrix: baseMatrix, scales } = rows.base;
+  for (let row = 0; row < scores.length; row++) {
+    if (!rows.alive[row] || (allowed && !allowed(row))) {
+      scores[row] = -Infinity;
+      continue;
+    }
+    let sum = 0;
+    if (row < baseRows) {
+      const offset = row * dims;
+      for (let j = 0; j < count; j++) sum += weight[j] * baseMatrix[offset + index[j]];
+      sum *= scales[row];
+    } else {
+      const offset = (row - baseRows) * dims;
+      for (let j = 0; j < count; j++) sum += weight[j] * rows.addedMatrix[offset + index[j]];
+    }
+    scores[row] = sum;
+  }
+  return scores;
+}
+
+/** The `n` best rows by score (among `rows`, or all rows), kept in a min-heap: one pass, no sort of every row. */
+export function topRows(rows: number[] | undefined, scores: Float64Array | Float32Array, n: number): number[] {
+  const heap: number[] = [];
+  const less = (a: number, b: number) => scores[heap[a]] < scores[heap[b]];
+  const swap = (a: number, b: number) => ([heap[a], heap[b]] = [heap[b], heap[a]]);
+  const offer = (row: number) => {
+    const score = scores[row];
+    if (score === -Infinity) return;
+    if (heap.length < n) {
+      heap.push(row);
+      for (let i = heap.length - 1; i > 0 && less(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+      return;
+    }
+    if (score <= scores[heap[0]]) return;
+    heap[0] = row;
+    for (let i = 0; ;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let smallest = i;
+      if (l < heap.length && less(l, smallest)) smallest = l;
+      if (r < heap.length && less(r, smallest)) smallest = r;
+      if (smallest === i) break;
+      swap(i, smallest);
+      i = smallest;
+    }
+  };
+  if (rows) for (const row of rows) offer(row);
+  else for (let row = 0; row < scores.length; row++) offer(row);
+  return heap;
+}
+
+/** Results in score order, but with at most `PER_FILE_IN_FIRST_PLACES` of one file in the first `FIRST_PLACES`. */
+export function spreadOverFiles(results: SearchResult[]): SearchResult[] {
+  const first: SearchResult[] = [];
+  const after: SearchResult[] = [];
+  const placed = new Map<string, number>();
+  for (const result of results) {
+    const fromFile = placed.get(result.path) ?? 0;
+    if (first.length < FIRST_PLACES && fromFile < PER_FILE_IN_FIRST_PLACES) {
+      first.push(result);
+      placed.set(result.path, fromFile + 1);
+    } else after.push(result);
+  }
+  return [...first, ...after];
+}
+
+export function compareLocation(a: SearchResult, b: SearchResult): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine;
+}
+
+/** Which rows a path filter lets through (each path matched once), or undefined when there is no filter. */
+export function rowsOfPaths(pathAt: (row: number) => string, globs: string[] | undefined): ((row: number) => boolean) | undefined {
+  if (!globs?.length) return undefined;
+  const matches = picomatch(globs, { dot: true });
+  const byPath = new Map<string, boolean>();
+  return (row) => {
+    const path = pathAt(row);
+    let ok = byPath.get(path);
+    if (ok === undefined) byPath.set(path, (ok = matches(path)));
+    return ok;
+  };
+}
