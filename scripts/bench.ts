@@ -70,7 +70,10 @@ async function main() {
   // 9. The MCP server over stdio.
   await benchMcp(log, ROOT, EVAL, WORK, await readDevQueries('ray-docs'), { scifact: await readDevQueries('scifact') });
 
-  await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), written());
+  // The growth curve is its own run (`npm run bench:growth`, longer): its section is kept as it was written.
+  const previous = await fs.readFile(path.join(ROOT, 'BENCHMARKS.md'), 'utf8').catch(() => '');
+  const growth = /<!-- growth:start -->[\s\S]*<!-- growth:end -->/.exec(previous)?.[0];
+  await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), growth ? `${written()}\n${growth}\n` : written());
   console.log('\nWrote BENCHMARKS.md');
 }
 

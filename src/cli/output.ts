@@ -6,6 +6,7 @@ import { describeIndexState, type Judgement } from '../core/retrieval/judgement'
 import { describeSnapshot } from '../core/store/describeSnapshot';
 import { oneLine } from '../core/text/terminalText';
 import type { SearchResult } from '../core/types';
+import { locationOf } from '../shared/citationMarkers';
 
 export function toJsonResult(r: SearchResult) {
   return {
@@ -57,7 +58,7 @@ export function formatResults(question: string, results: SearchResult[], judgeme
         // Coverage, not the fused score: results are ranked by page too, so a score beside them would look out of order.
         const matches = matchesOf(question, r);
         const covers = `covers ${Math.round(r.coverage * 100)}% of the question${matches.length ? `: ${matches.join(', ')}` : ''}`;
-        return `${i + 1}. ${oneLine(r.path)}:${r.startLine}-${r.endLine}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
+        return `${i + 1}. ${oneLine(locationOf(r))}  ${oneLine(r.headingPath.join(' > '))}  (${covers})\n   ${oneLine(preview)}`;
       })
       .join('\n')
       .concat('\n')

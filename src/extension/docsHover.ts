@@ -3,6 +3,7 @@ import { plainDocText, plainInlineText } from '../core/text/docMarkup';
 import type { FolderResult } from '../core/worker/protocol';
 import type { IndexService } from './indexService';
 import { readSettings } from './settings';
+import { locationOf } from '../shared/citationMarkers';
 
 const MAX_PASSAGES = 3;
 const EXCERPT_LINES = 3;
@@ -49,7 +50,7 @@ export class DocsHover implements vscode.HoverProvider {
       const args = encodeURIComponent(
         JSON.stringify([{ root: passage.root, path: passage.path, startLine: passage.startLine, endLine: passage.endLine }]),
       );
-      const location = `${passage.path}:${passage.startLine}-${passage.endLine}`;
+      const location = locationOf(passage);
       const title = passage.headingPath.length ? passage.headingPath.map(plainInlineText).at(-1)! : passage.path;
       markdown.appendMarkdown(`**${escapeMarkdown(title)}** · `);
       markdown.appendMarkdown(`[${escapeMarkdown(location)}](command:groundwork.openLocation?${args} "Open ${escapeMarkdown(location)}")`);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import { defaultIndexDir } from '../core/indexLocation';
+import { UpdateProgress } from '../core/indexing/updateProgress';
 import { EMBEDDER_UNREACHABLE } from '../core/embedding/embedder';
 import type { FolderResult, FolderStatus, WorkerSearchOptions, WorkerSettings } from '../core/worker/protocol';
 import { IndexConnection } from '../core/worker/indexConnection';
@@ -32,23 +33,24 @@ export class IndexService implements vscode.Disposable {
   private editsInFlight: Promise<void> | undefined;
   /** Full updates running (the first build, a rebuild, a new folder or setting): searches do not wait for these. */
   private fullUpdates = 0;
-  private progressDone = 0;
-  private progressTotal = 0;
-  private indexing = false;
+  /** From activation until the first update ends, the index is not ready: said so, never "docs indexed" before. */
+  private readonly progress = new UpdateProgress(Boolean(vscode.workspace.workspaceFolders?.length));
   /** Whether an update has finished since activation: until then the index is being built (or caught up). */
   private builtOnce = false;
   /** The first update, which a search may wait for a bounded time. */
   private firstUpdate: Promise<void> | undefined;
 
   get isIndexing(): boolean {
-    return this.indexing;
+    return this.progress.indexing;
   }
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires after each completed update; views refresh their counts. */
   readonly onDidUpdate = this.changed.event;
   /** Bumped on every completed update, so callers can tell whether a citation may be stale. */
   generation = 0;
-  lastError: string | undefined;
+  get lastError(): string | undefined {
+    return this.progress.error;
+  }
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -81,15 +83,13 @@ export class IndexService implements vscode.Disposable {
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reconfigure()),
     );
-    // From activation until the first update ends, the index is not ready: say so, never "docs indexed" before.
-    this.indexing = Boolean(vscode.workspace.workspaceFolders?.length);
     this.render();
   }
 
   /** Starts the first build in the background; returns at once. */
   start(): void {
     if (!vscode.workspace.workspaceFolders?.length) {
-      this.indexing = false;
+      this.progress.finish();
       this.statusItem.hide();
       return;
     }
@@ -130,10 +130,9 @@ export class IndexService implements vscode.Disposable {
       search: (query, options) => this.search(query, options),
       indexState: () =>
         indexStateOf({
-          updating: this.indexing,
+          updating: this.progress.indexing,
           builtOnce: this.builtOnce,
-          done: this.progressDone,
-          total: this.progressTotal,
+          ...this.progress.counts,
           pendingChanges: this.changedFiles.size > 0 || this.editsInFlight !== undefined,
         }),
       indexedPaths: () => this.indexedPaths(),
@@ -181,12 +180,9 @@ export class IndexService implements vscode.Disposable {
   async update(rebuild: boolean, changedFiles?: string[]): Promise<void> {
     const full = !changedFiles;
     if (full) this.fullUpdates++;
+    let failure: string | undefined;
     try {
-      this.indexing = true;
-      this.lastError = undefined;
-      // A new update counts from zero: never the last one's "535 of 535" while this one starts.
-      this.progressDone = 0;
-      this.progressTotal = 0;
+      this.progress.start();
       this.render();
       const summaries = await this.connection.update({ rebuild, changedFiles });
       for (const s of summaries) {
@@ -198,11 +194,11 @@ export class IndexService implements vscode.Disposable {
       this.builtOnce = true;
       this.changed.fire();
     } catch (error) {
-      this.lastError = (error as Error).message;
-      this.output.error(`Indexing failed: ${this.lastError}`);
+      failure = (error as Error).message;
+      this.output.error(`Indexing failed: ${failure}`);
     } finally {
       if (full) this.fullUpdates--;
-      this.indexing = false;
+      this.progress.finish(failure);
       this.render();
     }
   }
@@ -220,9 +216,10 @@ export class IndexService implements vscode.Disposable {
         );
         let reported = 0;
         const timer = setInterval(() => {
-          if (!this.progressTotal) return;
-          const percent = (this.progressDone / this.progressTotal) * 100;
-          progress.report({ message: `${this.progressDone} of ${this.progressTotal} files`, increment: percent - reported });
+          const { done, total } = this.progress.counts;
+          if (!total) return;
+          const percent = (done / total) * 100;
+          progress.report({ message: `${done} of ${total} files`, increment: percent - reported });
           reported = percent;
         }, 250);
         try {
@@ -295,8 +292,7 @@ export class IndexService implements vscode.Disposable {
       { script: path.join(this.context.extensionPath, 'dist', 'worker.js') },
       (event) => {
         if (event.type === 'progress') {
-          this.progressDone = event.done;
-          this.progressTotal = event.total;
+          this.progress.report(event.done, event.total);
           this.render();
         } else if (event.type === 'log') {
           this.output.warn(event.message);
@@ -357,19 +353,9 @@ export class IndexService implements vscode.Disposable {
   }
 
   private render(): void {
-    if (this.lastError) {
-      this.statusItem.text = '$(error) Groundwork';
-      this.statusItem.tooltip = `Indexing failed: ${this.lastError}`;
-    } else if (this.indexing && this.progressTotal) {
-      this.statusItem.text = `$(sync~spin) Groundwork: indexing ${this.progressDone} of ${this.progressTotal}`;
-      this.statusItem.tooltip = 'Groundwork is indexing the workspace docs';
-    } else if (this.indexing) {
-      this.statusItem.text = '$(sync~spin) Groundwork: indexing';
-      this.statusItem.tooltip = 'Groundwork is indexing the workspace docs';
-    } else {
-      this.statusItem.text = '$(book) Groundwork';
-      this.statusItem.tooltip = 'Groundwork: docs indexed. Click for the index status.';
-    }
+    const { text, tooltip } = this.progress.label();
+    this.statusItem.text = text;
+    this.statusItem.tooltip = tooltip;
     this.statusItem.show();
   }
 

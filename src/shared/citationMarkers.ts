@@ -85,3 +85,16 @@ export function splitAtMarkers(text: string): Array<string | { n: number }> {
   if (last < text.length) parts.push(text.slice(last));
   return parts;
 }
+
+/** Where a citation points, as every surface writes it: `path:start-end` (1-based, inclusive). */
+export function locationOf(at: { path: string; startLine: number; endLine: number }): string {
+  return `${at.path}:${at.startLine}-${at.endLine}`;
+}
+
+/** A `path:start-end` (or `path:line`) location as written by `locationOf`, or undefined when it is not one. */
+export function parseLocation(text: string): { path: string; startLine: number; endLine: number } | undefined {
+  const match = /^(.+):(\d+)(?:-(\d+))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const startLine = Number(match[2]);
+  return { path: match[1], startLine, endLine: match[3] === undefined ? startLine : Number(match[3]) };
+}

@@ -1,4 +1,5 @@
 import { type TurnView, unsupportedNote } from '../shared/protocol';
+import { locationOf } from '../shared/citationMarkers';
 
 /** A narrow sidebar (280 px) fits about this many characters of a path beside its number. */
 export const MAX_PATH_CHARS = 34;
@@ -12,9 +13,7 @@ export function shortenMiddle(text: string, max: number): string {
 
 /** The answer as Markdown a person can paste: its text, then its sources as `[n] path:lines heading`. */
 export function answerAsMarkdown(turn: TurnView): string {
-  const sources = (turn.result?.sources ?? []).map(
-    (s) => `[${s.n}] ${s.path}:${s.startLine}-${s.endLine}${s.heading ? ` ${s.heading}` : ''}`,
-  );
+  const sources = (turn.result?.sources ?? []).map((s) => `[${s.n}] ${locationOf(s)}${s.heading ? ` ${s.heading}` : ''}`);
   // Copy keeps what the panel showed about each citation that does not support its sentence.
   const unsupported = (turn.result?.markers ?? []).filter((m) => m.grade === 'unsupported').map((m) => `- ${unsupportedNote(m)}`);
   return [

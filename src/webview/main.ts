@@ -14,6 +14,7 @@ import { focusableIn, nextInOrder, readingOrder } from './focusOrder';
 import { answerAsMarkdown, MAX_PATH_CHARS, shortenMiddle } from './format';
 import { renderMarkdown } from './renderMarkdown';
 import { verdictLabel } from '../shared/verdictLabel';
+import { locationOf } from '../shared/citationMarkers';
 
 declare function acquireVsCodeApi(): { postMessage(message: WebviewMessage): void };
 const vscode = acquireVsCodeApi();
@@ -85,7 +86,7 @@ function sourceButton(turn: TurnView, source: SourceView, nearest: boolean, unci
   button.dataset.turn = turn.id;
   button.dataset.n = String(source.n);
   if (nearest) button.dataset.nearest = 'true';
-  const location = `${source.folder ? `${source.folder}: ` : ''}${source.path}:${source.startLine}-${source.endLine}`;
+  const location = `${source.folder ? `${source.folder}: ` : ''}${locationOf(source)}`;
   const path = element('span', 'source-path', shortenMiddle(location, MAX_PATH_CHARS));
   const why = whyFound(source);
   button.title = why ? `${location}\n${why}` : location;

@@ -6,8 +6,10 @@ import { judgeAnswer } from '../../src/core/answer/verdict';
 import {
   citedNumbers,
   escapeMarkers,
+  locationOf,
   markersIn,
   maskCode,
+  parseLocation,
   replaceMarkers,
   splitAtMarkers,
   withoutMarkers,
@@ -95,4 +97,15 @@ test('lists become single markers, and brackets in code stay code', () => {
     markersIn(text).map((m) => m.n),
     [1, 2],
   );
+});
+
+test('one location format: what every surface writes as path:start-end reads back as the same lines', () => {
+  const next = random(7);
+  for (let i = 0; i < 500; i++) {
+    const startLine = 1 + Math.floor(next() * 5000);
+    const at = { path: `docs/${['a', 'b c', 'x:y', 'ü'][i % 4]}/${i}.md`, startLine, endLine: startLine + Math.floor(next() * 40) };
+    assert.deepEqual(parseLocation(locationOf(at)), at);
+  }
+  assert.deepEqual(parseLocation('guide/retries.rst:12'), { path: 'guide/retries.rst', startLine: 12, endLine: 12 });
+  assert.equal(parseLocation('guide/retries.rst'), undefined);
 });

@@ -6,6 +6,7 @@ import { oneLine } from '../../core/text/terminalText';
 import type { CliIo } from '../io';
 import { UsageError } from '../options';
 import { cliAnswerEnv, type Command, type CommandContext, openIndex, updateIndex } from './context';
+import { locationOf } from '../../shared/citationMarkers';
 
 /** The set-up made from the flags in `check`, before any index work (a bad argument costs no build). */
 const planned = new WeakMap<CommandContext, AnswerSetup>();
@@ -82,7 +83,7 @@ function printAnswer(answer: Answer, streamed: boolean, io: CliIo): void {
       // A cited source says where; a nearest section, which of the question's words brought it up.
       const cited = support.length ? `  (says it at ${support.join(', ')})` : '';
       const near = !answer.sources.length && s.matches?.length ? `  (matches ${s.matches.join(', ')})` : '';
-      io.stdout(`[${s.n}] ${oneLine(s.path)}:${s.startLine}-${s.endLine}  ${oneLine(s.heading)}${cited}${oneLine(near)}\n`);
+      io.stdout(`[${s.n}] ${oneLine(locationOf(s))}  ${oneLine(s.heading)}${cited}${oneLine(near)}\n`);
     }
   }
   const cost = answer.usage.estimatedCostUsd === undefined ? '' : ` · ~$${answer.usage.estimatedCostUsd.toFixed(4)}`;

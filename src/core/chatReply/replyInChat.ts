@@ -1,4 +1,4 @@
-import { markersIn, splitAtMarkers } from '../../shared/citationMarkers';
+import { locationOf, markersIn, splitAtMarkers } from '../../shared/citationMarkers';
 import { verdictLabel } from '../../shared/verdictLabel';
 import { judge } from '../retrieval/judgement';
 import type { Answer, ChatTurn, RetrievedResult, Source } from '../answer/types';
@@ -227,7 +227,7 @@ function plural(count: number, noun: string): string {
 
 /** A source as the reader of a chat reply knows it: by its file and lines (the pills show no numbers). */
 function sourceName(source: Source): string {
-  return `${fileNameOf(source.path)}:${source.startLine}-${source.endLine}`;
+  return locationOf({ ...source, path: fileNameOf(source.path) });
 }
 
 /** A note's `[n]` markers, as the files they stand for; a number with no source stays as written. */
@@ -245,7 +245,7 @@ function unsupportedInChat(betterSource: number | undefined, byNumber: Map<numbe
 }
 
 function linesOf(source: Source): string {
-  return `${source.path}:${source.startLine}-${source.endLine}`;
+  return locationOf(source);
 }
 
 /** Doc and model text is shown as text: no markup of its own (links, images, HTML) reaches the chat. */

@@ -2,6 +2,7 @@ import { outlineDocument } from '../chunking/chunkDocument';
 import { type DocFolder, type DocLines, docLinesOf, readAllowedDoc, withSecretsRedacted } from './readDocLines';
 import { ToolInputError } from './toolInputError';
 import { parseMaxTokens } from './tokenBudget';
+import { parseLocation } from '../../shared/citationMarkers';
 
 /** Which section to read: the one holding a cited line, or the one with an anchor. */
 export interface ReadSectionInput {
@@ -27,9 +28,9 @@ export function parseSectionInput(input: unknown): ReadSectionInput {
   const value = (input ?? {}) as Record<string, unknown>;
   const maxTokens = parseMaxTokens(value.maxTokens);
   if (typeof value.citation === 'string' && value.citation.trim()) {
-    const match = /^(.+):(\d+)(?:-(\d+))?$/.exec(value.citation.trim());
-    if (!match) throw new ToolInputError('citation must be "path:start-end", as search results give it');
-    return { path: match[1], line: Number(match[2]), maxTokens };
+    const location = parseLocation(value.citation);
+    if (!location) throw new ToolInputError('citation must be "path:start-end", as search results give it');
+    return { path: location.path, line: location.startLine, maxTokens };
   }
   if (typeof value.path !== 'string' || !value.path.trim())
     throw new ToolInputError('give a citation ("path:start-end"), or a path with a line or an anchor');

@@ -5,6 +5,7 @@ import { ToolInputError } from './toolInputError';
 
 export { ToolInputError } from './toolInputError';
 import type { SearchResult } from '../types';
+import { locationOf } from '../../shared/citationMarkers';
 
 /** What an agent asks the docs search for. */
 export interface SearchDocsInput {
@@ -62,7 +63,7 @@ export function parseSearchInput(input: unknown): SearchDocsInput {
 }
 
 export function citationOf(passage: Pick<DocPassage, 'path' | 'startLine' | 'endLine'>): string {
-  return `${passage.path}:${passage.startLine}-${passage.endLine}`;
+  return locationOf(passage);
 }
 
 export function toPassage(result: SearchResult & { folder?: string }): DocPassage {
