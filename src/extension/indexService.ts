@@ -74,8 +74,10 @@ export class IndexService implements vscode.Disposable {
       vscode.workspace.onDidSaveTextDocument((document) => schedule(document.uri)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.reconfigure()),
       vscode.workspace.onDidChangeConfiguration((event) => {
-        // The embedder reads the endpoint from `groundwork.model.baseUrl`: a change there must reach it too.
-        if (event.affectsConfiguration('groundwork.index') || event.affectsConfiguration('groundwork.model')) this.reconfigure();
+        // The embedder reads the endpoint from `groundwork.model.baseUrl` and redacts by `groundwork.privacy`: a
+        // change there must reach it too.
+        if (['groundwork.index', 'groundwork.model', 'groundwork.privacy'].some((section) => event.affectsConfiguration(section)))
+          this.reconfigure();
       }),
       // A new key or a trust grant changes what the worker's embedder may use; no reload needed.
       context.secrets.onDidChange((event) => {

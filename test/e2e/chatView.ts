@@ -19,10 +19,11 @@ export async function openChatView(page: Page, runCommand: (page: Page, title: s
   await picker.filter({ hasText: 'Loopback (e2e)' }).waitFor({ timeout: TIMEOUT });
 }
 
-/** Types a request into the Chat view (replacing what the input holds) and waits for its reply to finish. */
-export async function askInChatView(page: Page, text: string): Promise<Locator> {
-  const responses = page.locator('.interactive-item-container.interactive-response');
-  const before = await responses.count();
+/**
+ * Types a request into the Chat view (replacing what the input holds), sends it, and returns its reply once it has
+ * finished, found by what it says: the chat list draws only the replies in view, so counting them does not work.
+ */
+export async function askInChatView(page: Page, text: string, replySays: string | RegExp): Promise<Locator> {
   await page.locator('.interactive-input-part .interactive-input-editor .monaco-editor').first().click();
   await page.keyboard.press('Control+A');
   await page.keyboard.press('Delete');
@@ -36,14 +37,8 @@ export async function askInChatView(page: Page, text: string): Promise<Locator> 
     }
   }
   await page.keyboard.press('Enter');
-  const response = responses.nth(before);
+  const response = page.locator('.interactive-item-container.interactive-response', { hasText: replySays }).last();
   await response.waitFor({ timeout: TIMEOUT });
-  // Finished: the reply's own toolbar (copy, retry) appears only once it is complete.
-  await response
-    .locator('.chat-footer-toolbar, .monaco-toolbar')
-    .first()
-    .waitFor({ timeout: TIMEOUT })
-    .catch(() => {});
   await page.waitForFunction((el) => !el.classList.contains('chat-response-loading'), await response.elementHandle(), { timeout: TIMEOUT });
   return response;
 }
