@@ -242,3 +242,13 @@ test('a citation that does not support its sentence is shown apart, says so to a
   const copy = posted.find((m) => m.type === 'copy') as { text: string };
   assert.match(copy.text, /Citations to check:\n- \[5\] does not appear to support this sentence; \[2\] says this/);
 });
+
+test('the empty panel counts in words that agree ("1 file indexed (1 passage)") and, in Restricted Mode, promises no model', async () => {
+  const { document, send } = openPanel();
+  await send({ type: 'state', status: { ...status, files: 1, chunks: 1 }, turns: [] });
+  assert.match(document.body.textContent!, /1 file indexed \(1 passage\)\./);
+  // Nothing is sent to a model from an untrusted workspace: the host says the model is not ready, and the page follows.
+  await send({ type: 'state', status: { ...status, trusted: false, modelReady: false }, turns: [] });
+  assert.doesNotMatch(document.body.textContent!, /Answers are written by/);
+  assert.match(document.body.textContent!, /535 files indexed \(3502 passages\)\./);
+});
