@@ -76,6 +76,17 @@ async function runCommand(page: Page, title: string): Promise<void> {
   await row.click();
 }
 
+/** Opens a file by Quick Open, as a user does, and selects all of it. */
+async function selectAllOf(page: Page, file: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  await page.locator('.quick-input-widget input').fill(file);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: TIMEOUT });
+  await page.keyboard.press('Enter');
+  await page.locator('.tab.active', { hasText: file }).waitFor({ timeout: TIMEOUT });
+  await page.locator('.monaco-editor .view-lines').first().click();
+  await page.keyboard.press('Control+A');
+}
+
 async function ask(frame: Frame, question: string): Promise<number> {
   const before = await frame.locator('article.turn').count();
   await frame.locator('#question').fill(question);
@@ -233,13 +244,7 @@ async function main(): Promise<void> {
     );
 
     await step(page, 'Explain Selection on a code file answers in the panel with citations', async () => {
-      await page.keyboard.press('Control+P');
-      await page.locator('.quick-input-widget input').fill('client.py');
-      await page.locator('.quick-input-list .monaco-list-row', { hasText: 'client.py' }).first().waitFor({ timeout: TIMEOUT });
-      await page.keyboard.press('Enter');
-      await page.locator('.tab.active', { hasText: 'client.py' }).waitFor({ timeout: TIMEOUT });
-      await page.locator('.monaco-editor .view-lines').first().click();
-      await page.keyboard.press('Control+A');
+      await selectAllOf(page, 'client.py');
       const before = await frame.locator('article.turn').count();
       await runCommand(page, 'Groundwork: Explain Selection');
       const article = frame.locator('article.turn').nth(before);
@@ -376,13 +381,7 @@ async function main(): Promise<void> {
         const first = frame.locator('article.turn').nth(before);
         await first.locator('.thinking').waitFor({ timeout: TIMEOUT });
         await frame.locator('#stop').waitFor({ state: 'visible', timeout: TIMEOUT });
-        await page.keyboard.press('Control+P');
-        await page.locator('.quick-input-widget input').fill('client.py');
-        await page.locator('.quick-input-list .monaco-list-row', { hasText: 'client.py' }).first().waitFor({ timeout: TIMEOUT });
-        await page.keyboard.press('Enter');
-        await page.locator('.tab.active', { hasText: 'client.py' }).waitFor({ timeout: TIMEOUT });
-        await page.locator('.monaco-editor .view-lines').first().click();
-        await page.keyboard.press('Control+A');
+        await selectAllOf(page, 'client.py');
         await runCommand(page, 'Groundwork: Explain Selection');
         await first.locator('.error', { hasText: 'the next question replaced it' }).waitFor({ timeout: TIMEOUT });
         const second = frame.locator('article.turn').nth(before + 1);

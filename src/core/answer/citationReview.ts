@@ -3,6 +3,7 @@ import { redactDocSecrets } from '../secrets/redactSecrets';
 import { redactSecrets } from '../text/redact';
 import { citedSentencesOf } from './evidence';
 import type { Answer, Source } from './types';
+import { capitalized } from '../text/capitalized';
 
 export interface CitationReview {
   /** What the check cost (a chat model's tokens; an endpoint reports none). */
@@ -66,8 +67,4 @@ export async function reviewWeakCitations(
 async function sentText(source: Source, redact: boolean): Promise<string> {
   const text = passageText({ text: source.text, headingPath: source.heading ? [source.heading] : [] });
   return redact ? (await redactDocSecrets(text)).text : text;
-}
-
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -104,7 +104,7 @@ export async function replyInChat(request: ReplyRequest, deps: ReplyDeps, sink: 
     sink.markdown('\n\nClosest sections:\n');
     for (const source of answer.nearest) {
       sink.markdown('\n- ');
-      sink.anchor(source, linesOf(source));
+      sink.anchor(source, locationOf(source));
       if (source.heading) sink.markdown(` ${escapeMarkdown(source.heading)}`);
       if (source.matches?.length) sink.markdown(` (matches ${escapeMarkdown(source.matches.join(', '))})`);
     }
@@ -157,7 +157,7 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
     const source = toSource(result, i + 1);
     sink.reference(source);
     sink.markdown(`\n${i + 1}. `);
-    sink.anchor(source, linesOf(source));
+    sink.anchor(source, locationOf(source));
     const heading = source.heading ? ` **${escapeMarkdown(source.heading)}**` : '';
     const firstLine =
       plainDocText(result.text)
@@ -242,10 +242,6 @@ function withSourceNames(note: string, sources: Source[]): string {
 function unsupportedInChat(betterSource: number | undefined, byNumber: Map<number, Source>): string {
   const better = betterSource === undefined ? undefined : byNumber.get(betterSource);
   return `this source does not appear to support the sentence${better ? `; ${sourceName(better)} says this` : ''}`;
-}
-
-function linesOf(source: Source): string {
-  return locationOf(source);
 }
 
 /** Doc and model text is shown as text: no markup of its own (links, images, HTML) reaches the chat. */

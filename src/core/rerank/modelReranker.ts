@@ -74,28 +74,23 @@ function withUsage<T>(usage: RerankUsage, parse: () => T): T {
  * without exactly one number per passage is an error, so the search order is kept.
  */
 export function parseScores(reply: string, count: number): number[] {
-  const match = /\{[\s\S]*\}/.exec(reply);
-  let scores: unknown;
-  try {
-    scores = match ? (JSON.parse(match[0]) as { scores?: unknown }).scores : undefined;
-  } catch {
-    scores = undefined;
-  }
-  if (!Array.isArray(scores) || scores.length !== count || !scores.every((s) => typeof s === 'number' && Number.isFinite(s)))
-    throw new Error(`the reply did not hold ${count} scores`);
-  return scores as number[];
+  return listIn(reply, 'scores', 'scores', count, (s): s is number => typeof s === 'number' && Number.isFinite(s));
 }
 
 /** The verdicts in a model's reply, `{"supports": [...]}`: exactly one boolean per question, or an error. */
 export function parseVerdicts(reply: string, count: number): boolean[] {
+  return listIn(reply, 'supports', 'verdicts', count, (s): s is boolean => typeof s === 'boolean');
+}
+
+/** The list under `key` in the JSON object a reply holds, with exactly `count` items of the right kind, or an error. */
+function listIn<T>(reply: string, key: string, noun: string, count: number, isItem: (item: unknown) => item is T): T[] {
   const match = /\{[\s\S]*\}/.exec(reply);
-  let supports: unknown;
+  let list: unknown;
   try {
-    supports = match ? (JSON.parse(match[0]) as { supports?: unknown }).supports : undefined;
+    list = match ? (JSON.parse(match[0]) as Record<string, unknown>)[key] : undefined;
   } catch {
-    supports = undefined;
+    list = undefined;
   }
-  if (!Array.isArray(supports) || supports.length !== count || !supports.every((s) => typeof s === 'boolean'))
-    throw new Error(`the reply did not hold ${count} verdicts`);
-  return supports as boolean[];
+  if (!Array.isArray(list) || list.length !== count || !list.every(isItem)) throw new Error(`the reply did not hold ${count} ${noun}`);
+  return list;
 }

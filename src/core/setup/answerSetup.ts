@@ -3,6 +3,7 @@ import type { ChatProvider, Remedies } from '../providers/chatProvider';
 import { OpenAIProvider } from '../providers/openaiProvider';
 import { createReranker } from '../rerank/createReranker';
 import type { Settings } from '../settings';
+import { capitalized } from '../text/capitalized';
 
 /** What the settings cannot say, from the surface that asks: the key, trust, how to name fixes, host models. */
 export interface AnswerEnv {
@@ -139,8 +140,4 @@ export function rerankSetup(
     notes.push(`Reranking was skipped: ${(error as Error).message}`);
     return undefined;
   }
-}
-
-function capitalized(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -3,7 +3,11 @@ import { emptyManifest, IndexFromNewerVersionError, isFromNewerVersion, type Man
 import type { IndexStoreOptions } from './storeTypes';
 import { VectraShards } from './vectraShards';
 
-/** Shards of a new index (see `DEFAULT_SHARDS` in indexStore, which re-exports it). */
+/**
+ * Shards of a new index. An edit rewrites its file's whole shard (parse, serialize, compress): on cpp-docs, 256
+ * shards of about 0.5 MB made an edit 30 to 40% faster than 64 shards of 2 MB, and the build faster too (fewer
+ * bytes rewritten per shard commit). An existing index keeps the count its manifest records.
+ */
 export const DEFAULT_SHARDS = 256;
 
 /**
