@@ -9,30 +9,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { EvalQuery } from '../src/core/eval/metrics';
 import { ms, pct, percentile, row } from './benchFormat';
-
-/** Questions no docs set here answers, written for this bench: what "not covered" must catch. */
-export const OFF_TOPIC = [
-  'What is the capital of France?',
-  'Who won the football world cup in 1998?',
-  'How do I bake sourdough bread at home?',
-  'What is the boiling point of water on Mount Everest?',
-  'Recommend a good novel for a long flight',
-  'How many moons does Jupiter have?',
-  'What is the best way to learn to play the violin?',
-  'Translate good morning into Japanese',
-  'What year did the Berlin Wall fall?',
-  'How do I change a flat tyre on a bicycle?',
-  'Which wine goes well with salmon?',
-  'What are the rules of cricket?',
-  'How tall is the Eiffel Tower?',
-  'Give me a recipe for lemon drizzle cake',
-  'Who painted the Mona Lisa?',
-  'How do I care for an orchid?',
-  'What is the population of Canada?',
-  'How long should I boil an egg?',
-  'What causes the northern lights?',
-  'Which planet is closest to the sun?',
-];
+import { OFF_TOPIC_QUESTIONS as OFF_TOPIC } from './offTopicQuestions';
+import { trainJudgement } from './trainJudgement';
+import { DEFAULT_ABSTAIN_THRESHOLD } from '../src/core/retrieval/judgement';
 
 type ToolResult = { structuredContent?: { covered?: boolean; passages?: Array<{ citation: string }> } };
 
@@ -123,13 +102,30 @@ export async function benchMcp(
   log(row(['`read_section`, p95', ms(percentile(sectionTimes, 0.95)), '']));
   log();
   log(
-    "The judgement an agent gets (`covered`, the same threshold as the panel's abstain): the share of dev questions marked covered, against the share of 20 off-topic questions written for this bench (`scripts/benchMcp.ts`) marked not covered.",
+    `The judgement an agent gets (\`covered\`, the same judgement as the panel's abstain), through \`search_docs\`: the share of dev questions marked covered, against the share of ${OFF_TOPIC.length} off-topic questions written for Groundwork (\`scripts/offTopicQuestions.ts\`) marked not covered. The judgement's weights were fitted on these same questions; its cross-validated figures follow.`,
   );
   log();
   log(row(['questions', 'marked covered', 'target']));
   log(row(['---', '---', '---']));
   for (const [set, yes, total] of coverage) log(row([`${set} dev (${total})`, pct(yes / total), '≥ 97%']));
   log(row([`off-topic (${OFF_TOPIC.length}): marked not covered`, pct(1 - offTopicCovered / OFF_TOPIC.length), '≥ 95%']));
+  log();
+  await logJudgementTraining(log);
+}
+
+async function logJudgementTraining(log: (line?: string) => void): Promise<void> {
+  log('### The judgement, cross-validated');
+  log();
+  log(
+    `Command: \`npm run train:judgement\` (scripts/trainJudgement.ts). A question is covered when the best passage holds at least the threshold (${DEFAULT_ABSTAIN_THRESHOLD}) of it and a logistic model of five signals of the search agrees: that coverage, the share of the question's weight on words the docs barely use (in at most one passage in 1,500), the best passage's vector score (the offline embedder's; other searches use weights fitted without it), how many terms the question has, and the next best coverage by another passage. A passage holding every word of a question the docs use throughout always covers it; in docs under 1,000 passages the coverage alone decides, at the threshold plus 0.15. Each fold's questions are judged by weights fitted on the other four folds, so those rows are for questions the weights never saw; "coverage ≥ 0.35 alone" is the previous release's rule.`,
+  );
+  log();
+  const report = await trainJudgement();
+  for (const line of report.table) log(line);
+  log();
+  log(
+    `Weights fitted on every question by this run: with vectors [${report.weights.withVectors.join(', ')}], words alone [${report.weights.wordsAlone.join(', ')}].`,
+  );
   log();
 }
 

@@ -40,8 +40,7 @@ export function formatResults(question: string, results: SearchResult[], judgeme
     ...(judgement.covered
       ? []
       : [
-          `The docs do not appear to cover this (the best passage covers ${Math.round(judgement.coverage * 100)}% of the question, ` +
-            `below ${Math.round(judgement.threshold * 100)}%). The nearest passages:`,
+          `The docs do not appear to cover this (${judgement.reason ?? `the best passage covers ${Math.round(judgement.coverage * 100)}% of the question`}). The nearest passages:`,
         ]),
     ...(judgement.index.state === 'ready' ? [] : [describeIndexState(judgement.index)]),
   ];

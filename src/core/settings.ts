@@ -67,8 +67,8 @@ export const SETTINGS = {
     numeric: 'count',
   }),
   'answer.abstainThreshold': spec({
-    default: 0.35,
-    description: "below this coverage, say the docs don't cover it",
+    default: 0.2,
+    description: "below this coverage, say the docs don't cover it (above it, the judgement weighs more of the search)",
     flag: 'abstain-threshold',
     numeric: 'fraction',
   }),

@@ -33,6 +33,24 @@ export interface SearchResult {
   coverage: number;
   /** The whole section the passage is in (subsections included), when it was asked for (`withSections`). */
   section?: { startLine: number; endLine: number };
+  /** What the search saw of the question (the same on every result of one search): what the judgement reads. */
+  question?: QuestionEvidence;
+}
+
+/** A search's evidence on the question itself, over every passage that matched it (`judge` reads it). */
+export interface QuestionEvidence {
+  /** How many passages the index holds (the judgement model needs a docs set of some size). */
+  passages: number;
+  /** How many of the question's terms count for coverage. */
+  terms: number;
+  /** The share of their weight on words the docs barely use (in at most one passage, or one in 1500). */
+  rareShare: number;
+  /** The best coverage of the question by any passage that matched, 0 to 1. */
+  bestCoverage: number;
+  /** The next best coverage by another passage: a question the docs treat covers more than one passage well. */
+  secondCoverage: number;
+  /** That passage's vector score, when the search had a query vector from the offline embedder. */
+  bestVector?: number;
 }
 
 export interface SkippedFile {

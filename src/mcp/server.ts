@@ -45,7 +45,8 @@ const linesShape = {
 const judgementShape = {
   covered: z.boolean().describe('Whether the docs cover the query; when false, say so instead of answering from the passages'),
   coverage: z.number().describe('How much of the query the best passage covers, 0 to 1'),
-  threshold: z.number().describe('The coverage from which the docs are taken to cover a query'),
+  threshold: z.number().describe('The coverage below which the docs are never taken to cover a query'),
+  reason: z.string().optional().describe('Why the docs do not appear to cover the query, when they do not'),
   index: z
     .object({ state: z.enum(['ready', 'building', 'stale']), filesDone: z.number().optional(), filesTotal: z.number().optional() })
     .describe('building: results come from a partial index; stale: changed files are being indexed again'),

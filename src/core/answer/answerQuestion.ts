@@ -8,7 +8,7 @@ import { estimateCostUsd } from './cost';
 import { alignEvidence, type Evidence, type PassageLines, passageLinesFromText, passageLinesInFile } from './evidence';
 import { offlineExtract } from './offlineExtract';
 import { matchedWords } from '../retrieval/matchedWords';
-import { DEFAULT_ABSTAIN_THRESHOLD, judge } from '../retrieval/judgement';
+import { DEFAULT_ABSTAIN_THRESHOLD, judge, type Judgement } from '../retrieval/judgement';
 import { redactPassages, secretsOfFile } from '../secrets/redactSecrets';
 import { toSource } from './budget';
 import { buildPrompt, type ChatMessage, NOT_COVERED } from './prompt';
@@ -162,7 +162,13 @@ async function compose(request: AnswerRequest): Promise<Answer> {
   const query = request.searchQuery ?? request.question;
   let results = await request.search(query, RETRIEVE_K);
   // The same judgement every surface gives (the agents' tools, `search --json`): decided in one place.
-  const judgement = judge(results, undefined, request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD);
+  // Explain Selection searches with code, whose words are mostly syntax: its bar is the coverage alone.
+  const judgement = judge(
+    results,
+    undefined,
+    request.abstainThreshold ?? DEFAULT_ABSTAIN_THRESHOLD,
+    request.searchQuery ? 'coverage' : 'judgement',
+  );
   const explained = (sources: Source[]) => {
     for (const source of sources) source.matches = matchedWords(query, source);
     return sources;
@@ -188,7 +194,7 @@ async function compose(request: AnswerRequest): Promise<Answer> {
 }
 
 /** The docs don't cover the question: no model is asked; the closest sections are listed. */
-function abstain({ request, base, nearest }: Composing, found: boolean, judgement: { coverage: number; threshold: number }): Answer {
+function abstain({ request, base, nearest }: Composing, found: boolean, judgement: Judgement): Answer {
   const answer = found
     ? `${NOT_COVERED} The closest sections are listed below; ask again with "answer anyway" to let the model try.`
     : `${NOT_COVERED} Searched ${request.searchedFiles} files and found nothing relevant.`;
@@ -201,9 +207,7 @@ function abstain({ request, base, nearest }: Composing, found: boolean, judgemen
     nearest: nearest(),
     provider: request.provider?.name ?? 'offline',
     model: request.provider?.model,
-    notes: [
-      `Retrieval was weak (best coverage ${judgement.coverage.toFixed(2)} < threshold ${judgement.threshold}), so no model was asked.`,
-    ],
+    notes: [`Retrieval was weak (${judgement.reason ?? `best coverage ${judgement.coverage.toFixed(2)}`}), so no model was asked.`],
   };
 }
 

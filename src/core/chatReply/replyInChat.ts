@@ -151,7 +151,7 @@ async function searchOnly(request: ReplyRequest, deps: ReplyDeps, sink: ChatSink
   sink.markdown(
     judgement.covered
       ? `Passages for "${escapeMarkdown(query)}" (no model was asked):\n`
-      : `The docs do not appear to cover "${escapeMarkdown(query)}" (the best passage covers ${Math.round(judgement.coverage * 100)}% of it). The nearest passages (no model was asked):\n`,
+      : `The docs do not appear to cover "${escapeMarkdown(query)}" (${escapeMarkdown(judgement.reason ?? '')}). The nearest passages (no model was asked):\n`,
   );
   results.forEach((result, i) => {
     const source = toSource(result, i + 1);

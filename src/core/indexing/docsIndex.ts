@@ -4,6 +4,7 @@ import { type LineSpan, sectionSpan } from '../chunking/sectionSpan';
 import { type DiscoveryOptions, type DiscoveryResult, discoverDocuments, realFolder } from '../discovery/discover';
 import { EMBEDDER_UNREACHABLE, type Embedder } from '../embedding/embedder';
 import { type IdentifierHit, lookupIdentifier } from '../retrieval/identifierLookup';
+import { withJudgedVectors } from '../retrieval/judgement';
 import type { ChunkRecord } from '../retrieval/frozenIndex';
 import type { SearchOptions } from '../retrieval/searchIndex';
 import type { SnapshotStatus } from '../store/describeSnapshot';
@@ -153,7 +154,8 @@ export class DocsIndex {
   }
 
   async search(query: string, options: SearchOptions = {}): Promise<SearchResult[]> {
-    const searching = (async () => this.store.searchIndex.search(query, await this.queryVector(query), options))();
+    const searching = (async () =>
+      withJudgedVectors(this.store.searchIndex.search(query, await this.queryVector(query), options), this.options.embedder.id))();
     this.searches.add(searching);
     try {
       const results = await searching;

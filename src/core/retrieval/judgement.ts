@@ -1,7 +1,81 @@
 import { SETTING_DEFAULTS } from '../settings';
+import type { QuestionEvidence } from '../types';
 
-/** Below this coverage of the question by the best passage, the docs are taken not to cover it. */
+/**
+ * Below this coverage of the question by the best passage, the docs are taken not to cover it; above it, the
+ * judgement model decides (`judgementScore`).
+ */
 export const DEFAULT_ABSTAIN_THRESHOLD = SETTING_DEFAULTS['answer.abstainThreshold'];
+
+/**
+ * The judgement's features, in the order of its weights: the best coverage; the share of the question's weight on
+ * words the docs barely use (a chance match on one of them is what makes an off-topic question look covered); the
+ * best passage's vector score; the log of how many terms the question has (a long question's best passage covers a
+ * smaller share of it: a claim paraphrases its paper); and the next best coverage by another passage (the docs
+ * treat a real subject in more than one place).
+ */
+export const JUDGEMENT_FEATURES = ['coverage', 'rare share', 'vector score', 'log terms', 'second coverage'] as const;
+
+/**
+ * A logistic model's weights (bias last), fitted by `npm run train:judgement` (scripts/trainJudgement.ts) on both dev
+ * sets against off-topic questions, cross-validated in BENCHMARKS.md. The vector weight holds only for the offline
+ * embedder's scores, the ones it was fitted on; other searches use the weights fitted without it.
+ */
+export const JUDGEMENT_WEIGHTS = {
+  withVectors: [4.155, -2.037, 2.82, 3.384, 4.303, -8.785],
+  wordsAlone: [4.599, -1.942, 0, 3.663, 4.537, -9.257],
+};
+/** The embedder whose vector scores the judgement's weights were fitted on. */
+export const JUDGED_EMBEDDER = 'hashing-v3-256';
+
+/** The judgement's feature values for one search (see `JUDGEMENT_FEATURES`). */
+export function judgementFeatures(question: QuestionEvidence): number[] {
+  return [
+    question.bestCoverage,
+    question.rareShare,
+    question.bestVector ?? 0,
+    Math.log(Math.max(1, question.terms)),
+    question.secondCoverage,
+  ];
+}
+
+/** Above zero: the judgement model takes the docs to cover the question. */
+export function judgementScore(question: QuestionEvidence, weights: readonly number[] = weightsFor(question)): number {
+  const features = judgementFeatures(question);
+  return features.reduce((sum, value, i) => sum + value * weights[i], weights[features.length]);
+}
+
+const weightsFor = (question: QuestionEvidence) =>
+  question.bestVector === undefined ? JUDGEMENT_WEIGHTS.wordsAlone : JUDGEMENT_WEIGHTS.withVectors;
+
+/**
+ * The judgement model was fitted on docs sets of 3,500 and 5,200 passages; in a smaller one its signals mean less
+ * (few words are rare, few passages share a subject), so there the coverage alone decides, with this margin above
+ * the threshold (0.35 at the default, the bar before the model).
+ */
+export const JUDGEMENT_MIN_PASSAGES = 1000;
+export const SMALL_DOCS_MARGIN = 0.15;
+
+/**
+ * Whether the docs cover a question, from the search's evidence on it: never below the coverage threshold; always
+ * when one passage holds every word of the question and the docs use each of them ("dashboard", "what is raylet":
+ * a short question in the docs' own words, which the model, fitted mostly on longer ones, would doubt); otherwise
+ * as the judgement model says (in a small docs set, by coverage alone: `JUDGEMENT_MIN_PASSAGES`).
+ */
+export function coversQuestion(question: QuestionEvidence, threshold: number, weights: readonly number[] = weightsFor(question)): boolean {
+  if (question.bestCoverage < threshold) return false;
+  if (question.passages < JUDGEMENT_MIN_PASSAGES) return question.bestCoverage >= threshold + SMALL_DOCS_MARGIN;
+  if (question.bestCoverage >= 0.99 && question.rareShare === 0) return true;
+  return judgementScore(question, weights) >= 0;
+}
+
+/** Search results whose vector scores the judgement may weigh: another embedder's are left out of its evidence. */
+export function withJudgedVectors<T extends { question?: QuestionEvidence }>(results: T[], embedderId: string): T[] {
+  if (embedderId === JUDGED_EMBEDDER) return results;
+  for (const result of results)
+    if (result.question?.bestVector !== undefined) result.question = { ...result.question, bestVector: undefined };
+  return results;
+}
 
 /** Where the index stands while results are served from it. */
 export type IndexState =
@@ -24,15 +98,38 @@ export interface Judgement {
   coverage: number;
   threshold: number;
   index: IndexState;
+  /** Why the docs do not appear to cover it, for a person or an agent (only when not covered). */
+  reason?: string;
 }
 
+/**
+ * `by`: `judgement` (questions) weighs the search's evidence on the question with the judgement model once the
+ * coverage reaches the threshold; `coverage` (Explain Selection's code, whose words are mostly syntax) takes the
+ * threshold alone.
+ */
 export function judge(
-  results: ReadonlyArray<{ coverage: number }>,
+  results: ReadonlyArray<{ coverage: number; question?: QuestionEvidence }>,
   index: IndexState = INDEX_READY,
   threshold: number = DEFAULT_ABSTAIN_THRESHOLD,
+  by: 'judgement' | 'coverage' = 'judgement',
 ): Judgement {
-  const coverage = results.reduce((max, r) => Math.max(max, r.coverage), 0);
-  return { covered: results.length > 0 && coverage >= threshold, coverage: Number(coverage.toFixed(4)), threshold, index };
+  const question = results[0]?.question;
+  const coverage = Number(Math.max(question?.bestCoverage ?? 0, ...results.map((r) => r.coverage)).toFixed(4));
+  const judged = results.length > 0 && by === 'judgement' && question !== undefined;
+  const covered = results.length > 0 && (judged ? coversQuestion(question, threshold) : coverage >= threshold);
+  const judgement: Judgement = { covered, coverage, threshold, index };
+  if (!covered && results.length) judgement.reason = whyNotCovered(coverage, threshold, judged ? question : undefined);
+  return judgement;
+}
+
+const percent = (share: number) => `${Math.round(share * 100)}%`;
+
+function whyNotCovered(coverage: number, threshold: number, question: QuestionEvidence | undefined): string {
+  const holds = `the best passage holds ${percent(coverage)} of the question`;
+  if (coverage < threshold) return `${holds}, below the ${percent(threshold)} Groundwork needs`;
+  if (question && question.passages < JUDGEMENT_MIN_PASSAGES)
+    return `${holds}, below the ${percent(threshold + SMALL_DOCS_MARGIN)} Groundwork needs in docs this small`;
+  return `${holds}, but weighed with how rarely these docs use its words and how few passages treat it, that reads as a chance match`;
 }
 
 /** One line for a person or an agent on what the index state means for these results; empty when ready. */

@@ -3,6 +3,8 @@ import { analyze, queryTerms } from './analyzer';
 import { RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
 import { compareLocation, FIRST_PLACES, PER_FILE_IN_FIRST_PLACES, rowsOfPaths, spreadOverFiles, topRows, vectorScores } from './rowScoring';
+import { grown } from './grown';
+import { questionEvidence, rareTermsAtMost } from './questionEvidence';
 import { type IndexedChunk, type SearchOptions, searchableText } from './searchTypes';
 import type { SpillStrings } from './stringSection';
 import {
@@ -42,7 +44,6 @@ const FREEZE_ADDED_ROWS = 8192;
 const FREEZE_GROWTH = 0.25;
 /** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
 const COMMON_TERM_MIN_PASSAGES = 20;
-
 /**
  * The in-memory search structure: BM25 postings and a dense vector matrix over the same chunks. It is a frozen
  * base (flat typed arrays, as loaded from a snapshot or produced by compaction) plus the rows added since, kept
@@ -214,6 +215,7 @@ export class SearchIndex {
             allowed,
           )
         : undefined;
+      const question = questionEvidence(lexical, similarities, this.live);
       const candidates = new Set<number>(topRows(lexical.rows, lexical.scores, CANDIDATES));
       if (similarities) for (const row of topRows(undefined, similarities, CANDIDATES)) candidates.add(row);
       let maxLexical = 0;
@@ -235,7 +237,8 @@ export class SearchIndex {
         .filter((entry, i, all) => i < decoded || entry.score === all[decoded - 1].score)
         .map(({ row, score, lexicalScore, vectorScore }): SearchResult => {
           const { path, startLine, endLine, headingPath, anchor, text } = this.chunkAt(row);
-          return { path, startLine, endLine, headingPath, anchor, text, score, lexicalScore, vectorScore, coverage: lexical.coverage[row] };
+          const coverage = lexical.coverage[row];
+          return { path, startLine, endLine, headingPath, anchor, text, score, lexicalScore, vectorScore, coverage, question };
         });
       results.sort((a, b) => b.score - a.score || compareLocation(a, b));
       if (!byFile) return spreadOverFiles(results).slice(0, k);
@@ -395,6 +398,8 @@ export class SearchIndex {
     const rows: number[] = [];
     const averageLength = this.totalLength / Math.max(1, this.live);
     let queryWeight = 0;
+    let rareWeight = 0;
+    const rareAtMost = rareTermsAtMost(this.live);
     const termWeights = new Map<string, number>();
     const visit = (list: ArrayLike<number>, from: number, to: number, idf: number, covers: boolean) => {
       for (let i = from; i < to; i++) {
@@ -414,6 +419,7 @@ export class SearchIndex {
       const idf = idfOf(df) * weight;
       if (covers) {
         queryWeight += idf;
+        if (df <= rareAtMost) rareWeight += idf;
         termWeights.set(term, idf);
       }
       if (!df) return;
@@ -434,16 +440,11 @@ export class SearchIndex {
       coverage: matched,
       /** The required terms that count for coverage, with their weight. */
       termWeights,
+      /** The share of that weight on terms the docs barely use (see `rareTermsAtMost`). */
+      rareShare: queryWeight > 0 ? rareWeight / queryWeight : 0,
       reset: () => {
         for (const row of rows) accumulator[row] = matched[row] = 0;
       },
     };
   }
-}
-
-/** A copy of `array` with room for at least `needed` elements, growing by half so repeated adds stay linear. */
-function grown<T extends Float32Array | Int32Array | Uint8Array>(array: T, needed: number): T {
-  const copy = new (array.constructor as new (length: number) => T)(Math.max(needed, Math.ceil(array.length * 1.5)));
-  copy.set(array);
-  return copy;
 }
