@@ -62,10 +62,14 @@ export interface HttpOptions {
 
 export class McpHttpRefused extends Error {}
 
+/** Servers kept between requests (each serves one request at a time): as many as clients usually ask at once. */
+const MOST_IDLE_SERVERS = 32;
+
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
 /**
- * Streamable HTTP, stateless: each request gets its own server over the shared index. Loopback by default; any
+ * Streamable HTTP, stateless: each request gets a server of its own over the shared index (one kept from an earlier
+ * request when one is idle). Loopback by default; any
  * other address needs a token, so an index is never served to a network without one.
  */
 export async function serveHttp(makeServer: () => McpServer, options: HttpOptions): Promise<http.Server> {
@@ -82,6 +86,7 @@ export async function serveHttp(makeServer: () => McpServer, options: HttpOption
     const given = Buffer.from(match?.[1] ?? '');
     return given.length === expected.length && timingSafeEqual(given, expected);
   };
+  const idle: McpServer[] = [];
   const httpServer = http.createServer(async (req, res) => {
     // A page in a browser must not reach the docs (MCP: servers must validate Origin).
     if (!originAllowed(req.headers.origin, options.allowedOrigins)) {
@@ -102,7 +107,7 @@ export async function serveHttp(makeServer: () => McpServer, options: HttpOption
       return;
     }
     const { port } = httpServer.address() as AddressInfo;
-    const server = makeServer();
+    const server = idle.pop() ?? makeServer();
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       enableJsonResponse: true,
@@ -112,8 +117,12 @@ export async function serveHttp(makeServer: () => McpServer, options: HttpOption
         : {}),
     });
     res.on('close', () => {
-      void transport.close();
-      void server.close();
+      // A server whose transport closed cleanly serves a later request: building one (its tools' schemas, their
+      // validators) costs more than many a search.
+      void transport.close().then(() => {
+        if (!server.isConnected() && idle.length < MOST_IDLE_SERVERS) idle.push(server);
+        else void server.close();
+      });
     });
     try {
       const body = await readBody(req);

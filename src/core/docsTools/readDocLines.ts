@@ -1,9 +1,9 @@
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { notebookCellsIn } from '../chunking/notebookLines';
 import { type DiscoveryOptions, filterDocumentPaths, realFolder } from '../discovery/discover';
 import { readDocument, splitLines } from '../discovery/readDocument';
 import { readLimitFor } from '../discovery/readLimits';
-import { contentHash } from '../hash';
 import { type FileSecrets, redactPassages, secretsOfFile } from '../secrets/redactSecrets';
 import { citationOf } from './searchDocs';
 import { ToolInputError } from './toolInputError';
@@ -199,19 +199,34 @@ const SECRETS_CACHE_FILES = 500;
 
 /**
  * The secrets of the docs in `folders`, file by file (see `secretsOfFile`), read under the same rules as every
- * docs read and remembered while the file is unchanged.
+ * docs read and remembered while the file is unchanged: a file whose size, time and inode still match what was
+ * read is not read again (the fragments only ever remove text, so a stale entry can leak nothing of the file).
  */
 export function fileSecretsIn(folders: DocFolder[]): (path: string) => Promise<FileSecrets | undefined> {
-  const cache = new Map<string, { stamp: string; secrets: FileSecrets }>();
+  const cache = new Map<string, { file: string; stamp: string; secrets: FileSecrets }>();
+  const stampOf = (file: string) =>
+    fs.stat(file).then(
+      (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
+      () => undefined,
+    );
   return async (relPath) => {
+    const known = cache.get(relPath);
+    if (known && (await stampOf(known.file)) === known.stamp) return known.secrets;
+    // Stamped before the read, so a file that changes while it is read is read again next time.
+    const stamps = new Map<string, string | undefined>();
+    try {
+      const normalized = normalize(relPath, folders);
+      for (const folder of folders) stamps.set(folder.root, await stampOf(path.join(folder.root, normalized)));
+    } catch {
+      return undefined;
+    }
     const doc = await readAllowedDoc(folders, relPath).catch(() => undefined);
     if (!doc) return undefined;
-    const stamp = `${doc.raw.length}:${contentHash(doc.raw)}`;
-    const known = cache.get(relPath);
-    if (known?.stamp === stamp) return known.secrets;
     const secrets = await secretsOfFile(doc.raw);
+    const stamp = stamps.get(doc.folder.root);
+    cache.delete(relPath);
     if (cache.size >= SECRETS_CACHE_FILES) cache.delete(cache.keys().next().value!);
-    cache.set(relPath, { stamp, secrets });
+    if (stamp) cache.set(relPath, { file: path.join(doc.folder.root, doc.relPath), stamp, secrets });
     return secrets;
   };
 }

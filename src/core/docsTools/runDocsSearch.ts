@@ -44,7 +44,7 @@ export async function runDocsSearch(
     index = await docs.indexState();
   }
   // A filter is checked against the files only once they are all known: mid-build, a folder may not be reached yet.
-  const paths = index.state === 'building' ? undefined : await docs.indexedPaths?.();
+  const paths = index.state === 'building' || !input.pathGlob ? undefined : await docs.indexedPaths?.();
   const pathGlobs = resolvePathGlobs(input.pathGlob, paths);
   const results = await docs.search(input.query, { k: input.k ?? DEFAULT_K, pathGlobs, withSections: true });
   const judgement = judge(results, index, options.threshold ?? DEFAULT_ABSTAIN_THRESHOLD);

@@ -72,6 +72,9 @@ export interface IndexStatus {
  * One folder's index kept current with the folder: discovery, chunking (in workers for large updates), embedding,
  * and what to write for each chunk, committed through the index store; searched in memory.
  */
+/** Files whose section outlines are kept between searches. */
+const KEPT_OUTLINES = 2048;
+
 export class DocsIndex {
   /** The folder's walk, started by `open` alongside reading the index, for the update that follows it. */
   private openingWalk: { walk: Promise<DiscoveryResult>; startedAt: number } | undefined;
@@ -162,7 +165,7 @@ export class DocsIndex {
       if (!options.withSections) return results;
       // A file's chunks are read once per search, however many of its passages were found.
       const chunksByFile = new Map<string, ChunkRecord[]>();
-      const chunksOf = (path: string) => chunksByFile.get(path) ?? chunksByFile.set(path, this.chunksOf(path)).get(path)!;
+      const chunksOf = (path: string) => chunksByFile.get(path) ?? chunksByFile.set(path, this.outlineOf(path)).get(path)!;
       return results.map((r) => ({ ...r, section: sectionSpan(chunksOf(r.path), r) }));
     } finally {
       this.searches.delete(searching);
@@ -194,7 +197,7 @@ export class DocsIndex {
 
   /** The whole section a passage of this index is in (see `sectionSpan`), or undefined when its file is gone. */
   sectionOf(passage: { path: string; startLine: number; headingPath: readonly string[] }): LineSpan | undefined {
-    return sectionSpan(this.chunksOf(passage.path), passage);
+    return sectionSpan(this.outlineOf(passage.path), passage);
   }
 
   /** The passages that document a name from code (see `lookupIdentifier`): the hover's and `lookup_docs`' lookup. */
@@ -240,6 +243,23 @@ export class DocsIndex {
   indexedFiles(): string[] {
     return Object.keys(this.store.files);
   }
+
+  /**
+   * A file's chunks without their text (lines and heading paths: what a section's span needs), kept while the
+   * index does not change: results name the same files again and again.
+   */
+  private outlineOf(path: string): ChunkRecord[] {
+    const version = this.store.searchIndex.version;
+    if (this.outlines.version !== version) this.outlines = { version, byPath: new Map() };
+    let outline = this.outlines.byPath.get(path);
+    if (!outline) {
+      outline = (this.store.indexedChunksOf(path, false) ?? []).map(({ chunk }) => chunk);
+      if (this.outlines.byPath.size >= KEPT_OUTLINES) this.outlines.byPath.clear();
+      this.outlines.byPath.set(path, outline);
+    }
+    return outline;
+  }
+  private outlines = { version: -1, byPath: new Map<string, ChunkRecord[]>() };
 
   chunksOf(path: string): ChunkRecord[] {
     return (this.store.indexedChunksOf(path) ?? []).map(({ chunk }) => chunk);

@@ -21,6 +21,10 @@ export interface RankingCandidate {
   lexicalScore: number;
   vectorScore: number;
   coverage: number;
+  /** Which of the question's terms the passage holds (`RankingQuery.termBits`), when the search knows it. */
+  termMask?: number;
+  /** The text's analyzed terms, when the search has them (else the text is analyzed here). */
+  terms?: readonly string[];
 }
 
 /** The question as the file ranking weighs it. */
@@ -33,6 +37,11 @@ export interface RankingQuery {
   pairStarts: ReadonlySet<string>;
   /** Live passages per file in the index: 1 where every document is one passage. */
   passagesPerFile: number;
+  /**
+   * Each of `termPairs` as the bits of its two terms in a candidate's `termMask` (when the search gave them): a
+   * candidate lacking a term of a pair cannot hold the pair. 0 stands for a term that may be in any candidate.
+   */
+  pairBits?: ReadonlyArray<readonly [number, number]>;
 }
 
 /** The features, in the order of `FILE_RANKING_WEIGHTS`. */
@@ -54,7 +63,12 @@ export const RANKING_FEATURES = [
  */
 export const FILE_RANKING_WEIGHTS: readonly number[] = [4.411, 1.834, 1.045, 1.384, 1.341, 2.045, 0.489, 1.432];
 
-export function rankingQuery(question: string, termWeights: ReadonlyMap<string, number>, passagesPerFile: number): RankingQuery {
+export function rankingQuery(
+  question: string,
+  termWeights: ReadonlyMap<string, number>,
+  passagesPerFile: number,
+  termBits?: ReadonlyMap<string, number>,
+): RankingQuery {
   const terms = analyze(question);
   const termPairs = new Set<string>();
   const pairStarts = new Set<string>();
@@ -62,8 +76,25 @@ export function rankingQuery(question: string, termWeights: ReadonlyMap<string, 
     termPairs.add(`${terms[i]} ${terms[i + 1]}`);
     pairStarts.add(terms[i]);
   }
-  return { termWeights, termPairs, pairStarts, passagesPerFile };
+  const pairBits = termBits && [...termPairs].map((pair) => pair.split(' ').map((term) => termBits.get(term) ?? 0) as [number, number]);
+  return { termWeights, termPairs, pairStarts, passagesPerFile, pairBits };
 }
+
+/**
+ * Whether a candidate may hold one of the question's term pairs: false when, by its `termMask`, it lacks a term of
+ * every pair (then its text need not be read or analyzed for `phraseMatch`).
+ */
+export function mayHoldPhrase(termMask: number | undefined, { termPairs, pairBits }: RankingQuery): boolean {
+  if (!termPairs.size) return false;
+  if (termMask === undefined || !pairBits) return true;
+  // A term with no bit was not looked up (too common for this search, or past the 31st): it may be anywhere.
+  for (const [a, b] of pairBits) if ((!a || termMask & a) && (!b || termMask & b)) return true;
+  return false;
+}
+
+/** The terms of titles, paths and heading paths analyzed lately (most recent last). */
+const analyzedTitles = new Map<string, Set<string>>();
+const KEPT_TITLES = 8192;
 
 /** Each candidate's features (see `RANKING_FEATURES`); how many passages of its file are among the candidates counts. */
 export function rankingFeatures(candidates: readonly RankingCandidate[], query: RankingQuery): number[][] {
@@ -74,11 +105,16 @@ export function rankingFeatures(candidates: readonly RankingCandidate[], query: 
   const severalPassages = 1 - 1 / Math.max(1, query.passagesPerFile);
   let totalWeight = 0;
   for (const weight of query.termWeights.values()) totalWeight += weight;
-  // A file's passages share its title and path, and often their heading path: each is analyzed once a query.
-  const analyzed = new Map<string, Set<string>>();
+  // A file's passages share its title and path, and often their heading path, and the same pages come back
+  // across questions: each is analyzed once while it is among the last few thousand.
   const termsOf = (text: string) => {
-    let terms = analyzed.get(text);
-    if (!terms) analyzed.set(text, (terms = new Set(analyze(text))));
+    let terms = analyzedTitles.get(text);
+    if (terms) analyzedTitles.delete(text);
+    else {
+      terms = new Set(analyze(text));
+      if (analyzedTitles.size >= KEPT_TITLES) analyzedTitles.delete(analyzedTitles.keys().next().value!);
+    }
+    analyzedTitles.set(text, terms);
     return terms;
   };
   const share = (text: string) => {
@@ -96,7 +132,7 @@ export function rankingFeatures(candidates: readonly RankingCandidate[], query: 
     share(candidate.headingPath[0] ?? ''),
     share(pathWords(candidate.path)),
     share(candidate.headingPath.join('\n')),
-    phraseMatch(candidate.text, query),
+    mayHoldPhrase(candidate.termMask, query) ? phraseMatch(candidate.terms ?? analyze(candidate.text), query) : 0,
   ]);
 }
 
@@ -142,9 +178,8 @@ export function pathWords(path: string): string {
 }
 
 /** Share of the question's consecutive term pairs that stand together in the passage too. */
-function phraseMatch(text: string, { termPairs, pairStarts }: RankingQuery): number {
+function phraseMatch(terms: readonly string[], { termPairs, pairStarts }: RankingQuery): number {
   if (!termPairs.size) return 0;
-  const terms = analyze(text);
   const found = new Set<string>();
   for (let i = 0; i + 1 < terms.length; i++) {
     if (!pairStarts.has(terms[i])) continue;

@@ -126,22 +126,30 @@ export function frozenId(frozen: FrozenIndex, row: number, read: StringReader = 
 }
 
 /** A row as a chunk: its four strings are one range, read at once. */
-export function frozenChunk(frozen: FrozenIndex, row: number, read: StringReader = frozen.strings.read): ChunkRecord {
+export function frozenChunk(frozen: FrozenIndex, row: number, read: StringReader = frozen.strings.read, withText = true): ChunkRecord {
   const at = row * FIELDS_PER_ROW;
   const offsets = frozen.fieldOffsets;
   const start = offsets[at];
-  const bytes = read(start, offsets[at + FIELDS_PER_ROW]);
+  // The text is the row's last field: without it, the read stops where it starts.
+  const bytes = read(start, offsets[at + (withText ? FIELDS_PER_ROW : FIELDS_PER_ROW - 1)]);
   const field = (which: number) => decode(bytes, offsets[at + which] - start, offsets[at + which + 1] - start);
   return {
     id: field(0),
     path: frozen.paths[frozen.pathIndex[row]],
     headingPath: JSON.parse(field(1)) as string[],
     anchor: field(2),
-    text: field(3),
+    text: withText ? field(3) : '',
     startLine: frozen.lines[row * 3],
     endLine: frozen.lines[row * 3 + 1],
     tokens: frozen.lines[row * 3 + 2],
   };
+}
+
+/** A row's text alone (one read). */
+export function frozenText(frozen: FrozenIndex, row: number): string {
+  const at = row * FIELDS_PER_ROW + FIELDS_PER_ROW - 1;
+  const [start, end] = [frozen.fieldOffsets[at], frozen.fieldOffsets[at + 1]];
+  return decode(frozen.strings.read(start, end), 0, end - start);
 }
 
 /**

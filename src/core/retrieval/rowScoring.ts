@@ -84,9 +84,9 @@ export function topRows(rows: number[] | undefined, scores: Float64Array | Float
 }
 
 /** Results in score order, but with at most `PER_FILE_IN_FIRST_PLACES` of one file in the first `FIRST_PLACES`. */
-export function spreadOverFiles(results: SearchResult[]): SearchResult[] {
-  const first: SearchResult[] = [];
-  const after: SearchResult[] = [];
+export function spreadOverFiles<T extends { path: string }>(results: T[]): T[] {
+  const first: T[] = [];
+  const after: T[] = [];
   const placed = new Map<string, number>();
   for (const result of results) {
     const fromFile = placed.get(result.path) ?? 0;
@@ -98,7 +98,7 @@ export function spreadOverFiles(results: SearchResult[]): SearchResult[] {
   return [...first, ...after];
 }
 
-export function compareLocation(a: SearchResult, b: SearchResult): number {
+export function compareLocation(a: Pick<SearchResult, 'path' | 'startLine'>, b: Pick<SearchResult, 'path' | 'startLine'>): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : a.startLine - b.startLine;
 }
 

@@ -1,10 +1,12 @@
 import type { SearchResult } from '../types';
-import { analyze, queryTerms } from './analyzer';
-import { RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
+import { analyze } from './analyzer';
+import { mayHoldPhrase, RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
 import { compareLocation, FIRST_PLACES, PER_FILE_IN_FIRST_PLACES, rowsOfPaths, spreadOverFiles, topRows, vectorScores } from './rowScoring';
 import { grown } from './grown';
-import { questionEvidence, rareTermsAtMost } from './questionEvidence';
+import { LexicalScratch, type LexicalScores } from './lexicalScoring';
+import { questionEvidence } from './questionEvidence';
+import { RecentRowTerms } from './recentRowTerms';
 import { type IndexedChunk, type SearchOptions, searchableText } from './searchTypes';
 import type { SpillStrings } from './stringSection';
 import {
@@ -14,25 +16,24 @@ import {
   type FrozenIndex,
   frozenChunk,
   frozenId,
+  frozenText,
   findTerm,
   MOST_POSTING_ROWS,
   posting,
-  postingFrequency,
-  postingRow,
   type StringReader,
 } from './frozenIndex';
 
 export type { IndexedChunk, SearchOptions } from './searchTypes';
+
+let nextVersion = 1;
+
+/** A search result while it is ranked: its row, which query terms it holds, and its terms once analyzed. */
+type Candidate = SearchResult & { row: number; termMask: number; terms?: string[] };
 export { searchableText } from './searchTypes';
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
 export const DEFAULT_LEXICAL_WEIGHT = 0.7;
-// k1 1.2 (the textbook value) with b 0.4 (Anserini's): chosen across both dev sets (BENCHMARKS.md, "Retrieval
-// variants"); 0.9 scored lower once headings were weighted.
-const K1 = 1.2;
-const B = 0.4;
 const CANDIDATES = 200;
-const OPTIONAL_TERM_WEIGHT = 0.5;
 /**
  * Added rows are kept as objects, strings and growable arrays, several times the size of their frozen form: a
  * large build folds them into the frozen base once there are this many, and at least a quarter as many as the
@@ -42,8 +43,6 @@ const OPTIONAL_TERM_WEIGHT = 0.5;
  */
 const FREEZE_ADDED_ROWS = 8192;
 const FREEZE_GROWTH = 0.25;
-/** `maxTermShare` applies only to terms in more passages than this, so a small workspace keeps every term. */
-const COMMON_TERM_MIN_PASSAGES = 20;
 /**
  * The in-memory search structure: BM25 postings and a dense vector matrix over the same chunks. It is a frozen
  * base (flat typed arrays, as loaded from a snapshot or produced by compaction) plus the rows added since, kept
@@ -75,8 +74,14 @@ export class SearchIndex {
   /** Reused between adds: a term's count in the chunk being added, by term id, zero between adds. */
   private termCounts = new Int32Array(0);
   /** Reused between queries: one score slot per row, reset after each query. */
-  private accumulator = new Float64Array(0);
-  private matched = new Float64Array(0);
+  private scratch = new LexicalScratch();
+  /**
+   * Moves on with every change to the rows (numbered across every index of the process, so two indexes never
+   * share one): what was derived from the rows at another version is stale.
+   */
+  version = nextVersion++;
+  /** Rows are renumbered only by a reset, which clears it. */
+  private termsOfRows = new RecentRowTerms();
   /** Live passages per live file, for the file ranking; recounted after a write. */
   private passagesPerFileCount: number | undefined;
 
@@ -120,9 +125,10 @@ export class SearchIndex {
   }
 
   /** The live chunk with this id, without its vector. */
-  chunk(id: string): ChunkRecord | undefined {
+  /** The live chunk with this id; without `withText`, its text is left empty and not read. */
+  chunk(id: string, withText = true): ChunkRecord | undefined {
     const row = this.ids().get(id);
-    return row === undefined ? undefined : this.chunkAt(row);
+    return row === undefined ? undefined : this.chunkAt(row, undefined, withText);
   }
 
   /** A copy of the vector of the live chunk with this id. */
@@ -133,6 +139,7 @@ export class SearchIndex {
 
   /** `terms`, when given, must be `analyze(searchableText(chunk))`; indexing passes it to avoid analyzing twice. */
   add(chunk: IndexedChunk, terms: string[] = analyze(searchableText(chunk))): void {
+    this.version = nextVersion++;
     if (chunk.vector.length !== this.dimensions) throw new Error(`chunk ${chunk.id} has a ${chunk.vector.length}-dimension vector`);
     // Removing first: a removal may compact, which renumbers rows and rebuilds the lookups used below.
     if (this.ids().has(chunk.id)) this.remove(chunk.id);
@@ -172,6 +179,7 @@ export class SearchIndex {
    * section moves it; this spares removing and adding it again (analysis and postings) on every save.
    */
   moveLines(id: string, startLine: number, endLine: number): void {
+    this.version = nextVersion++;
     const row = this.ids().get(id);
     if (row === undefined) throw new Error(`no chunk ${id} to move`);
     if (row < this.base.rows) {
@@ -183,6 +191,7 @@ export class SearchIndex {
   }
 
   remove(id: string): void {
+    this.version = nextVersion++;
     this.termIdsForWrites();
     const ids = this.ids();
     const row = ids.get(id);
@@ -235,17 +244,40 @@ export class SearchIndex {
       const results = scored
         .sort((a, b) => b.score - a.score)
         .filter((entry, i, all) => i < decoded || entry.score === all[decoded - 1].score)
-        .map(({ row, score, lexicalScore, vectorScore }): SearchResult => {
-          const { path, startLine, endLine, headingPath, anchor, text } = this.chunkAt(row);
-          const coverage = lexical.coverage[row];
-          return { path, startLine, endLine, headingPath, anchor, text, score, lexicalScore, vectorScore, coverage, question };
+        .map(({ row, score, lexicalScore, vectorScore }): Candidate => {
+          const { path, startLine, endLine, headingPath, anchor } = this.chunkAt(row, undefined, false);
+          const [coverage, termMask] = [lexical.coverage[row], lexical.termMasks[row]];
+          return {
+            row,
+            path,
+            startLine,
+            endLine,
+            headingPath,
+            anchor,
+            text: '',
+            score,
+            lexicalScore,
+            vectorScore,
+            coverage,
+            termMask,
+            question,
+          };
         });
       results.sort((a, b) => b.score - a.score || compareLocation(a, b));
-      if (!byFile) return spreadOverFiles(results).slice(0, k);
-      const ranking = rankingQuery(query, lexical.termWeights, this.passagesPerFile());
+      // A passage's text is read only where it is needed: each result returned, and (analyzed, and kept a while) a
+      // candidate that may hold one of the question's phrases, for the file ranking.
+      const withText = (entries: Candidate[]): SearchResult[] =>
+        entries.map(({ row, path, startLine, endLine, headingPath, anchor, score, lexicalScore, vectorScore, coverage, question }) => {
+          const text = this.textAt(row);
+          return { path, startLine, endLine, headingPath, anchor, text, score, lexicalScore, vectorScore, coverage, question };
+        });
+      if (!byFile) return withText(spreadOverFiles(results).slice(0, k));
+      const ranking = rankingQuery(query, lexical.termWeights, this.passagesPerFile(), lexical.termBits);
       const pool = results.slice(0, RANKING_POOL);
+      for (const candidate of pool)
+        if (mayHoldPhrase(candidate.termMask, ranking)) candidate.terms = this.termsOfRows.of(candidate.row, (row) => this.textAt(row));
       options.observeRanking?.(pool, ranking);
-      return [...rankByFile(pool, ranking), ...results.slice(RANKING_POOL)].slice(0, k);
+      return withText([...rankByFile(pool, ranking), ...results.slice(RANKING_POOL)].slice(0, k));
     } finally {
       lexical.reset();
     }
@@ -309,6 +341,7 @@ export class SearchIndex {
   }
 
   private reset(base: FrozenIndex): void {
+    this.version = nextVersion++;
     if (base !== this.base) this.base.strings.close();
     this.base = base;
     this.added = [];
@@ -320,6 +353,7 @@ export class SearchIndex {
     this.documentFrequency = Int32Array.from(base.documentFrequency);
     this.addedPostings = [];
     this.movedBaseLines = new Map();
+    this.termsOfRows.clear();
     this.rowOfId = undefined;
     this.baseTermIds = undefined;
     this.live = base.rows;
@@ -337,12 +371,17 @@ export class SearchIndex {
     return this.passagesPerFileCount;
   }
 
-  private chunkAt(row: number, read?: StringReader): ChunkRecord {
+  /** A row's chunk; without `withText`, its text is left empty and not read. */
+  private chunkAt(row: number, read?: StringReader, withText = true): ChunkRecord {
     if (row >= this.base.rows) return this.added[row - this.base.rows];
-    const chunk = frozenChunk(this.base, row, read);
+    const chunk = frozenChunk(this.base, row, read, withText);
     const moved = this.movedBaseLines.get(row);
     if (moved) [chunk.startLine, chunk.endLine] = moved;
     return chunk;
+  }
+
+  private textAt(row: number): string {
+    return row >= this.base.rows ? this.added[row - this.base.rows].text : frozenText(this.base, row);
   }
 
   private pathAt(row: number): string {
@@ -382,69 +421,23 @@ export class SearchIndex {
     return id;
   }
 
-  /**
-   * BM25 score and coverage of every row that matches a query term, in per-row arrays reused between queries
-   * (`reset` zeroes the rows touched). Coverage is the idf-weighted share of the query's distinct terms the row
-   * contains; terms unknown to the index count with the highest idf, so a question about something the docs
-   * never mention has low coverage.
-   */
-  private scoreLexically(query: string, allowed: ((row: number) => boolean) | undefined, maxTermShare = 1) {
-    const rowCount = this.rowCount;
-    if (this.accumulator.length < rowCount) {
-      this.accumulator = new Float64Array(Math.max(1024, rowCount * 2));
-      this.matched = new Float64Array(this.accumulator.length);
-    }
-    const { accumulator, matched, alive, base } = this;
-    const rows: number[] = [];
-    const averageLength = this.totalLength / Math.max(1, this.live);
-    let queryWeight = 0;
-    let rareWeight = 0;
-    const rareAtMost = rareTermsAtMost(this.live);
-    const termWeights = new Map<string, number>();
-    const visit = (list: ArrayLike<number>, from: number, to: number, idf: number, covers: boolean) => {
-      for (let i = from; i < to; i++) {
-        const row = postingRow(list[i]);
-        if (!alive[row] || (allowed && !allowed(row))) continue;
-        const tf = postingFrequency(list[i]);
-        if (accumulator[row] === 0) rows.push(row);
-        accumulator[row] += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * this.lengthOf(row)) / averageLength));
-        if (covers) matched[row] += idf;
-      }
-    };
-    const idfOf = (df: number) => Math.log(1 + (this.live - df + 0.5) / (df + 0.5));
-    const score = (term: string, weight: number, covers: boolean) => {
-      const id = this.termId(term, false);
-      const df = id >= 0 ? this.documentFrequency[id] : 0;
-      if (df > COMMON_TERM_MIN_PASSAGES && df > maxTermShare * this.live) return;
-      const idf = idfOf(df) * weight;
-      if (covers) {
-        queryWeight += idf;
-        if (df <= rareAtMost) rareWeight += idf;
-        termWeights.set(term, idf);
-      }
-      if (!df) return;
-      if (id < base.vocabulary.length) visit(base.postings, base.termOffsets[id], base.termOffsets[id + 1], idf, covers);
-      const extra = this.addedPostings[id];
-      if (extra) visit(extra, 0, extra.length, idf, covers);
-    };
-    // Optional terms (an identifier's whole form, an open compound's words) score at half weight and do not count
-    // for coverage: "back end" must find "backend" before a page that only says "end".
-    const { required, optional } = queryTerms(query);
-    for (const term of required) score(term, 1, true);
-    for (const term of optional) score(term, OPTIONAL_TERM_WEIGHT, false);
-    // Coverage is stored in `matched` once the query's total weight is known.
-    if (queryWeight > 0) for (const row of rows) matched[row] /= queryWeight;
-    return {
-      rows,
-      scores: accumulator,
-      coverage: matched,
-      /** The required terms that count for coverage, with their weight. */
-      termWeights,
-      /** The share of that weight on terms the docs barely use (see `rareTermsAtMost`). */
-      rareShare: queryWeight > 0 ? rareWeight / queryWeight : 0,
-      reset: () => {
-        for (const row of rows) accumulator[row] = matched[row] = 0;
+  /** BM25 scores, coverage and term masks of the rows that match the query (see `LexicalScratch`). */
+  private scoreLexically(query: string, allowed: ((row: number) => boolean) | undefined, maxTermShare = 1): LexicalScores {
+    return this.scratch.score(
+      {
+        live: this.live,
+        rowCount: this.rowCount,
+        averageLength: this.totalLength / Math.max(1, this.live),
+        alive: this.alive,
+        base: this.base,
+        documentFrequency: this.documentFrequency,
+        addedPostings: this.addedPostings,
+        termId: (term) => this.termId(term, false),
+        lengthOf: (row) => this.lengthOf(row),
       },
-    };
+      query,
+      allowed,
+      maxTermShare,
+    );
   }
 }

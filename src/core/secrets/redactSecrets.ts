@@ -113,23 +113,14 @@ export async function redactPassages<T extends { path: string; startLine: number
   fileSecrets?: (path: string) => Promise<FileSecrets | undefined>,
 ): Promise<{ passages: T[]; note?: string }> {
   const places: Array<{ place: string; found: SecretFinding[] }> = [];
-  const joined = passages.map((p) => p.text).join(SEPARATOR);
-  const all = await findSecrets(joined);
-  const starts: number[] = [];
-  let at = 0;
-  for (const passage of passages) {
-    starts.push(at);
-    at += passage.text.length + SEPARATOR.length;
-  }
+  const scans = await scanPassages(passages.map((p) => p.text));
   const byFile = new Map<string, Promise<FileSecrets | undefined>>();
   const out = await Promise.all(
     passages.map(async (passage, i) => {
-      const from = starts[i];
-      const to = from + passage.text.length;
-      const own = all.filter((f) => f.start >= from && f.end <= to).map((f) => ({ ...f, start: f.start - from, end: f.end - from }));
+      const own = scans[i].found;
       const found = own.map((f) => ({ ...f, line: lineAt(passage, passage.text, f.start) }));
       let text = replaceRanges(passage.text, own);
-      if (fileSecrets && mayHoldSecretPart(text)) {
+      if (fileSecrets && (own.length ? mayHoldSecretPart(text) : scans[i].mayHoldPart)) {
         if (!byFile.has(passage.path))
           byFile.set(
             passage.path,
@@ -154,6 +145,41 @@ export async function redactPassages<T extends { path: string; startLine: number
     }),
   );
   return { passages: out, note: describeRedactions(places) };
+}
+
+/**
+ * What was found in passages scanned lately, by their text (the same passages answer many questions): their
+ * secrets, and whether the text may hold part of one its whole file shows (`mayHoldSecretPart`).
+ */
+interface Scanned {
+  found: SecretFinding[];
+  mayHoldPart: boolean;
+}
+const scannedTexts = new Map<string, Scanned>();
+const KEPT_SCANS = 2048;
+
+/** Each text's scan; the texts not scanned lately are scanned together in one pass of secretlint. */
+async function scanPassages(texts: readonly string[]): Promise<Scanned[]> {
+  const scans = new Map<string, Scanned>();
+  for (const text of texts) {
+    const known = scannedTexts.get(text);
+    if (known) scans.set(text, known);
+  }
+  const unseen = [...new Set(texts.filter((text) => !scans.has(text)))];
+  if (unseen.length) {
+    const all = await findSecrets(unseen.join(SEPARATOR));
+    let from = 0;
+    for (const text of unseen) {
+      const to = from + text.length;
+      const found = all.filter((f) => f.start >= from && f.end <= to).map((f) => ({ ...f, start: f.start - from, end: f.end - from }));
+      const scan = { found, mayHoldPart: mayHoldSecretPart(text) };
+      scans.set(text, scan);
+      if (scannedTexts.size >= KEPT_SCANS) scannedTexts.delete(scannedTexts.keys().next().value!);
+      scannedTexts.set(text, scan);
+      from = to + SEPARATOR.length;
+    }
+  }
+  return texts.map((text) => scans.get(text)!);
 }
 
 function replaceRanges(text: string, found: SecretFinding[]): string {

@@ -2,6 +2,12 @@ import { closeSync, readSync } from 'node:fs';
 import type { StringSection } from '../retrieval/stringSection';
 
 const SCAN_BLOCK = 1 << 20;
+/**
+ * Random reads go through a cache of this many pages of this size (8 MB): a query reads sixty rows' strings,
+ * each a system call otherwise, and a file's rows (a section's outline, a passage and its neighbours) share pages.
+ */
+const PAGE = 1 << 14;
+const CACHED_PAGES = 512;
 
 /** A file descriptor that closes when its section is collected, should an owner forget to close it. */
 const orphanedFiles = new FinalizationRegistry<number>((fd) => {
@@ -27,11 +33,29 @@ export function stringsInFile(fd: number, offset: number, byteLength: number): S
       done += got;
     }
   };
+  const pages = new Map<number, Buffer>();
+  const page = (index: number): Buffer => {
+    let bytes = pages.get(index);
+    if (bytes) {
+      pages.delete(index);
+    } else {
+      bytes = Buffer.allocUnsafe(Math.min(PAGE, byteLength - index * PAGE));
+      readAt(bytes, index * PAGE, bytes.length);
+      if (pages.size >= CACHED_PAGES) pages.delete(pages.keys().next().value!);
+    }
+    pages.set(index, bytes);
+    return bytes;
+  };
   const section: StringSection = {
     byteLength,
     read(start, end) {
+      const [first, last] = [Math.floor(start / PAGE), Math.floor(Math.max(start, end - 1) / PAGE)];
+      if (first === last) return page(first).subarray(start - first * PAGE, end - first * PAGE);
       const bytes = Buffer.allocUnsafe(end - start);
-      readAt(bytes, start, end - start);
+      if (last - first > 4) readAt(bytes, start, end - start);
+      else
+        for (let at = start; at < end; at = (Math.floor(at / PAGE) + 1) * PAGE)
+          page(Math.floor(at / PAGE)).copy(bytes, at - start, at % PAGE, Math.min(PAGE, end - Math.floor(at / PAGE) * PAGE));
       return bytes;
     },
     scanner() {
@@ -51,6 +75,7 @@ export function stringsInFile(fd: number, offset: number, byteLength: number): S
     close() {
       if (!open) return;
       open = false;
+      pages.clear();
       orphanedFiles.unregister(section);
       closeSync(fd);
     },

@@ -250,12 +250,12 @@ export class IndexStore {
     entry.mtimeMs = mtimeMs;
   }
 
-  /** The chunks a file has indexed now, or undefined for a file not indexed. */
-  indexedChunksOf(path: string): IndexedChunks | undefined {
+  /** The chunks a file has indexed now, or undefined for a file not indexed; `withText` false leaves texts empty. */
+  indexedChunksOf(path: string, withText = true): IndexedChunks | undefined {
     const entry = this.manifest.files[path];
     if (!entry) return undefined;
     return chunkIdsOf(path, entry.chunks).flatMap((id) => {
-      const chunk = this.memory.chunk(id);
+      const chunk = this.memory.chunk(id, withText);
       return chunk ? [{ id, chunk }] : [];
     });
   }
