@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { fileSecretsIn, readDocLines } from '../../src/core/docsTools/readDocLines';
@@ -7,7 +8,7 @@ import { docsSearchAsText } from '../../src/core/docsTools/searchDocs';
 import { HashingEmbedder } from '../../src/core/embedding/hashingEmbedder';
 import { OpenAIEmbedder } from '../../src/core/embedding/openaiEmbedder';
 import { DocsIndex } from '../../src/core/indexing/docsIndex';
-import { findSecrets, redactDocSecrets } from '../../src/core/secrets/redactSecrets';
+import { findSecrets, redactDocSecrets, redactPassages } from '../../src/core/secrets/redactSecrets';
 import { runCliCaptured } from '../support/cli';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
 import { closeAtEnd, tempDir, writeTree } from '../support/tempDir';
@@ -115,4 +116,31 @@ test('a remote embedder is sent the redacted text', async () => {
   const sent = JSON.stringify(server.requests.slice(before).map((r) => r.body));
   assert.ok(sent.includes('deploy bot'), 'the text was sent');
   assert.ok(!sent.includes(GITHUB_TOKEN));
+});
+
+test('a passage scanned before is redacted again from what was remembered, however many passages came between', async () => {
+  const secret = { path: 'runbook.md', startLine: 1, text: `Authenticate with ${GITHUB_TOKEN} first.` };
+  const first = await redactPassages([secret]);
+  assert.ok(!first.passages[0].text.includes(GITHUB_TOKEN));
+  // More passages than are remembered, then the secret one again in the same call: it must not be lost to eviction.
+  const others = Array.from({ length: 2100 }, (_, i) => ({ path: `p${i}.md`, startLine: 1, text: `Passage ${i} says nothing secret.` }));
+  const again = await redactPassages([...others, secret]);
+  assert.ok(!again.passages[others.length].text.includes(GITHUB_TOKEN));
+  assert.match(again.note!, /GitHub token in runbook\.md:1/);
+  const once = await redactPassages([secret]);
+  assert.ok(!once.passages[0].text.includes(GITHUB_TOKEN));
+});
+
+test('a file’s remembered secrets are read again once the file changes', async () => {
+  const { root } = await runbookFolder();
+  const secretsOf = fileSecretsIn([{ root, name: 'docs' }]);
+  const before = await secretsOf('runbook.md');
+  assert.ok(before!.fragments.some((f) => f.text.startsWith('MIIEpAIBAAKCAQEA')));
+  const key2 = PRIVATE_KEY_BODY.replace(/MIIEpAIBAAKCAQEA/g, 'MIIEowIBAAKCAQEB');
+  await fs.writeFile(path.join(root, 'runbook.md'), RUNBOOK.replace(PRIVATE_KEY_BODY, key2) + '\nOne more line.\n');
+  const after = await secretsOf('runbook.md');
+  assert.ok(
+    after!.fragments.some((f) => f.text.startsWith('MIIEowIBAAKCAQEB')),
+    'the changed file was scanned again',
+  );
 });
