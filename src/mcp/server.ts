@@ -54,6 +54,18 @@ const judgementShape = {
 
 const READ_ONLY = { readOnlyHint: true, openWorldHint: false };
 
+/**
+ * Searches run one after another, in the order they came: a search is mostly computation, and interleaved at its
+ * awaits with twenty others (the secret scan, a file's stamp), one that waits for the thread pool falls behind
+ * every request that arrives meanwhile. In turn, none waits longer than the searches before it.
+ */
+let searches: Promise<unknown> = Promise.resolve();
+function inTurn<T>(work: () => Promise<T>): Promise<T> {
+  const turn = searches.then(work, work);
+  searches = turn.catch(() => undefined);
+  return turn;
+}
+
 /** A tool's declared input schema as the SDK validates it: derived once, never written twice. */
 const inputSchemas = new Map<DocsToolDeclaration, z.ZodObject>();
 const inputOf = (tool: DocsToolDeclaration) => {
@@ -110,7 +122,7 @@ export function createDocsServer(
     SEARCH_TOOL,
     { query: z.string(), ...judgementShape, passages: z.array(passageShape), note: z.string().optional() },
     async (args) => {
-      const search = await runDocsSearch(index, parseSearchInput(args), { redactSecrets: folder.redactSecrets, fileSecrets });
+      const search = await runDocsSearch(index, parseSearchInput(args), { redactSecrets: folder.redactSecrets, fileSecrets, inTurn });
       return { text: docsSearchAsText(search), structured: search };
     },
   );

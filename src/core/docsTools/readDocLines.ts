@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { statSync } from 'node:fs';
 import path from 'node:path';
 import { notebookCellsIn } from '../chunking/notebookLines';
 import { type DiscoveryOptions, filterDocumentPaths, realFolder } from '../discovery/discover';
@@ -204,19 +204,19 @@ const SECRETS_CACHE_FILES = 500;
  */
 export function fileSecretsIn(folders: DocFolder[]): (path: string) => Promise<FileSecrets | undefined> {
   const cache = new Map<string, { file: string; stamp: string; secrets: FileSecrets }>();
-  const stampOf = (file: string) =>
-    fs.stat(file).then(
-      (stat) => `${stat.size}:${stat.mtimeMs}:${stat.ino}`,
-      () => undefined,
-    );
+  // A stat is microseconds; done synchronously, a search does not wait behind other requests for the thread pool.
+  const stampOf = (file: string) => {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    return stat && `${stat.size}:${stat.mtimeMs}:${stat.ino}`;
+  };
   return async (relPath) => {
     const known = cache.get(relPath);
-    if (known && (await stampOf(known.file)) === known.stamp) return known.secrets;
+    if (known && stampOf(known.file) === known.stamp) return known.secrets;
     // Stamped before the read, so a file that changes while it is read is read again next time.
     const stamps = new Map<string, string | undefined>();
     try {
       const normalized = normalize(relPath, folders);
-      for (const folder of folders) stamps.set(folder.root, await stampOf(path.join(folder.root, normalized)));
+      for (const folder of folders) stamps.set(folder.root, stampOf(path.join(folder.root, normalized)));
     } catch {
       return undefined;
     }

@@ -36,6 +36,8 @@ export async function runDocsSearch(
     redactSecrets?: boolean;
     /** A file's secrets (see `fileSecretsIn`), so a passage holding part of one is redacted too. */
     fileSecrets?: (path: string) => Promise<FileSecrets | undefined>;
+    /** Runs the search itself (not the wait for a first build) in turn with a server's other searches. */
+    inTurn?: <T>(work: () => Promise<T>) => Promise<T>;
   } = {},
 ): Promise<DocsSearch> {
   let index = await docs.indexState();
@@ -46,13 +48,16 @@ export async function runDocsSearch(
   // A filter is checked against the files only once they are all known: mid-build, a folder may not be reached yet.
   const paths = index.state === 'building' || !input.pathGlob ? undefined : await docs.indexedPaths?.();
   const pathGlobs = resolvePathGlobs(input.pathGlob, paths);
-  const results = await docs.search(input.query, { k: input.k ?? DEFAULT_K, pathGlobs, withSections: true });
-  const judgement = judge(results, index, options.threshold ?? DEFAULT_ABSTAIN_THRESHOLD);
-  let passages = results.map((r) => toPassage(options.showFolders ? r : { ...r, folder: undefined }));
-  // What a tool returns reaches an agent: secret-shaped strings are redacted first, and the result says where.
-  let note: string | undefined;
-  if (options.redactSecrets !== false) ({ passages, note } = await redactPassages(passages, options.fileSecrets));
-  return { query: input.query, ...judgement, passages: fitPassages(passages, input.maxTokens), ...(note ? { note } : {}) };
+  const search = async (): Promise<DocsSearch> => {
+    const results = await docs.search(input.query, { k: input.k ?? DEFAULT_K, pathGlobs, withSections: true });
+    const judgement = judge(results, index, options.threshold ?? DEFAULT_ABSTAIN_THRESHOLD);
+    let passages = results.map((r) => toPassage(options.showFolders ? r : { ...r, folder: undefined }));
+    // What a tool returns reaches an agent: secret-shaped strings are redacted first, and the result says where.
+    let note: string | undefined;
+    if (options.redactSecrets !== false) ({ passages, note } = await redactPassages(passages, options.fileSecrets));
+    return { query: input.query, ...judgement, passages: fitPassages(passages, input.maxTokens), ...(note ? { note } : {}) };
+  };
+  return options.inTurn ? options.inTurn(search) : search();
 }
 
 /**

@@ -25,6 +25,8 @@ export interface RankingCandidate {
   termMask?: number;
   /** The text's analyzed terms, when the search has them (else the text is analyzed here). */
   terms?: readonly string[];
+  /** Its title's, path's and heading path's terms, when the search has them (`fieldTermsOf`). */
+  fields?: FieldTerms;
 }
 
 /** The question as the file ranking weighs it. */
@@ -33,8 +35,8 @@ export interface RankingQuery {
   termWeights: ReadonlyMap<string, number>;
   /** Pairs of the question's consecutive terms, as `first second`. */
   termPairs: ReadonlySet<string>;
-  /** The first terms of `termPairs`: a passage's term that is none of them starts no pair. */
-  pairStarts: ReadonlySet<string>;
+  /** `termPairs` by their first term: the second terms that follow it. */
+  secondsByFirst: ReadonlyMap<string, ReadonlySet<string>>;
   /** Live passages per file in the index: 1 where every document is one passage. */
   passagesPerFile: number;
   /**
@@ -71,13 +73,13 @@ export function rankingQuery(
 ): RankingQuery {
   const terms = analyze(question);
   const termPairs = new Set<string>();
-  const pairStarts = new Set<string>();
+  const secondsByFirst = new Map<string, Set<string>>();
   for (let i = 0; i + 1 < terms.length; i++) {
     termPairs.add(`${terms[i]} ${terms[i + 1]}`);
-    pairStarts.add(terms[i]);
+    secondsByFirst.set(terms[i], (secondsByFirst.get(terms[i]) ?? new Set()).add(terms[i + 1]));
   }
   const pairBits = termBits && [...termPairs].map((pair) => pair.split(' ').map((term) => termBits.get(term) ?? 0) as [number, number]);
-  return { termWeights, termPairs, pairStarts, passagesPerFile, pairBits };
+  return { termWeights, termPairs, secondsByFirst, passagesPerFile, pairBits };
 }
 
 /**
@@ -92,9 +94,20 @@ export function mayHoldPhrase(termMask: number | undefined, { termPairs, pairBit
   return false;
 }
 
-/** The terms of titles, paths and heading paths analyzed lately (most recent last). */
-const analyzedTitles = new Map<string, Set<string>>();
-const KEPT_TITLES = 8192;
+/** The terms of what a passage is filed under: its page's title, its file's path, its heading path. */
+export interface FieldTerms {
+  title: ReadonlySet<string>;
+  path: ReadonlySet<string>;
+  heading: ReadonlySet<string>;
+}
+
+export function fieldTermsOf({ path, headingPath }: Pick<RankingCandidate, 'path' | 'headingPath'>): FieldTerms {
+  return {
+    title: new Set(analyze(headingPath[0] ?? '')),
+    path: new Set(analyze(pathWords(path))),
+    heading: new Set(analyze(headingPath.join('\n'))),
+  };
+}
 
 /** Each candidate's features (see `RANKING_FEATURES`); how many passages of its file are among the candidates counts. */
 export function rankingFeatures(candidates: readonly RankingCandidate[], query: RankingQuery): number[][] {
@@ -105,35 +118,25 @@ export function rankingFeatures(candidates: readonly RankingCandidate[], query: 
   const severalPassages = 1 - 1 / Math.max(1, query.passagesPerFile);
   let totalWeight = 0;
   for (const weight of query.termWeights.values()) totalWeight += weight;
-  // A file's passages share its title and path, and often their heading path, and the same pages come back
-  // across questions: each is analyzed once while it is among the last few thousand.
-  const termsOf = (text: string) => {
-    let terms = analyzedTitles.get(text);
-    if (terms) analyzedTitles.delete(text);
-    else {
-      terms = new Set(analyze(text));
-      if (analyzedTitles.size >= KEPT_TITLES) analyzedTitles.delete(analyzedTitles.keys().next().value!);
-    }
-    analyzedTitles.set(text, terms);
-    return terms;
-  };
-  const share = (text: string) => {
+  const share = (terms: ReadonlySet<string>) => {
     if (!totalWeight) return 0;
-    const terms = termsOf(text);
     let found = 0;
     for (const [term, weight] of query.termWeights) if (terms.has(term)) found += weight;
     return found / totalWeight;
   };
-  return candidates.map((candidate) => [
-    candidate.lexicalScore,
-    candidate.vectorScore,
-    candidate.coverage,
-    Math.log(passagesOfFile.get(candidate.path)!) * severalPassages,
-    share(candidate.headingPath[0] ?? ''),
-    share(pathWords(candidate.path)),
-    share(candidate.headingPath.join('\n')),
-    mayHoldPhrase(candidate.termMask, query) ? phraseMatch(candidate.terms ?? analyze(candidate.text), query) : 0,
-  ]);
+  return candidates.map((candidate) => {
+    const fields = candidate.fields ?? fieldTermsOf(candidate);
+    return [
+      candidate.lexicalScore,
+      candidate.vectorScore,
+      candidate.coverage,
+      Math.log(passagesOfFile.get(candidate.path)!) * severalPassages,
+      share(fields.title),
+      share(fields.path),
+      share(fields.heading),
+      mayHoldPhrase(candidate.termMask, query) ? phraseMatch(candidate.terms ?? analyze(candidate.text), query) : 0,
+    ];
+  });
 }
 
 /** The model's score of one candidate's features. */
@@ -178,13 +181,12 @@ export function pathWords(path: string): string {
 }
 
 /** Share of the question's consecutive term pairs that stand together in the passage too. */
-function phraseMatch(terms: readonly string[], { termPairs, pairStarts }: RankingQuery): number {
+function phraseMatch(terms: readonly string[], { termPairs, secondsByFirst }: RankingQuery): number {
   if (!termPairs.size) return 0;
   const found = new Set<string>();
   for (let i = 0; i + 1 < terms.length; i++) {
-    if (!pairStarts.has(terms[i])) continue;
-    const pair = `${terms[i]} ${terms[i + 1]}`;
-    if (termPairs.has(pair)) found.add(pair);
+    const seconds = secondsByFirst.get(terms[i]);
+    if (seconds?.has(terms[i + 1])) found.add(`${terms[i]} ${terms[i + 1]}`);
   }
   return found.size / termPairs.size;
 }

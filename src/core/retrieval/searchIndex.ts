@@ -1,12 +1,12 @@
 import type { SearchResult } from '../types';
 import { analyze } from './analyzer';
-import { mayHoldPhrase, RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
+import { type FieldTerms, fieldTermsOf, mayHoldPhrase, RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
 import { type FreezePlan, freezeIndex, type IndexState, planFreeze } from './freeze';
 import { compareLocation, FIRST_PLACES, PER_FILE_IN_FIRST_PLACES, rowsOfPaths, spreadOverFiles, topRows, vectorScores } from './rowScoring';
 import { grown } from './grown';
 import { LexicalScratch, type LexicalScores } from './lexicalScoring';
 import { questionEvidence } from './questionEvidence';
-import { RecentRowTerms } from './recentRowTerms';
+import { RecentRows } from './recentRows';
 import { type IndexedChunk, type SearchOptions, searchableText } from './searchTypes';
 import type { SpillStrings } from './stringSection';
 import {
@@ -28,7 +28,7 @@ export type { IndexedChunk, SearchOptions } from './searchTypes';
 let nextVersion = 1;
 
 /** A search result while it is ranked: its row, which query terms it holds, and its terms once analyzed. */
-type Candidate = SearchResult & { row: number; termMask: number; terms?: string[] };
+type Candidate = SearchResult & { row: number; termMask: number; terms?: string[]; fields?: FieldTerms };
 export { searchableText } from './searchTypes';
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
@@ -80,8 +80,9 @@ export class SearchIndex {
    * share one): what was derived from the rows at another version is stale.
    */
   version = nextVersion++;
-  /** Rows are renumbered only by a reset, which clears it. */
-  private termsOfRows = new RecentRowTerms();
+  /** The analyzed terms, and the title, path and heading terms, of rows the file ranking read lately. */
+  private termsOfRows = new RecentRows<string[]>();
+  private fieldsOfRows = new RecentRows<FieldTerms>();
   /** Live passages per live file, for the file ranking; recounted after a write. */
   private passagesPerFileCount: number | undefined;
 
@@ -274,8 +275,11 @@ export class SearchIndex {
       if (!byFile) return withText(spreadOverFiles(results).slice(0, k));
       const ranking = rankingQuery(query, lexical.termWeights, this.passagesPerFile(), lexical.termBits);
       const pool = results.slice(0, RANKING_POOL);
-      for (const candidate of pool)
-        if (mayHoldPhrase(candidate.termMask, ranking)) candidate.terms = this.termsOfRows.of(candidate.row, (row) => this.textAt(row));
+      for (const candidate of pool) {
+        candidate.fields = this.fieldsOfRows.of(candidate.row, () => fieldTermsOf(candidate));
+        if (mayHoldPhrase(candidate.termMask, ranking))
+          candidate.terms = this.termsOfRows.of(candidate.row, (row) => analyze(this.textAt(row)));
+      }
       options.observeRanking?.(pool, ranking);
       return withText([...rankByFile(pool, ranking), ...results.slice(RANKING_POOL)].slice(0, k));
     } finally {
@@ -354,6 +358,7 @@ export class SearchIndex {
     this.addedPostings = [];
     this.movedBaseLines = new Map();
     this.termsOfRows.clear();
+    this.fieldsOfRows.clear();
     this.rowOfId = undefined;
     this.baseTermIds = undefined;
     this.live = base.rows;
