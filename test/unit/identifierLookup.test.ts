@@ -22,6 +22,10 @@ async function apiDocs() {
     'cpp/cwnd.md':
       '# CWnd class\n\n## CWnd::Create\n\n```cpp\nvirtual BOOL Create(LPCTSTR lpszClassName);\n```\n\nCreates the child window.\n',
     'cpp/algorithm.md': '# algorithm\n\n## find_first_of\n\n`std::find_first_of` searches a range for any of a set of values.\n',
+    // Language references give their keywords sections of their own, as the C++ docs do.
+    'cpp/static.md': '# static (C++)\n\nThe `static` keyword gives a variable static storage duration.\n',
+    'cpp/import.md': '# import\n\nThe `import` declaration imports a module unit.\n',
+    'cpp/count.md': '# count\n\n`count` returns how many elements equal a value.\n',
   };
   // Many pages that say "tune", "config", "number of GPUs", "value", "self", "return": the words code is full of.
   for (let i = 0; i < 40; i++)
@@ -56,7 +60,7 @@ test('names from code: compound, snake_case, qualified and C++ names find the pa
   }
 });
 
-test('words that say nothing stay quiet, and a name the docs do not mention shows nothing', async () => {
+test('words that say nothing stay quiet (language keywords too), and a name the docs do not mention shows nothing', async () => {
   const { index } = await apiDocs();
   for (const word of ['self', 'return', 'int', 'value', 'config', 'tune'])
     assert.deepEqual(
@@ -65,6 +69,9 @@ test('words that say nothing stay quiet, and a name the docs do not mention show
       word,
     );
   assert.deepEqual(index.lookup('FrobnicatorFactory', 3), []);
+  // A keyword is syntax, even where the docs give it a section; a name with a section of its own is shown.
+  for (const keyword of ['static', 'import']) assert.deepEqual(index.lookup(keyword, 3), [], keyword);
+  assert.equal(index.lookup('count', 3)[0]?.result.path, 'cpp/count.md');
   assert.equal(parseIdentifier('a b'), undefined);
   assert.deepEqual(parseIdentifier('CWnd::Create'), { written: 'CWnd::Create', name: 'Create', qualifiers: ['CWnd'] });
 });

@@ -1,5 +1,6 @@
 import type { SearchResult } from '../types';
 import { COMMON_TERM_SHARE } from './commonTerms';
+import { LANGUAGE_KEYWORDS } from './languageKeywords';
 import type { SearchOptions } from './searchIndex';
 
 /** A name from code, split into what is looked up and what qualifies it. */
@@ -96,7 +97,8 @@ function definitionTest(name: string, strict: boolean): (result: SearchResult) =
  * The passages that document a name from code, best first: the exact name as written (whole word, code or prose)
  * first, a passage that defines it before one that mentions it, one that also names its qualifier (`tune` for
  * `tune.Tuner`) before one that does not. Its parts and word forms (`TuneConfig` → tune, config) only help when
- * the exact name is rare. A plain word common in the docs (`self`, `value`) finds nothing. Lexical and local: no
+ * the exact name is rare. A plain word common in the docs (`self`, `value`) finds nothing, nor does a language
+ * keyword (`static`, `import`: `LANGUAGE_KEYWORDS`). Lexical and local: no
  * model, no embedding call. Shared by the hover and the agents' `lookup_docs`.
  */
 export function lookupIdentifier(
@@ -107,6 +109,7 @@ export function lookupIdentifier(
   const identifier = parseIdentifier(written);
   if (!identifier || identifier.name.length < 2) return [];
   const { name, qualifiers } = identifier;
+  if (!qualifiers.length && LANGUAGE_KEYWORDS.has(name)) return [];
   const plain = isPlainWord(name);
   // A plain word's share of passages decides whether it says anything (the search drops it when too common);
   // a compound name is looked up whatever its parts' shares.
