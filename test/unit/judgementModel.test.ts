@@ -88,12 +88,15 @@ test('another embedder’s vector scores are left out of the evidence, and the w
   assert.equal(judge(other).covered, false);
 });
 
-test('a small docs set keeps the coverage bar (the threshold plus 0.15); Explain Selection takes the threshold alone', () => {
+test('a small docs set keeps the coverage bar (0.35 at the default, else the threshold set); Explain Selection takes the threshold alone', () => {
   const small: QuestionEvidence = { passages: 40, terms: 4, rareShare: 0, bestCoverage: 0.3, secondCoverage: 0.1 };
   const results = [{ coverage: 0.3, question: small }];
   assert.equal(judge(results).covered, false);
   assert.match(judge(results).reason!, /in docs this small/);
   assert.equal(judge([{ coverage: 0.5, question: { ...small, bestCoverage: 0.5 } }]).covered, true);
+  // A threshold the user set is the bar itself, stricter or looser.
+  assert.equal(judge([{ coverage: 0.5, question: { ...small, bestCoverage: 0.5 } }], undefined, 0.55).covered, false);
+  assert.equal(judge(results, undefined, 0.25).covered, true);
   assert.equal(judge(results, undefined, 0.15, 'coverage').covered, true);
   assert.equal(judge(results, undefined, 0.4, 'coverage').covered, false);
   // Below the threshold nothing is covered, whatever the rest of the evidence.

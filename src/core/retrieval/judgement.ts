@@ -50,11 +50,16 @@ const weightsFor = (question: QuestionEvidence) =>
 
 /**
  * The judgement model was fitted on docs sets of 3,500 and 5,200 passages; in a smaller one its signals mean less
- * (few words are rare, few passages share a subject), so there the coverage alone decides, with this margin above
- * the threshold (0.35 at the default, the bar before the model).
+ * (few words are rare, few passages share a subject), so there the coverage alone decides: at the default
+ * threshold, at the bar before the model (0.35); at a threshold the user set, at that.
  */
 export const JUDGEMENT_MIN_PASSAGES = 1000;
-export const SMALL_DOCS_MARGIN = 0.15;
+export const SMALL_DOCS_DEFAULT_BAR = 0.35;
+
+/** The coverage a question needs in a docs set too small for the judgement model (see `JUDGEMENT_MIN_PASSAGES`). */
+export function smallDocsBar(threshold: number): number {
+  return threshold === DEFAULT_ABSTAIN_THRESHOLD ? SMALL_DOCS_DEFAULT_BAR : threshold;
+}
 
 /**
  * Whether the docs cover a question, from the search's evidence on it: never below the coverage threshold; always
@@ -64,7 +69,7 @@ export const SMALL_DOCS_MARGIN = 0.15;
  */
 export function coversQuestion(question: QuestionEvidence, threshold: number, weights: readonly number[] = weightsFor(question)): boolean {
   if (question.bestCoverage < threshold) return false;
-  if (question.passages < JUDGEMENT_MIN_PASSAGES) return question.bestCoverage >= threshold + SMALL_DOCS_MARGIN;
+  if (question.passages < JUDGEMENT_MIN_PASSAGES) return question.bestCoverage >= smallDocsBar(threshold);
   if (question.bestCoverage >= 0.99 && question.rareShare === 0) return true;
   return judgementScore(question, weights) >= 0;
 }
@@ -128,7 +133,7 @@ function whyNotCovered(coverage: number, threshold: number, question: QuestionEv
   const holds = `the best passage holds ${percent(coverage)} of the question`;
   if (coverage < threshold) return `${holds}, below the ${percent(threshold)} Groundwork needs`;
   if (question && question.passages < JUDGEMENT_MIN_PASSAGES)
-    return `${holds}, below the ${percent(threshold + SMALL_DOCS_MARGIN)} Groundwork needs in docs this small`;
+    return `${holds}, below the ${percent(smallDocsBar(threshold))} Groundwork needs in docs this small`;
   return `${holds}, but weighed with how rarely these docs use its words and how few passages treat it, that reads as a chance match`;
 }
 
