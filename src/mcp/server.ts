@@ -122,7 +122,13 @@ export function createDocsServer(
     SEARCH_TOOL,
     { query: z.string(), ...judgementShape, passages: z.array(passageShape), note: z.string().optional() },
     async (args) => {
-      const search = await runDocsSearch(index, parseSearchInput(args), { redactSecrets: folder.redactSecrets, fileSecrets, inTurn });
+      // In turn only while a search is computation alone: behind a remote embedder, each would wait on the network.
+      const turns = index.current.searchesLocally ? inTurn : undefined;
+      const search = await runDocsSearch(index, parseSearchInput(args), {
+        redactSecrets: folder.redactSecrets,
+        fileSecrets,
+        inTurn: turns,
+      });
       return { text: docsSearchAsText(search), structured: search };
     },
   );

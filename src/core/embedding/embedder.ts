@@ -3,6 +3,8 @@ export interface Embedder {
   /** Identifies the model and its settings; an index built by another id is rebuilt, never mixed. */
   readonly id: string;
   readonly dimensions: number;
+  /** Embeds in this process, with no network call (the offline embedder): a query's vector costs only computation. */
+  readonly local?: boolean;
   embed(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 

@@ -16,6 +16,7 @@ export interface HashingEmbedderOptions {
 export class HashingEmbedder implements Embedder {
   readonly dimensions: number;
   readonly id: string;
+  readonly local = true;
   private readonly counts = new FeatureCounts();
 
   constructor(options: HashingEmbedderOptions = {}) {

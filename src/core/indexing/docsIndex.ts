@@ -265,6 +265,11 @@ export class DocsIndex {
     return (this.store.indexedChunksOf(path) ?? []).map(({ chunk }) => chunk);
   }
 
+  /** Whether a search is computation alone (its query vector from a local embedder), never a wait on a network. */
+  get searchesLocally(): boolean {
+    return this.options.embedder.local === true;
+  }
+
   get fileCount(): number {
     return Object.keys(this.store.files).length;
   }
