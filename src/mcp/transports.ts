@@ -119,10 +119,13 @@ export async function serveHttp(makeServer: () => McpServer, options: HttpOption
     res.on('close', () => {
       // A server whose transport closed cleanly serves a later request: building one (its tools' schemas, their
       // validators) costs more than many a search.
-      void transport.close().then(() => {
-        if (!server.isConnected() && idle.length < MOST_IDLE_SERVERS) idle.push(server);
-        else void server.close();
-      });
+      void transport.close().then(
+        () => {
+          if (!server.isConnected() && idle.length < MOST_IDLE_SERVERS) idle.push(server);
+          else void server.close();
+        },
+        () => void server.close(),
+      );
     });
     try {
       const body = await readBody(req);

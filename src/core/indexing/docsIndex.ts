@@ -68,13 +68,13 @@ export interface IndexStatus {
   problems: string[];
 }
 
+/** Files whose section outlines are kept between searches. */
+const KEPT_OUTLINES = 2048;
+
 /**
  * One folder's index kept current with the folder: discovery, chunking (in workers for large updates), embedding,
  * and what to write for each chunk, committed through the index store; searched in memory.
  */
-/** Files whose section outlines are kept between searches. */
-const KEPT_OUTLINES = 2048;
-
 export class DocsIndex {
   /** The folder's walk, started by `open` alongside reading the index, for the update that follows it. */
   private openingWalk: { walk: Promise<DiscoveryResult>; startedAt: number } | undefined;
@@ -244,6 +244,8 @@ export class DocsIndex {
     return Object.keys(this.store.files);
   }
 
+  private outlines = { version: -1, byPath: new Map<string, ChunkRecord[]>() };
+
   /**
    * A file's chunks without their text (lines and heading paths: what a section's span needs), kept while the
    * index does not change: results name the same files again and again.
@@ -259,7 +261,6 @@ export class DocsIndex {
     }
     return outline;
   }
-  private outlines = { version: -1, byPath: new Map<string, ChunkRecord[]>() };
 
   chunksOf(path: string): ChunkRecord[] {
     return (this.store.indexedChunksOf(path) ?? []).map(({ chunk }) => chunk);

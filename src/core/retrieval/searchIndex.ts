@@ -24,12 +24,12 @@ import {
 } from './frozenIndex';
 
 export type { IndexedChunk, SearchOptions } from './searchTypes';
-
-let nextVersion = 1;
+export { searchableText } from './searchTypes';
 
 /** A search result while it is ranked: its row, which query terms it holds, and its terms once analyzed. */
 type Candidate = SearchResult & { row: number; termMask: number; terms?: string[]; fields?: FieldTerms };
-export { searchableText } from './searchTypes';
+
+let nextVersion = 1;
 
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
 export const DEFAULT_LEXICAL_WEIGHT = 0.7;
@@ -125,8 +125,7 @@ export class SearchIndex {
     return this.ids().has(id);
   }
 
-  /** The live chunk with this id, without its vector. */
-  /** The live chunk with this id; without `withText`, its text is left empty and not read. */
+  /** The live chunk with this id, without its vector; without `withText`, its text is left empty and not read. */
   chunk(id: string, withText = true): ChunkRecord | undefined {
     const row = this.ids().get(id);
     return row === undefined ? undefined : this.chunkAt(row, undefined, withText);
