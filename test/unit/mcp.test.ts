@@ -173,6 +173,32 @@ test('MCP over HTTP: loopback by default, a bearer token when one is set, and no
     assert.equal(result.structuredContent.passages[0].path, 'deploy.md');
     await client.close();
 
+    // Many clients at once, each several times (servers are kept and reused between requests, searches run in
+    // turn): every answer is its own question's.
+    const clients = await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        const c = new Client({ name: 'groundwork-test', version: '1.0.0' });
+        await c.connect(
+          new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: 'Bearer team-secret' } } }),
+        );
+        return c;
+      }),
+    );
+    const asked = await Promise.all(
+      clients.flatMap((c, i) =>
+        [0, 1, 2].map(async (j) => {
+          const [query, file] = (i + j) % 2 ? ['deploy region', 'deploy.md'] : ['upgrade pip install', 'install.md'];
+          const r = (await c.callTool({ name: 'search_docs', arguments: { query, k: 1 } })) as ToolResult;
+          return [r.structuredContent.query === query, r.structuredContent.passages[0]?.path === file];
+        }),
+      ),
+    );
+    assert.deepEqual(
+      asked,
+      Array.from({ length: 18 }, () => [true, true]),
+    );
+    await Promise.all(clients.map((c) => c.close()));
+
     // The scheme is case-insensitive (RFC 7235); a page on another origin is refused whatever it sends.
     const ping = (headers: Record<string, string>) =>
       fetch(url, {
