@@ -105,7 +105,7 @@ test('editing one section of a long page embeds only that section again', async 
   assert.deepEqual(vectorParts(after), vectorParts(before));
 });
 
-test('an edit above unchanged sections moves their lines, in memory, in the snapshot and in the shards', async () => {
+test("an edit above unchanged sections moves their lines and their sections' spans, in memory, in the snapshot and in the shards", async () => {
   const sections = Array.from({ length: 8 }, (_, i) => `## Part ${i}\n\n${`Topic ${i} covers gadget ${i} in detail. `.repeat(30)}\n`);
   const page = () => `# Long page\n\n${sections.join('\n')}`;
   const { root, indexDir, options, embedder } = await setup({ 'long.md': page() });
@@ -117,6 +117,10 @@ test('an edit above unchanged sections moves their lines, in memory, in the snap
   const lineOf = (heading: string) => page().split('\n').indexOf(heading) + 1;
   const before = (await index.search('gadget 6 in detail', { k: 1 }))[0];
   assert.equal(before.startLine, lineOf('## Part 6'));
+  // Its whole section, as the agents' tools give it (kept between searches while the index does not change).
+  const sectionOf = async () => (await index.search('gadget 6 in detail', { k: 1, withSections: true }))[0].section!;
+  const sectionBefore = await sectionOf();
+  assert.equal(sectionBefore.startLine, lineOf('## Part 6'));
   embedder.embedded = [];
   sections[2] = sections[2].replace('\n\n', '\n\nThree new lines.\n\nAbove the rest.\n\n');
   await fs.writeFile(path.join(root, 'long.md'), page());
@@ -131,6 +135,11 @@ test('an edit above unchanged sections moves their lines, in memory, in the snap
     return { startLine: top.startLine, text: top.text };
   };
   assert.deepEqual(await moved(index), expected);
+  assert.deepEqual(
+    await sectionOf(),
+    { startLine: sectionBefore.startLine + 4, endLine: sectionBefore.endLine + 4 },
+    'the section moved too',
+  );
   await index.close();
   assert.deepEqual(await moved(await openIndex(options)), expected, 'the snapshot holds the new lines');
   await fs.rm(path.join(indexDir, 'search-snapshot.bin'));
