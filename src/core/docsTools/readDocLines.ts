@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { notebookCellsIn } from '../chunking/notebookLines';
+import { RecentlyUsed } from '../recentlyUsed';
 import { type DiscoveryOptions, filterDocumentPaths, realFolder } from '../discovery/discover';
 import { readDocument, splitLines } from '../discovery/readDocument';
 import { readLimitFor } from '../discovery/readLimits';
@@ -203,7 +204,7 @@ const SECRETS_CACHE_FILES = 500;
  * read is not read again (the fragments only ever remove text, so a stale entry can leak nothing of the file).
  */
 export function fileSecretsIn(folders: DocFolder[]): (path: string) => Promise<FileSecrets | undefined> {
-  const cache = new Map<string, { file: string; stamp: string; secrets: FileSecrets }>();
+  const cache = new RecentlyUsed<string, { file: string; stamp: string; secrets: FileSecrets }>(SECRETS_CACHE_FILES);
   // A stat is microseconds; done synchronously, a search does not wait behind other requests for the thread pool.
   const stampOf = (file: string) => {
     const stat = statSync(file, { throwIfNoEntry: false });
@@ -225,7 +226,6 @@ export function fileSecretsIn(folders: DocFolder[]): (path: string) => Promise<F
     const secrets = await secretsOfFile(doc.raw);
     const stamp = stamps.get(doc.folder.root);
     cache.delete(relPath);
-    if (cache.size >= SECRETS_CACHE_FILES) cache.delete(cache.keys().next().value!);
     if (stamp) cache.set(relPath, { file: path.join(doc.folder.root, doc.relPath), stamp, secrets });
     return secrets;
   };

@@ -10,6 +10,7 @@ import type { SearchOptions } from '../retrieval/searchIndex';
 import type { SnapshotStatus } from '../store/describeSnapshot';
 import { IndexStore } from '../store/indexStore';
 import { loadTokenizer } from '../tokens';
+import { RecentlyUsed } from '../recentlyUsed';
 import type { SearchResult, SkippedFile } from '../types';
 import type { WorkerScript } from './fileProcessor';
 import { runUpdate, type UpdateOptions, type UpdateSummary } from './updateRun';
@@ -244,7 +245,8 @@ export class DocsIndex {
     return Object.keys(this.store.files);
   }
 
-  private outlines = { version: -1, byPath: new Map<string, ChunkRecord[]>() };
+  private outlines = new RecentlyUsed<string, ChunkRecord[]>(KEPT_OUTLINES);
+  private outlinesVersion = -1;
 
   /**
    * A file's chunks without their text (lines and heading paths: what a section's span needs), kept while the
@@ -252,14 +254,11 @@ export class DocsIndex {
    */
   private outlineOf(path: string): ChunkRecord[] {
     const version = this.store.searchIndex.version;
-    if (this.outlines.version !== version) this.outlines = { version, byPath: new Map() };
-    let outline = this.outlines.byPath.get(path);
-    if (!outline) {
-      outline = (this.store.indexedChunksOf(path, false) ?? []).map(({ chunk }) => chunk);
-      if (this.outlines.byPath.size >= KEPT_OUTLINES) this.outlines.byPath.clear();
-      this.outlines.byPath.set(path, outline);
+    if (this.outlinesVersion !== version) {
+      this.outlines.clear();
+      this.outlinesVersion = version;
     }
-    return outline;
+    return this.outlines.of(path, () => (this.store.indexedChunksOf(path, false) ?? []).map(({ chunk }) => chunk));
   }
 
   chunksOf(path: string): ChunkRecord[] {

@@ -76,9 +76,11 @@ export function coversQuestion(question: QuestionEvidence, threshold: number, we
 
 /** Search results whose vector scores the judgement may weigh: another embedder's are left out of its evidence. */
 export function withJudgedVectors<T extends { question?: QuestionEvidence }>(results: T[], embedderId: string): T[] {
-  if (embedderId === JUDGED_EMBEDDER) return results;
-  for (const result of results)
-    if (result.question?.bestVector !== undefined) result.question = { ...result.question, bestVector: undefined };
+  const question = results[0]?.question;
+  if (embedderId === JUDGED_EMBEDDER || question?.bestVector === undefined) return results;
+  // One search's evidence is one object on all its results: stripped once, shared again.
+  const words = { ...question, bestVector: undefined };
+  for (const result of results) result.question = words;
   return results;
 }
 

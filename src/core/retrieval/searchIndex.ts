@@ -1,3 +1,4 @@
+import { RecentlyUsed } from '../recentlyUsed';
 import type { SearchResult } from '../types';
 import { analyze } from './analyzer';
 import { type FieldTerms, fieldTermsOf, mayHoldPhrase, RANKING_POOL, rankByFile, rankingQuery } from './fileRanking';
@@ -6,7 +7,6 @@ import { compareLocation, FIRST_PLACES, PER_FILE_IN_FIRST_PLACES, rowsOfPaths, s
 import { grown } from './grown';
 import { LexicalScratch, type LexicalScores } from './lexicalScoring';
 import { questionEvidence } from './questionEvidence';
-import { RecentRows } from './recentRows';
 import { type IndexedChunk, type SearchOptions, searchableText } from './searchTypes';
 import type { SpillStrings } from './stringSection';
 import {
@@ -34,6 +34,8 @@ let nextVersion = 1;
 /** Chosen on the eval sets (BENCHMARKS.md, "fusion"). */
 export const DEFAULT_LEXICAL_WEIGHT = 0.7;
 const CANDIDATES = 200;
+/** Rows whose analyzed terms are kept for the file ranking (about 6 MB at most): the same passages come back. */
+const KEPT_ROWS = 4096;
 /**
  * Added rows are kept as objects, strings and growable arrays, several times the size of their frozen form: a
  * large build folds them into the frozen base once there are this many, and at least a quarter as many as the
@@ -81,8 +83,8 @@ export class SearchIndex {
    */
   version = nextVersion++;
   /** The analyzed terms, and the title, path and heading terms, of rows the file ranking read lately. */
-  private termsOfRows = new RecentRows<string[]>();
-  private fieldsOfRows = new RecentRows<FieldTerms>();
+  private termsOfRows = new RecentlyUsed<number, string[]>(KEPT_ROWS);
+  private fieldsOfRows = new RecentlyUsed<number, FieldTerms>(KEPT_ROWS);
   /** Live passages per live file, for the file ranking; recounted after a write. */
   private passagesPerFileCount: number | undefined;
 

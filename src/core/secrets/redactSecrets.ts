@@ -1,4 +1,5 @@
 import type { SecretLintRawSource } from '@secretlint/types';
+import { RecentlyUsed } from '../recentlyUsed';
 
 /** A secret-shaped string found in a doc: where (character offsets), and which rule says what it is. */
 export interface SecretFinding {
@@ -155,8 +156,7 @@ interface Scanned {
   found: SecretFinding[];
   mayHoldPart: boolean;
 }
-const scannedTexts = new Map<string, Scanned>();
-const KEPT_SCANS = 2048;
+const scannedTexts = new RecentlyUsed<string, Scanned>(2048);
 
 /** Each text's scan; the texts not scanned lately are scanned together in one pass of secretlint. */
 async function scanPassages(texts: readonly string[]): Promise<Scanned[]> {
@@ -174,7 +174,6 @@ async function scanPassages(texts: readonly string[]): Promise<Scanned[]> {
       const found = all.filter((f) => f.start >= from && f.end <= to).map((f) => ({ ...f, start: f.start - from, end: f.end - from }));
       const scan = { found, mayHoldPart: mayHoldSecretPart(text) };
       scans.set(text, scan);
-      if (scannedTexts.size >= KEPT_SCANS) scannedTexts.delete(scannedTexts.keys().next().value!);
       scannedTexts.set(text, scan);
       from = to + SEPARATOR.length;
     }

@@ -1,4 +1,5 @@
 import { closeSync, readSync } from 'node:fs';
+import { RecentlyUsed } from '../recentlyUsed';
 import type { StringSection } from '../retrieval/stringSection';
 
 const SCAN_BLOCK = 1 << 20;
@@ -33,19 +34,13 @@ export function stringsInFile(fd: number, offset: number, byteLength: number): S
       done += got;
     }
   };
-  const pages = new Map<number, Buffer>();
-  const page = (index: number): Buffer => {
-    let bytes = pages.get(index);
-    if (bytes) {
-      pages.delete(index);
-    } else {
-      bytes = Buffer.allocUnsafe(Math.min(PAGE, byteLength - index * PAGE));
+  const pages = new RecentlyUsed<number, Buffer>(CACHED_PAGES);
+  const page = (index: number): Buffer =>
+    pages.of(index, () => {
+      const bytes = Buffer.allocUnsafe(Math.min(PAGE, byteLength - index * PAGE));
       readAt(bytes, index * PAGE, bytes.length);
-      if (pages.size >= CACHED_PAGES) pages.delete(pages.keys().next().value!);
-    }
-    pages.set(index, bytes);
-    return bytes;
-  };
+      return bytes;
+    });
   const section: StringSection = {
     byteLength,
     read(start, end) {
