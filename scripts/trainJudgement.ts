@@ -93,7 +93,7 @@ function worstMargin(questions: Question[], weights: Weights, vectors: boolean):
 
 function moveBias(questions: Question[], weights: number[], vectors: boolean): number[] {
   let best = weights;
-  for (let shift = -3; shift <= 1; shift += 0.05) {
+  for (let shift = -3; shift <= 3; shift += 0.05) {
     const moved = [...weights.slice(0, -1), weights[weights.length - 1] + shift];
     if (worstMargin(questions, moved, vectors) > worstMargin(questions, best, vectors)) best = moved;
   }

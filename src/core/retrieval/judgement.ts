@@ -22,8 +22,8 @@ export const JUDGEMENT_FEATURES = ['coverage', 'rare share', 'vector score', 'lo
  * embedder's scores, the ones it was fitted on; other searches use the weights fitted without it.
  */
 export const JUDGEMENT_WEIGHTS = {
-  withVectors: [4.155, -2.037, 2.82, 3.384, 4.303, -8.785],
-  wordsAlone: [4.599, -1.942, 0, 3.663, 4.537, -9.257],
+  withVectors: [4.155, -2.037, 2.82, 3.384, 4.303, -8.685],
+  wordsAlone: [4.599, -1.942, 0, 3.663, 4.537, -9.157],
 };
 /** The embedder whose vector scores the judgement's weights were fitted on. */
 export const JUDGED_EMBEDDER = 'hashing-v3-256';
