@@ -70,10 +70,12 @@ async function main() {
   // 9. The MCP server over stdio.
   await benchMcp(log, ROOT, EVAL, WORK, await readDevQueries('ray-docs'), { scifact: await readDevQueries('scifact') });
 
-  // The growth curve is its own run (`npm run bench:growth`, longer): its section is kept as it was written.
   const previous = await fs.readFile(path.join(ROOT, 'BENCHMARKS.md'), 'utf8').catch(() => '');
-  const growth = /<!-- growth:start -->[\s\S]*<!-- growth:end -->/.exec(previous)?.[0];
-  await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), growth ? `${written()}\n${growth}\n` : written());
+  // The sections of the longer benches (bench:growth, bench:editor) are kept as they last wrote them.
+  const kept = [/<!-- growth:start -->[\s\S]*<!-- growth:end -->/, /<!-- editor:start -->[\s\S]*<!-- editor:end -->/]
+    .map((section) => section.exec(previous)?.[0])
+    .filter(Boolean);
+  await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), [written(), ...kept].join('\n') + (kept.length ? '\n' : ''));
   console.log('\nWrote BENCHMARKS.md');
 }
 

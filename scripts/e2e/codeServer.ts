@@ -24,22 +24,15 @@ export function provision(): void {
 /** Builds the .vsix and installs it, as a user would, into the given extensions folder. */
 export function installGroundwork(dirs: CodeServerDirs): void {
   execFileSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'ignore' });
+  installVsix(dirs, path.join(ROOT, 'groundwork.vsix'));
+}
+
+/** Installs a .vsix already built (`npm run package`) into the given extensions folder. */
+export function installVsix(dirs: CodeServerDirs, vsix: string): void {
   execFileSync(
     NODE24,
-    [
-      CODE_SERVER,
-      '--extensions-dir',
-      dirs.extensions,
-      '--user-data-dir',
-      dirs.userData,
-      '--force',
-      '--install-extension',
-      path.join(ROOT, 'groundwork.vsix'),
-    ],
-    {
-      env: env(),
-      stdio: 'ignore',
-    },
+    [CODE_SERVER, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--force', '--install-extension', vsix],
+    { env: env(), stdio: 'ignore' },
   );
 }
 
@@ -48,24 +41,34 @@ export function installGroundwork(dirs: CodeServerDirs): void {
  * agent mode's tool loop), packaged and installed beside Groundwork so the e2e suite can drive the real Chat view.
  */
 export function installChatHarness(dirs: CodeServerDirs): void {
-  const harness = path.join(ROOT, 'test/e2e/chatHarness');
-  const vsix = path.join(E2E, 'chat-harness.vsix');
+  installHelperExtension(dirs, path.join(ROOT, 'test/e2e/chatHarness'), 'chat-harness.vsix');
+}
+
+/** Bench only: the host probe (scripts/e2e/hostProbe), which measures the extension host from inside it. */
+export function installHostProbe(dirs: CodeServerDirs): void {
+  installHelperExtension(dirs, path.join(ROOT, 'scripts/e2e/hostProbe'), 'host-probe.vsix');
+}
+
+function installHelperExtension(dirs: CodeServerDirs, folder: string, vsixName: string): void {
+  const vsix = path.join(E2E, vsixName);
   execFileSync(
     path.join(ROOT, 'node_modules/.bin/vsce'),
     ['package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', vsix],
-    { cwd: harness, stdio: 'ignore' },
+    { cwd: folder, stdio: 'ignore' },
   );
-  execFileSync(
-    NODE24,
-    [CODE_SERVER, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, '--force', '--install-extension', vsix],
-    { env: env(), stdio: 'ignore' },
-  );
+  installVsix(dirs, vsix);
 }
 
-export function startCodeServer(dirs: CodeServerDirs, port: number, folder: string, stdio: StdioOptions): ChildProcess {
+export function startCodeServer(
+  dirs: CodeServerDirs,
+  port: number,
+  folder: string,
+  stdio: StdioOptions,
+  extraEnv: Record<string, string> = {},
+): ChildProcess {
   const args = ['--auth', 'none', '--bind-addr', `127.0.0.1:${port}`, '--disable-telemetry', '--disable-update-check'];
   return spawn(NODE24, [CODE_SERVER, ...args, '--extensions-dir', dirs.extensions, '--user-data-dir', dirs.userData, folder], {
-    env: env(),
+    env: { ...env(), ...extraEnv },
     stdio,
   });
 }
