@@ -10,7 +10,7 @@ import { type Settings, withDefaults } from '../settings';
 import { indexSetup } from '../setup/indexSetup';
 import type { FolderResult, FolderSpec, FolderStatus, WorkerSearchOptions, WorkerSettings } from './protocol';
 
-const PROGRESS_INTERVAL_MS = 100;
+const PROGRESS_INTERVAL_MS = 500;
 
 /**
  * All folders of a workspace: an index per folder, one search over all of them. Updates are serialized, and a
@@ -97,7 +97,7 @@ export class WorkspaceIndex {
       }
       const index = await this.open(folder.name, rebuild);
       let reported = 0;
-      // At most ten messages a second reach the extension host, not one per file.
+      // At most two messages a second reach the extension host, not one per file: each redraws the status bar.
       const progress: ProgressReporter = ({ done, total }) => {
         if (done !== total && Date.now() - reported < PROGRESS_INTERVAL_MS) return;
         reported = Date.now();
