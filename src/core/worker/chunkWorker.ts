@@ -1,7 +1,7 @@
-import os from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { prepareFile, type PrepareRequest } from '../indexing/prepareFile';
 import { loadTokenizer } from '../tokens';
+import { lowerThreadPriority } from './backgroundPriority';
 
 /**
  * gpt-tokenizer remembers the merges of the last 100,000 words by default, in each thread. Building cpp-docs with
@@ -21,13 +21,4 @@ export function startChunkWorker(): void {
       parentPort!.postMessage({ id, result: { state: 'failed', reason: (error as Error).message } });
     }
   });
-}
-
-/** Indexing is background work: on Linux this lowers only the calling thread's priority, so the editor comes first. */
-export function lowerThreadPriority(): void {
-  try {
-    os.setPriority(10);
-  } catch {
-    // Not permitted on this platform: run at normal priority.
-  }
 }
