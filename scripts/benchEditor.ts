@@ -260,7 +260,12 @@ interface CpuProfile {
  * Where the host's main thread spent its time: by owner (the nearest extension, or VS Code, on the stack, so a
  * write to a socket counts for whoever made it) and by function.
  */
-function summarizeProfile(file: string): { total: number; idle: number; byOwner: Array<[string, number]>; byFunction: Array<[string, number]> } {
+function summarizeProfile(file: string): {
+  total: number;
+  idle: number;
+  byOwner: Array<[string, number]>;
+  byFunction: Array<[string, number]>;
+} {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parents = new Map<number, number>();
@@ -370,13 +375,25 @@ function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summar
       ratio(withIt.buildInEditorMs ?? NaN, cliMs),
       '',
     ]),
-    row(['typed key p50', ms(percentile(withIt.keys, 0.5)), ms(percentile(without.keys, 0.5)), ratio(percentile(withIt.keys, 0.5), percentile(without.keys, 0.5)), '']),
+    row([
+      'typed key p50',
+      ms(percentile(withIt.keys, 0.5)),
+      ms(percentile(without.keys, 0.5)),
+      ratio(percentile(withIt.keys, 0.5), percentile(without.keys, 0.5)),
+      '',
+    ]),
     row(['typed key p95', ms(keyP95(withIt)), ms(keyP95(without)), ratio(keyP95(withIt), keyP95(without)), '≤ 1.3×']),
     row(['slowest key', ms(keyMax(withIt)), ms(keyMax(without)), '', '≤ 250 ms']),
     row(['keys typed', String(withIt.keys.length), String(without.keys.length), '', '']),
     row(['memory at its peak', mb(withIt.peakMb), mb(without.peakMb), `+${mb(withIt.peakMb - without.peakMb)}`, '≤ +500 MB']),
     row(['memory once ready and settled', mb(withIt.settledMb), mb(without.settledMb), `+${mb(withIt.settledMb - without.settledMb)}`, '']),
-    row(['extension host event loop delay p99 / max', `${ms(withIt.loop!.p99)} / ${ms(withIt.loop!.max)}`, `${ms(without.loop!.p99)} / ${ms(without.loop!.max)}`, '', '']),
+    row([
+      'extension host event loop delay p99 / max',
+      `${ms(withIt.loop!.p99)} / ${ms(withIt.loop!.max)}`,
+      `${ms(without.loop!.p99)} / ${ms(without.loop!.max)}`,
+      '',
+      '',
+    ]),
     '',
     'CPU time of each process over the window (seconds, user + system; the window without Groundwork lasted as long as the one with it):',
     '',

@@ -85,7 +85,9 @@ export async function benchScale(): Promise<CppIndex> {
 
 /** The floor (scripts/tokenFloor.ts) in a process of its own: a cold token counter, as a build's is. */
 function tokenFloorMs(root: string): number {
-  const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'tokenFloor.ts'), root], { encoding: 'utf8' });
+  const output = execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'tokenFloor.ts'), root], {
+    encoding: 'utf8',
+  });
   return (JSON.parse(output) as { ms: number }).ms;
 }
 
@@ -251,7 +253,13 @@ export async function benchLatency(cpp: CppIndex): Promise<void> {
   log(
     row(['fresh process: `groundwork search` (open the index, check every file for changes, answer), wall', ms(openRun.wallMs), '≤ 0.5 s']),
   );
-  log(row(['of which Node start-up alone (`node -e 0`)', `${ms(noop.wallMs)} (the search takes ${(openRun.wallMs / noop.wallMs).toFixed(1)}× it)`, '']));
+  log(
+    row([
+      'of which Node start-up alone (`node -e 0`)',
+      `${ms(noop.wallMs)} (the search takes ${(openRun.wallMs / noop.wallMs).toFixed(1)}× it)`,
+      '',
+    ]),
+  );
   log(row(['fresh process, peak RSS', `${(openRun.maxRssKb / 1024).toFixed(0)} MB`, '']));
   log(row(['the same on the ray-docs index (535 files), wall', ms(rayOpen.wallMs), '≤ 1 s']));
   log(
