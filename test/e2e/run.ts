@@ -389,11 +389,14 @@ async function main(): Promise<void> {
         await second
           .locator('.verdict')
           .waitFor({ timeout: TIMEOUT })
-          .catch((error: Error) => {
+          .catch(async (error: Error) => {
             const seen = model.requests
               .slice(asked - 2)
               .map((r) => `${r.method} ${r.path} ${String(r.body?.messages?.at(-1)?.content ?? '').slice(0, 40)}`);
-            throw new Error(`the explanation did not finish (${error.message.split('\n')[0]}); the model server saw: ${seen.join(' | ')}`);
+            const shown = (await second.innerText().catch(() => '')).replace(/\s+/g, ' ').slice(-200);
+            throw new Error(
+              `the explanation did not finish (${error.message.split('\n')[0]}); the model server saw: ${seen.join(' | ')}; the turn shows: ${shown}`,
+            );
           });
         if (await frame.locator('#stop').isVisible()) throw new Error('Stop is still shown with no answer streaming');
         if (!(await frame.locator('#send').isVisible())) throw new Error('Send did not come back');

@@ -308,39 +308,3 @@ test('a worker whose host is killed ends too: no index process outlives the edit
   host.kill('SIGKILL');
   await waitUntil(() => !isRunning(workerPid), 10_000, 'the orphaned worker ending');
 });
-
-/** Each thread of a process and its nice value (Linux: field 19 of /proc/PID/task/TID/stat). */
-async function threadPriorities(pid: number): Promise<Array<{ thread: string; nice: number }>> {
-  const threads = await fs.readdir(`/proc/${pid}/task`);
-  return Promise.all(
-    threads.map(async (thread) => {
-      const stat = await fs.readFile(`/proc/${pid}/task/${thread}/stat`, 'utf8');
-      return { thread, nice: Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]) };
-    }),
-  );
-}
-
-test(
-  'every thread of the index worker runs below the editor, its garbage collection helpers included',
-  { skip: process.platform !== 'linux' && 'threads have priorities of their own only on Linux' },
-  async () => {
-    const docs = await tempDir();
-    await writeTree(docs, { 'a.md': '# A\n\nThe alpha service stores invoices.\n' });
-    const cache = await tempDir();
-    const client = new IndexClient(worker, () => {});
-    try {
-      await client.request('configure', {
-        settings: { folders: [{ name: 'docs', root: docs, indexDir: path.join(cache, 'docs') }], embedder: { kind: 'offline' } },
-      });
-      await client.request('update', {});
-      const priorities = await threadPriorities(client.pid!);
-      assert.ok(priorities.length > 1, 'the worker has more than its main thread');
-      assert.deepEqual(
-        priorities.filter((each) => each.nice !== 10),
-        [],
-      );
-    } finally {
-      await client.dispose();
-    }
-  },
-);

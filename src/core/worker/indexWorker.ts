@@ -1,5 +1,5 @@
 import { limitHeapGrowth } from '../indexing/heapGrowth';
-import { lowerProcessPriority } from './backgroundPriority';
+import { lowerThreadPriority } from './backgroundPriority';
 import type { WorkerReply, WorkerRequest } from './protocol';
 import { WorkspaceIndex } from './workspaceIndex';
 
@@ -16,7 +16,7 @@ export function startIndexWorker(): void {
     process.stderr.write('The index worker is started by Groundwork (it needs an IPC channel to its host).\n');
     process.exit(2);
   }
-  lowerProcessPriority();
+  lowerThreadPriority();
   limitHeapGrowth();
   process.on('message', async (request: WorkerRequest) => {
     try {
