@@ -29,6 +29,7 @@ import {
 } from './e2e/codeServer';
 import { ms, percentile, row } from './benchFormat';
 import { ROOT, runChild } from './benchSupport';
+import { type ProfileSummary, summarizeProfile } from './e2e/hostProfile';
 import { EVAL } from './evalSets';
 
 const WORK = path.join(os.tmpdir(), 'groundwork-bench-editor');
@@ -250,64 +251,6 @@ async function buildTimeFromLog(userData: string): Promise<number | undefined> {
   return undefined;
 }
 
-interface CpuProfile {
-  nodes: Array<{ id: number; callFrame: { functionName: string; url: string }; children?: number[] }>;
-  samples: number[];
-  timeDeltas: number[];
-}
-
-/**
- * Where the host's main thread spent its time: by owner (the nearest extension, or VS Code, on the stack, so a
- * write to a socket counts for whoever made it) and by function.
- */
-function summarizeProfile(file: string): {
-  total: number;
-  idle: number;
-  byOwner: Array<[string, number]>;
-  byFunction: Array<[string, number]>;
-} {
-  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const parents = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parents.set(child, node.id);
-  const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
-  const ownerOf = (id: number): string => {
-    const own = scriptOf(nodes.get(id)!.callFrame.url, nodes.get(id)!.callFrame.functionName);
-    for (let at: number | undefined = id; at !== undefined; at = parents.get(at)) {
-      const script = scriptOf(nodes.get(at)!.callFrame.url, '');
-      if (!['native', 'Node'].includes(script)) return script;
-    }
-    return own;
-  };
-  const byOwner = new Map<string, number>();
-  const byFunction = new Map<string, number>();
-  let total = 0;
-  let idle = 0;
-  for (const [id, time] of self) {
-    const { functionName, url } = nodes.get(id)!.callFrame;
-    total += time;
-    if (functionName === '(idle)') idle += time;
-    const owner = ownerOf(id);
-    byOwner.set(owner, (byOwner.get(owner) ?? 0) + time);
-    const name = `${functionName || '(anonymous)'} (${scriptOf(url, functionName)}, for ${owner})`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + time);
-  }
-  const top = (map: Map<string, number>, n: number) => [...map].sort((a, b) => b[1] - a[1]).slice(0, n);
-  return { total, idle, byOwner: top(byOwner, 9), byFunction: top(byFunction, 12) };
-}
-
-/** The extension a script belongs to (by its folder), else VS Code or Node. */
-function scriptOf(url: string, functionName: string): string {
-  if (!url) return functionName.startsWith('(') ? functionName : 'native';
-  if (url.includes('groundwork-dev.groundwork')) return 'Groundwork';
-  const extension = /\/extensions\/([^/]+)\//.exec(url)?.[1];
-  if (extension) return extension.replace(/-\d+(\.\d+)*$/, '');
-  if (url.startsWith('node:')) return 'Node';
-  if (url.includes('/vs/')) return 'VS Code';
-  return path.basename(url);
-}
-
 async function main(): Promise<void> {
   // `--summarize FILE`: the summary of a profile this bench kept (`--keep`), without measuring again.
   const kept = process.argv.indexOf('--summarize');
@@ -323,8 +266,13 @@ async function main(): Promise<void> {
 
   const withIt = await measureWindow(tree, await freshProfile('with', true, vsix), { groundwork: true });
   console.log('with Groundwork', JSON.stringify({ ...withIt.run, keys: withIt.run.keys.length }));
-  // While working on the editor's figures: `--with-only` measures one window with Groundwork and writes nothing.
-  if (process.argv.includes('--with-only')) return;
+  // While working on the editor's figures: `--with-only` measures one window with Groundwork and writes nothing
+  // (`--with-only --profile`: that window profiled, and the profile's summary).
+  if (process.argv.includes('--with-only')) {
+    if (!process.argv.includes('--profile')) return;
+    const alone = await measureWindow(tree, await freshProfile('profiled', true, vsix), { groundwork: true, profile: true });
+    return console.log(JSON.stringify(summarizeProfile(alone.profile!), null, 1));
+  }
   const without = await measureWindow(tree, await freshProfile('without', false, vsix), {
     groundwork: false,
     typeForMs: withIt.run.readyMs!,
@@ -352,7 +300,7 @@ function secondsOf(run: Run, role: string): string {
   return seconds === undefined ? '–' : `${seconds.toFixed(1)} s`;
 }
 
-function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summary: ReturnType<typeof summarizeProfile>): string {
+function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summary: ProfileSummary): string {
   const keyP95 = (run: Run) => percentile(run.keys, 0.95);
   const keyMax = (run: Run) => Math.max(...run.keys);
   const mb = (value: number) => `${Math.round(value)} MB`;
@@ -407,6 +355,8 @@ function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summar
     `The profiled window was ready in ${ms(profiled.readyMs!)}. The extension host's main thread was busy ${ms(busy)} of ${ms(summary.total)}; by whom (the nearest extension or VS Code on the stack): ${summary.byOwner
       .filter(([name]) => name !== '(idle)' && !name.includes('host-probe'))
       .map(([name, time]) => `${name} ${share(time)}`)
+      .join(', ')}. Its longest stretches without a pause: ${summary.stalls
+      .map((stall) => `${ms(stall.ms)} (mostly ${stall.owner})`)
       .join(', ')}. Its busiest functions:`,
     '',
     '| function (script) | time |',
