@@ -20,7 +20,7 @@ import { benchLatency, benchScale } from './benchLatency';
 import { benchMcp } from './benchMcp';
 import { benchQuality } from './benchQuality';
 import { benchRerank } from './benchRerank';
-import { buildIndex, log, quick, ROOT, WORK, written } from './benchSupport';
+import { buildIndex, log, ownSections, quick, ROOT, WORK, written } from './benchSupport';
 import { EVAL, readDevQueries } from './evalSets';
 import { ms, row } from './benchFormat';
 
@@ -72,9 +72,7 @@ async function main() {
 
   const previous = await fs.readFile(path.join(ROOT, 'BENCHMARKS.md'), 'utf8').catch(() => '');
   // The sections of the longer benches (bench:growth, bench:editor) are kept as they last wrote them.
-  const kept = [/<!-- growth:start -->[\s\S]*<!-- growth:end -->/, /<!-- editor:start -->[\s\S]*<!-- editor:end -->/]
-    .map((section) => section.exec(previous)?.[0])
-    .filter(Boolean);
+  const kept = ownSections(previous);
   await fs.writeFile(path.join(ROOT, 'BENCHMARKS.md'), [written(), ...kept].join('\n') + (kept.length ? '\n' : ''));
   console.log('\nWrote BENCHMARKS.md');
 }

@@ -15,7 +15,6 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import {
   type CodeServerDirs,
   freePort,
@@ -27,14 +26,13 @@ import {
   startCodeServer,
   waitForHttp,
 } from './e2e/codeServer';
+import { openByQuickOpen, runCommand } from './e2e/workbench';
 import { ms, percentile, row } from './benchFormat';
-import { ROOT, runChild } from './benchSupport';
+import { ROOT, runChild, writeOwnSection } from './benchSupport';
 import { type ProfileSummary, summarizeProfile } from './e2e/hostProfile';
 import { EVAL } from './evalSets';
 
 const WORK = path.join(os.tmpdir(), 'groundwork-bench-editor');
-const START = '<!-- editor:start -->';
-const END = '<!-- editor:end -->';
 /** The doc typed into: a mid-sized page, one Quick Open finds by name. */
 const TYPED_FILE = 'asan-known-issues.md';
 const KEY_INTERVAL_MS = 250;
@@ -150,24 +148,6 @@ const WATCH_KEYS = `(() => {
   }).observe(document.querySelector('.monaco-editor .view-lines'), { childList: true, subtree: true, characterData: true });
 })()`;
 
-async function openTypedDoc(page: Page): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill(TYPED_FILE);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: TYPED_FILE }).first().waitFor({ timeout: 60_000 });
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: TYPED_FILE }).waitFor({ timeout: 60_000 });
-  await page.locator('.monaco-editor .view-lines').first().click();
-  await page.keyboard.press('Control+End');
-}
-
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  await page.locator('.quick-input-widget input').fill(`>${title}`);
-  const item = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await item.waitFor({ timeout: 60_000 });
-  await item.click();
-}
-
 /**
  * One window on the tree. With Groundwork, types until its status says the index is ready after indexing; without,
  * types for `typeForMs`.
@@ -194,7 +174,8 @@ async function measureWindow(tree: string, dirs: CodeServerDirs, options: { grou
     const opened = performance.now();
     await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(tree)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
-    await openTypedDoc(page);
+    await openByQuickOpen(page, TYPED_FILE);
+    await page.keyboard.press('Control+End');
     await page.evaluate(WATCH_KEYS);
     const status = page.locator('.statusbar-item', { hasText: 'Groundwork' }).first();
     let sawIndexing = false;
@@ -261,8 +242,9 @@ async function main(): Promise<void> {
   await fs.rm(WORK, { recursive: true, force: true });
   const tree = path.join(WORK, 'cpp-docs');
   await fs.cp(path.join(EVAL, 'cpp-docs', 'corpus'), tree, { recursive: true });
-  const cli = runChild([path.join(ROOT, 'dist', 'cli.js'), 'index', tree, '--index', path.join(WORK, 'cli-index')]);
-  console.log(`CLI build ${ms(cli.wallMs)}`);
+  const build = runChild([path.join(ROOT, 'dist', 'cli.js'), 'index', tree, '--index', path.join(WORK, 'cli-index'), '--json']);
+  const cli = { wallMs: build.wallMs, files: (JSON.parse(build.stdout) as { added: number }).added };
+  console.log(`CLI build of ${cli.files} files ${ms(cli.wallMs)}`);
 
   const withIt = await measureWindow(tree, await freshProfile('with', true, vsix), { groundwork: true });
   console.log('with Groundwork', JSON.stringify({ ...withIt.run, keys: withIt.run.keys.length }));
@@ -282,15 +264,8 @@ async function main(): Promise<void> {
   const summary = summarizeProfile(profiled.profile!);
   console.log('profiled', JSON.stringify({ ...profiled.run, keys: profiled.run.keys.length }), JSON.stringify(summary));
 
-  const block = section(cli.wallMs, withIt.run, without.run, profiled.run, summary);
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  const current = await fs.readFile(file, 'utf8');
-  await fs.writeFile(
-    file,
-    current.includes(START)
-      ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-      : `${current.trimEnd()}\n\n${block}\n`,
-  );
+  const block = section(cli, withIt.run, without.run, profiled.run, summary);
+  await writeOwnSection('editor', block);
   console.log(block);
   if (!process.argv.includes('--keep')) await fs.rm(WORK, { recursive: true, force: true });
 }
@@ -300,7 +275,13 @@ function secondsOf(run: Run, role: string): string {
   return seconds === undefined ? '–' : `${seconds.toFixed(1)} s`;
 }
 
-function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summary: ProfileSummary): string {
+function section(
+  { wallMs: cliMs, files }: { wallMs: number; files: number },
+  withIt: Run,
+  without: Run,
+  profiled: Run,
+  summary: ProfileSummary,
+): string {
   const keyP95 = (run: Run) => percentile(run.keys, 0.95);
   const keyMax = (run: Run) => Math.max(...run.keys);
   const mb = (value: number) => `${Math.round(value)} MB`;
@@ -308,10 +289,9 @@ function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summar
   const busy = summary.total - summary.idle;
   const share = (time: number) => `${((time / busy) * 100).toFixed(0)}%`;
   return [
-    START,
     '## Inside the real editor (code-server)',
     '',
-    `Command: \`npm run bench:editor\` (scripts/benchEditor.ts), ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, code-server 4.139 with Debian's chromium headless. A copy of cpp-docs (${'9,753'} files) opened as the workspace, three windows one after another: with Groundwork installed from the .vsix until its status says ready; without it, for as long; with it again, the extension host profiled. Keys: an \`x\` every ${KEY_INTERVAL_MS} ms into an open doc, from the keydown event to the next frame after the editor's lines change. Memory: resident, every process code-server runs (server, extension host, index worker, watchers), sampled every 250 ms. Event loop: the extension host's, from inside it (scripts/e2e/hostProbe).`,
+    `Command: \`npm run bench:editor\` (scripts/benchEditor.ts), ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, code-server 4.139 with Debian's chromium headless. A copy of cpp-docs (${files.toLocaleString('en-US')} files) opened as the workspace, three windows one after another: with Groundwork installed from the .vsix until its status says ready; without it, for as long; with it again, the extension host profiled. Keys: an \`x\` every ${KEY_INTERVAL_MS} ms into an open doc, from the keydown event to the next frame after the editor's lines change. Memory: resident, every process code-server runs (server, extension host, index worker, watchers), sampled every 250 ms. Event loop: the extension host's, from inside it (scripts/e2e/hostProbe).`,
     '',
     '| measure | with Groundwork | without | ratio | target |',
     '| --- | --- | --- | --- | --- |',
@@ -362,7 +342,6 @@ function section(cliMs: number, withIt: Run, without: Run, profiled: Run, summar
     '| function (script) | time |',
     '| --- | --- |',
     ...summary.byFunction.filter(([name]) => !name.startsWith('(idle)')).map(([name, time]) => row([`\`${name}\``, ms(time)])),
-    END,
   ].join('\n');
 }
 

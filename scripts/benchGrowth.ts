@@ -11,13 +11,11 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ms, percentile, row } from './benchFormat';
-import { dirSize, openIndex, ROOT, runChild } from './benchSupport';
+import { dirSize, openIndex, ROOT, runChild, writeOwnSection } from './benchSupport';
 import { EVAL, readDevQueries } from './evalSets';
 
 const WORK = path.join(os.tmpdir(), 'groundwork-growth');
 const FACTORS = process.argv.includes('--quick') ? [1, 2] : [1, 2, 4, 8];
-const START = '<!-- growth:start -->';
-const END = '<!-- growth:end -->';
 
 interface Point {
   factor: number;
@@ -148,7 +146,6 @@ function plot(points: Point[]): string {
 
 function section(points: Point[], questions: number): string {
   const lines = [
-    START,
     '## Growth: 1× to 8× cpp-docs',
     '',
     `Command: \`npm run bench:growth\` (scripts/benchGrowth.ts), ${new Date().toISOString().slice(0, 10)}, ${os.availableParallelism()} cores, Node ${process.version}. Synthetic trees of 1, 2, 4 and 8 copies of cpp-docs, one word in four of five letters or more varied per copy (so vocabulary and postings grow), made by the script and deleted after. Build: \`node dist/cli.js index\`, one run each; fresh search: \`node dist/cli.js search\` (open, check every file, answer); queries: ${questions} ray-docs and scifact dev questions in process, k = 10; edit: a paragraph appended to one file, update of that path and a search that finds it, median of 3.`,
@@ -172,7 +169,6 @@ function section(points: Point[], questions: number): string {
     '![How each measure grows with the docs](docs/growth.svg)',
     '',
     readingOf(points),
-    END,
   ];
   return lines.join('\n');
 }
@@ -221,13 +217,8 @@ async function main(): Promise<void> {
   }
   await fs.mkdir(path.join(ROOT, 'docs'), { recursive: true });
   await fs.writeFile(path.join(ROOT, 'docs', 'growth.svg'), plot(points) + '\n');
-  const file = path.join(ROOT, 'BENCHMARKS.md');
-  const current = await fs.readFile(file, 'utf8');
   const block = section(points, questions.length);
-  const next = current.includes(START)
-    ? current.slice(0, current.indexOf(START)) + block + current.slice(current.indexOf(END) + END.length)
-    : `${current.trimEnd()}\n\n${block}\n`;
-  await fs.writeFile(file, next);
+  await writeOwnSection('growth', block);
   console.log(block);
 }
 

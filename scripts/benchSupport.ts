@@ -22,6 +22,36 @@ export const log = (line = '') => {
 /** Everything logged so far: BENCHMARKS.md. */
 export const written = () => out.join('\n') + '\n';
 
+/**
+ * The sections of BENCHMARKS.md that the longer benches write on their own run (`bench:growth`, `bench:editor`),
+ * between their markers; `npm run bench` keeps them as they were last written.
+ */
+const OWN_SECTIONS = ['growth', 'editor'] as const;
+const markers = (name: (typeof OWN_SECTIONS)[number]) => [`<!-- ${name}:start -->`, `<!-- ${name}:end -->`] as const;
+
+/** Writes one bench's own section of BENCHMARKS.md (replacing it, or at the end the first time). */
+export async function writeOwnSection(name: (typeof OWN_SECTIONS)[number], body: string): Promise<void> {
+  const [start, end] = markers(name);
+  const file = path.join(ROOT, 'BENCHMARKS.md');
+  const current = await fs.readFile(file, 'utf8');
+  const block = `${start}\n${body}\n${end}`;
+  await fs.writeFile(
+    file,
+    current.includes(start)
+      ? current.slice(0, current.indexOf(start)) + block + current.slice(current.indexOf(end) + end.length)
+      : `${current.trimEnd()}\n\n${block}\n`,
+  );
+}
+
+/** The own sections in a BENCHMARKS.md as written, markers included, in the order they stand there. */
+export function ownSections(benchmarks: string): string[] {
+  return OWN_SECTIONS.map((name) => {
+    const [start, end] = markers(name);
+    const at = benchmarks.indexOf(start);
+    return at < 0 ? '' : benchmarks.slice(at, benchmarks.indexOf(end, at) + end.length);
+  }).filter(Boolean);
+}
+
 /** A folder's index as every surface sets it up from the default settings (`core/setup`). */
 export function openIndex(root: string, indexDir: string, chunkSizing = DEFAULT_CHUNK_SIZING): Promise<DocsIndex> {
   return DocsIndex.open({ ...indexSetup(withDefaults(), { root, indexDir }), chunkSizing });

@@ -17,6 +17,7 @@ import {
   waitForHttp,
 } from '../../scripts/e2e/codeServer';
 import { LoopbackOpenAI } from '../support/loopbackOpenAI';
+import { openByQuickOpen, runCommand } from '../../scripts/e2e/workbench';
 import { askInChatView, openChatView } from './chatView';
 import { createWorkspace } from './workspace';
 
@@ -66,24 +67,9 @@ async function chatFrame(page: Page): Promise<Frame> {
   throw new Error('the Groundwork chat panel did not appear');
 }
 
-async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input');
-  await input.waitFor({ state: 'visible', timeout: TIMEOUT });
-  await input.fill(`>${title}`);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: TIMEOUT });
-  await row.click();
-}
-
 /** Opens a file by Quick Open, as a user does, and selects all of it. */
 async function selectAllOf(page: Page, file: string): Promise<void> {
-  await page.keyboard.press('Control+P');
-  await page.locator('.quick-input-widget input').fill(file);
-  await page.locator('.quick-input-list .monaco-list-row', { hasText: file }).first().waitFor({ timeout: TIMEOUT });
-  await page.keyboard.press('Enter');
-  await page.locator('.tab.active', { hasText: file }).waitFor({ timeout: TIMEOUT });
-  await page.locator('.monaco-editor .view-lines').first().click();
+  await openByQuickOpen(page, file);
   await page.keyboard.press('Control+A');
 }
 

@@ -98,8 +98,8 @@ function definitionTest(name: string, strict: boolean): (result: SearchResult) =
  * first, a passage that defines it before one that mentions it, one that also names its qualifier (`tune` for
  * `tune.Tuner`) before one that does not. Its parts and word forms (`TuneConfig` → tune, config) only help when
  * the exact name is rare. A plain word common in the docs (`self`, `value`) finds nothing, nor does a language
- * keyword (`static`, `import`: `LANGUAGE_KEYWORDS`). Lexical and local: no
- * model, no embedding call. Shared by the hover and the agents' `lookup_docs`.
+ * keyword (`static`, `import`: `LANGUAGE_KEYWORDS`). Lexical and local: no model, no embedding call. Shared by the
+ * hover and the agents' `lookup_docs`.
  */
 export function lookupIdentifier(
   search: (query: string, options: SearchOptions) => SearchResult[],
