@@ -627,7 +627,7 @@ test('a damaged snapshot is reported and ignored, and the next one written is go
   assert.equal(healed.fileCount, 4);
 });
 
-test('a snapshot in the previous format (a posting as a pair of numbers) is passed over: the index opens from its shards and writes the new one', async () => {
+test('a snapshot in the previous format (vectors stored row by row) is passed over: the index opens from its shards and writes the new one', async () => {
   const { options, indexDir, messages } = await setup();
   const built = await openIndex(options);
   await built.update();
@@ -637,17 +637,17 @@ test('a snapshot in the previous format (a posting as a pair of numbers) is pass
     const bytes = await fs.readFile(file);
     return JSON.parse(bytes.toString('utf8', 12, 12 + bytes.readUInt32LE(8))).formatVersion;
   };
-  assert.equal(await formatOf(), 3);
-  // The header as format 2 wrote it (same length, so every section stays where it is).
+  assert.equal(await formatOf(), 4);
+  // The header as format 3 wrote it (same length, so every section stays where it is).
   const bytes = await fs.readFile(file);
-  await fs.writeFile(file, Buffer.from(bytes.toString('latin1').replace('"formatVersion":3', '"formatVersion":2'), 'latin1'));
+  await fs.writeFile(file, Buffer.from(bytes.toString('latin1').replace('"formatVersion":4', '"formatVersion":3'), 'latin1'));
   messages.length = 0;
   const index = await openIndex(options);
-  assert.match(messages.join('\n'), /search snapshot could not be used \(format 2\); loading the index from its shards/);
+  assert.match(messages.join('\n'), /search snapshot could not be used \(format 3\); loading the index from its shards/);
   assert.equal((await index.search('flux capacitor gigawatts'))[0].path, 'api/notes.txt');
   await index.update();
   await index.close();
-  assert.equal(await formatOf(), 3, 'the snapshot is written again in the new format');
+  assert.equal(await formatOf(), 4, 'the snapshot is written again in the new format');
 });
 
 for (const version of [1, 2]) {

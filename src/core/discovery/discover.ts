@@ -126,11 +126,21 @@ async function resolveLink(realRoot: string, absolutePath: string, options: Disc
   return { ok: true, isDir: stat.isDirectory(), isFile: stat.isFile() };
 }
 
-function globMatchers(options: DiscoveryOptions) {
-  return {
-    isIncluded: picomatch(options.include?.length ? options.include : DEFAULT_INCLUDE, { dot: true }),
-    isExcluded: options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false,
-  };
+type GlobMatchers = { isIncluded: (relPath: string) => boolean; isExcluded: (relPath: string) => boolean };
+
+/** Compiled once per settings object: a docs tool checks one path per call, and compiling the globs cost more. */
+const compiledGlobs = new WeakMap<DiscoveryOptions, GlobMatchers>();
+
+function globMatchers(options: DiscoveryOptions): GlobMatchers {
+  let matchers = compiledGlobs.get(options);
+  if (!matchers) {
+    matchers = {
+      isIncluded: picomatch(options.include?.length ? options.include : DEFAULT_INCLUDE, { dot: true }),
+      isExcluded: options.exclude?.length ? picomatch(options.exclude, { dot: true }) : () => false,
+    };
+    compiledGlobs.set(options, matchers);
+  }
+  return matchers;
 }
 
 /**

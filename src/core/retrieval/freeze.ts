@@ -112,7 +112,7 @@ export function planFreeze(state: IndexState): FreezePlan {
     lengths[at + i] = state.addedLengths[slot];
     lines.set([chunk.startLine, chunk.endLine, chunk.tokens], (at + i) * 3);
     pathIndex[at + i] = pathNumber(chunk.path);
-    quantizeInto(state.addedMatrix.subarray(slot * dims, (slot + 1) * dims), addedQuantized, addedScales, i);
+    quantizeInto(state.addedMatrix.subarray(slot * dims, (slot + 1) * dims), addedQuantized, addedScales, i, addedSlots.length);
     addedFields.push([chunk.id, JSON.stringify(chunk.headingPath), chunk.anchor, chunk.text]);
   });
   scales.set(addedScales, at);
@@ -144,8 +144,13 @@ export function planFreeze(state: IndexState): FreezePlan {
     postingsBytes: termOffsets[kept.length] * 4,
     stringBytes,
     emitMatrix(sink) {
-      for (const [from, to] of runs) sink(bytesOf(base.matrix.subarray(from * dims, to * dims)));
-      sink(bytesOf(addedQuantized));
+      // Dimension by dimension (see `FrozenIndex.matrix`): each column is the base's live rows, then the added ones.
+      const added = addedSlots.length;
+      for (let d = 0; d < dims; d++) {
+        const column = d * base.rows;
+        for (const [from, to] of runs) sink(bytesOf(base.matrix.subarray(column + from, column + to)));
+        sink(bytesOf(addedQuantized.subarray(d * added, (d + 1) * added)));
+      }
     },
     emitPostings: (sink, release = false) => emitPostings(state, kept, newRow, baseUnchanged, sink, release),
     emitStrings(sink) {

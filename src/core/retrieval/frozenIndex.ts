@@ -26,9 +26,10 @@ export interface FrozenIndex {
   /** In memory, or left in the snapshot file and read a row at a time (see `StringSection`). */
   strings: StringSection;
   /**
-   * Row-major vectors, `rows * dimensions`, each component quantized to a signed byte: `matrix[i] * scales[row]` is
-   * the component. A quarter of float32's size, in memory and on disk, for a change of the vector scores in the
-   * third decimal (BENCHMARKS.md, "Memory").
+   * The vectors, dimension by dimension (`matrix[d * rows + row]`), each component quantized to a signed byte:
+   * `matrix[d * rows + row] * scales[row]` is the component. A quarter of float32's size, in memory and on disk, for
+   * a change of the vector scores in the third decimal (BENCHMARKS.md, "Memory"). By dimension because a query's
+   * vector has few non-zero dimensions: scoring reads only their columns, each straight through.
    */
   matrix: Int8Array;
   /** Per row: the vector's largest absolute component over 127. */
@@ -79,23 +80,22 @@ export function emptyFrozenIndex(dimensions: number): FrozenIndex {
   };
 }
 
-/** Writes `vector` quantized into `matrix` at row `row` (see `FrozenIndex.matrix`). */
-export function quantizeInto(vector: ArrayLike<number>, matrix: Int8Array, scales: Float32Array, row: number): void {
+/** Writes `vector` quantized into `matrix`, a matrix of `rows` rows, at row `row` (see `FrozenIndex.matrix`). */
+export function quantizeInto(vector: ArrayLike<number>, matrix: Int8Array, scales: Float32Array, row: number, rows: number): void {
   const dims = vector.length;
   let largest = 0;
   for (let i = 0; i < dims; i++) largest = Math.max(largest, Math.abs(vector[i]));
   const scale = largest / 127;
   scales[row] = scale;
-  const offset = row * dims;
-  for (let i = 0; i < dims; i++) matrix[offset + i] = scale ? Math.round(vector[i] / scale) : 0;
+  for (let i = 0; i < dims; i++) matrix[i * rows + row] = scale ? Math.round(vector[i] / scale) : 0;
 }
 
 /** The vector of row `row`, as float32. */
-export function dequantizedRow(frozen: Pick<FrozenIndex, 'matrix' | 'scales' | 'dimensions'>, row: number): Float32Array {
+export function dequantizedRow(frozen: Pick<FrozenIndex, 'matrix' | 'scales' | 'dimensions' | 'rows'>, row: number): Float32Array {
   const dims = frozen.dimensions;
   const scale = frozen.scales[row];
   const vector = new Float32Array(dims);
-  for (let i = 0; i < dims; i++) vector[i] = frozen.matrix[row * dims + i] * scale;
+  for (let i = 0; i < dims; i++) vector[i] = frozen.matrix[i * frozen.rows + row] * scale;
   return vector;
 }
 

@@ -22,33 +22,36 @@ export const PER_FILE_IN_FIRST_PLACES = 2;
 /**
  * Cosine similarity of every row with `vector` (rows not allowed or removed get -Infinity). The hot path of a
  * query: only the query's non-zero dimensions are visited, which for the offline embedder's sparse query
- * vectors is a fraction of them; the result is the same as the full dot product.
+ * vectors is a fraction of them; the result is the same as the full dot product. The base is read a column at a
+ * time (see `FrozenIndex.matrix`), four columns per pass over the scores.
  */
 export function vectorScores(rows: VectorRows, vector: Float32Array, allowed: ((row: number) => boolean) | undefined): Float32Array {
   const dims = rows.dimensions;
   const nonZero: number[] = [];
   for (let i = 0; i < dims; i++) if (vector[i] !== 0) nonZero.push(i);
-  const index = Int32Array.from(nonZero);
-  const weight = Float32Array.from(nonZero, (i) => vector[i]);
-  const count = index.length;
+  const count = nonZero.length;
   const scores = new Float32Array(rows.rows);
-  const { rows: baseRows, matrix: baseMatrix, scales } = rows.base;
-  for (let row = 0; row < scores.length; row++) {
-    if (!rows.alive[row] || (allowed && !allowed(row))) {
-      scores[row] = -Infinity;
-      continue;
-    }
+  const { rows: baseRows, matrix, scales } = rows.base;
+  let j = 0;
+  for (; j + 4 <= count; j += 4) {
+    const [d0, d1, d2, d3] = [nonZero[j], nonZero[j + 1], nonZero[j + 2], nonZero[j + 3]];
+    const [w0, w1, w2, w3] = [vector[d0], vector[d1], vector[d2], vector[d3]];
+    const [c0, c1, c2, c3] = [d0 * baseRows, d1 * baseRows, d2 * baseRows, d3 * baseRows];
+    for (let row = 0; row < baseRows; row++)
+      scores[row] += w0 * matrix[c0 + row] + w1 * matrix[c1 + row] + w2 * matrix[c2 + row] + w3 * matrix[c3 + row];
+  }
+  for (; j < count; j++) {
+    const [weight, column] = [vector[nonZero[j]], nonZero[j] * baseRows];
+    for (let row = 0; row < baseRows; row++) scores[row] += weight * matrix[column + row];
+  }
+  for (let row = 0; row < baseRows; row++) scores[row] *= scales[row];
+  for (let row = baseRows; row < scores.length; row++) {
+    const offset = (row - baseRows) * dims;
     let sum = 0;
-    if (row < baseRows) {
-      const offset = row * dims;
-      for (let j = 0; j < count; j++) sum += weight[j] * baseMatrix[offset + index[j]];
-      sum *= scales[row];
-    } else {
-      const offset = (row - baseRows) * dims;
-      for (let j = 0; j < count; j++) sum += weight[j] * rows.addedMatrix[offset + index[j]];
-    }
+    for (const d of nonZero) sum += vector[d] * rows.addedMatrix[offset + d];
     scores[row] = sum;
   }
+  for (let row = 0; row < scores.length; row++) if (!rows.alive[row] || (allowed && !allowed(row))) scores[row] = -Infinity;
   return scores;
 }
 

@@ -21,7 +21,16 @@ let loaded: Promise<[SecretlintCore, RecommendedPreset]> | undefined;
 
 /** secretlint is loaded on the first scan: the index, hovers and an offline answer never need it. */
 function secretlint(): Promise<[SecretlintCore, RecommendedPreset]> {
-  loaded ??= Promise.all([import('@secretlint/core'), import('@secretlint/secretlint-rule-preset-recommend')]);
+  loaded ??= Promise.all([
+    import('@secretlint/core'),
+    import('@secretlint/secretlint-rule-preset-recommend'),
+    import('@secretlint/profiler'),
+  ]).then(([core, preset, { secretLintProfiler }]) => {
+    // Its profiler marks each rule of each scan in the process-wide performance timeline and keeps every entry:
+    // unbounded growth in a server or extension host that scans for hours, and time spent on every scan.
+    secretLintProfiler.setEnabled(false);
+    return [core, preset];
+  });
   return loaded;
 }
 

@@ -11,8 +11,11 @@ import { stringsInFile } from './fileStrings';
 
 export const SNAPSHOT_FILE = 'search-snapshot.bin';
 const MAGIC = Buffer.from('GWSNAP\0\x01', 'latin1');
-/** 3: a posting is one number, row and frequency (2: a pair of them); 2: vectors quantized to bytes (1: float32). */
-const FORMAT_VERSION = 3;
+/**
+ * 4: vectors stored dimension by dimension (3: row by row); 3: a posting is one number, row and frequency (2: a pair
+ * of them); 2: vectors quantized to bytes (1: float32).
+ */
+const FORMAT_VERSION = 4;
 const ALIGN = 8;
 
 /** What the snapshot was built from; a snapshot built with other settings is ignored. */
