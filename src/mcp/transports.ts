@@ -3,8 +3,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { Transform } from 'node:stream';
+import { JsonExchangeTransport, writeReply } from './jsonExchange';
 import { originAllowed, PARSE_ERROR, rejectMalformed } from './jsonRpcGuard';
 
 /** Requests larger than this are refused: a docs query is a few hundred bytes. */
@@ -108,14 +108,8 @@ export async function serveHttp(makeServer: () => McpServer, options: HttpOption
     }
     const { port } = httpServer.address() as AddressInfo;
     const server = idle.pop() ?? makeServer();
-    const transport = new StreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      enableJsonResponse: true,
-      // On loopback, a page in a browser must not reach the server through a rebound DNS name.
-      ...(loopback
-        ? { enableDnsRebindingProtection: true, allowedHosts: [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`] }
-        : {}),
-    });
+    // On loopback, a page in a browser must not reach the server through a rebound DNS name.
+    const transport = new JsonExchangeTransport(loopback ? [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`] : undefined);
     res.on('close', () => {
       // A server whose transport closed cleanly serves a later request: building one (its tools' schemas, their
       // validators) costs more than many a search.
@@ -137,9 +131,9 @@ export async function serveHttp(makeServer: () => McpServer, options: HttpOption
         return;
       }
       await server.connect(transport);
-      await transport.handleRequest(req, res, JSON.parse(body));
+      writeReply(res, await transport.exchange(req, JSON.parse(body)));
     } catch (error) {
-      if (!res.headersSent) res.writeHead(500).end(String((error as Error).message));
+      if (!res.headersSent && !res.destroyed) res.writeHead(500).end(String((error as Error).message));
     }
   });
   await new Promise<void>((resolve, reject) => {

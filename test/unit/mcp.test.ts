@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
@@ -216,6 +217,45 @@ test('MCP over HTTP: loopback by default, a bearer token when one is set, and no
       body: '{not json',
     });
     assert.equal(((await malformed.json()) as { error: { code: number } }).error.code, -32700);
+
+    // What streamable HTTP requires of a request, each refused with its own status: a host name other than the
+    // loopback address (a rebound DNS name), a client that cannot take JSON and event streams, a body that is not
+    // JSON, a protocol version the server does not speak. A notification is taken with 202 and no body.
+    const { port } = new URL(url);
+    const raw = (headers: Record<string, string>, body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' })) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request(
+          {
+            host: '127.0.0.1',
+            port,
+            path: '/mcp',
+            method: 'POST',
+            headers: {
+              authorization: 'Bearer team-secret',
+              'content-type': 'application/json',
+              accept: 'application/json, text/event-stream',
+              ...headers,
+            },
+          },
+          (res) => {
+            let text = '';
+            res.on('data', (chunk) => (text += chunk));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      });
+    assert.equal((await raw({})).status, 200);
+    assert.equal((await raw({ host: `localhost:${port}` })).status, 200);
+    const rebound = await raw({ host: `attacker.example:${port}` });
+    assert.equal(rebound.status, 403);
+    assert.match(rebound.body, /Invalid Host header/);
+    assert.equal((await raw({ accept: 'application/json' })).status, 406);
+    assert.equal((await raw({ 'content-type': 'text/plain' })).status, 415);
+    assert.equal((await raw({ 'mcp-protocol-version': '1999-01-01' })).status, 400);
+    const notified = await raw({}, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
+    assert.deepEqual(notified, { status: 202, body: '' });
   } finally {
     server.child.kill('SIGTERM');
     assert.equal(await server.exited, 0);

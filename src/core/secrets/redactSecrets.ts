@@ -106,7 +106,21 @@ export async function secretsOfFile(text: string): Promise<FileSecrets> {
  * BEGIN line): a long run of base64 or hex with letters and digits. Only then is the whole file consulted.
  */
 function mayHoldSecretPart(text: string): boolean {
-  for (const run of text.matchAll(/[A-Za-z0-9+/=]{32,}/g)) if (/\d/.test(run[0]) && /[A-Za-z]/.test(run[0])) return true;
+  // A scan of character codes: the pattern /[A-Za-z0-9+/=]{32,}/ tried 31 characters from every position.
+  let [run, digit, letter] = [0, false, false];
+  for (let i = 0; i <= text.length; i++) {
+    const code = i < text.length ? text.charCodeAt(i) : -1;
+    const isDigit = code >= 0x30 && code <= 0x39;
+    const isLetter = (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+    if (isDigit || isLetter || code === 0x2b /* + */ || code === 0x2f /* / */ || code === 0x3d /* = */) {
+      run++;
+      digit ||= isDigit;
+      letter ||= isLetter;
+    } else {
+      if (run >= 32 && digit && letter) return true;
+      [run, digit, letter] = [0, false, false];
+    }
+  }
   return false;
 }
 
