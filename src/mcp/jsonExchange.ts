@@ -26,7 +26,8 @@ const refusal = (status: number, code: number, message: string): ExchangeReply =
  * transport a server connects to for that request. The SDK's own Node transport does the same through web
  * `Request` and `Response` objects; converting each request and reply cost about a millisecond of the server's
  * CPU per call, a fifth of a `search_docs` (docs/speed-profile.md). The checks are the transport's: hosts
- * (DNS rebinding), `Accept`, `Content-Type`, the message's shape, one initialize at a time, the protocol version.
+ * (DNS rebinding), `Accept`, `Content-Type`, the message's shape, the protocol version (batches are refused before,
+ * by `rejectMalformed`).
  */
 export class JsonExchangeTransport implements Transport {
   onmessage?: Transport['onmessage'];
@@ -71,7 +72,10 @@ export class JsonExchangeTransport implements Transport {
         -32000,
         `Bad Request: Unsupported protocol version: ${version} (supported versions: ${SUPPORTED_PROTOCOL_VERSIONS.join(', ')})`,
       );
-    const requestInfo = { headers: req.headers, url: new URL(req.url ?? '/', `http://${host ?? 'localhost'}`) };
+    const requestInfo = {
+      headers: req.headers,
+      url: URL.canParse(`http://${host}`) ? new URL(req.url ?? '/', `http://${host}`) : new URL('http://localhost/'),
+    };
     if (!isJSONRPCRequest(message)) {
       this.onmessage?.(message, { requestInfo });
       return { status: 202 };
