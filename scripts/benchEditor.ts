@@ -239,7 +239,7 @@ async function main(): Promise<void> {
   provision();
   execFileSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'ignore' });
   const vsix = path.join(ROOT, 'groundwork.vsix');
-  await fs.rm(WORK, { recursive: true, force: true });
+  await fs.rm(WORK, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   const tree = path.join(WORK, 'cpp-docs');
   await fs.cp(path.join(EVAL, 'cpp-docs', 'corpus'), tree, { recursive: true });
   const build = runChild([path.join(ROOT, 'dist', 'cli.js'), 'index', tree, '--index', path.join(WORK, 'cli-index'), '--json']);
@@ -267,7 +267,8 @@ async function main(): Promise<void> {
   const block = section(cli, withIt.run, without.run, profiled.run, summary);
   await writeOwnSection('editor', block);
   console.log(block);
-  if (!process.argv.includes('--keep')) await fs.rm(WORK, { recursive: true, force: true });
+  // code-server's children may still be writing their state as it exits: removal retries a while (ENOTEMPTY).
+  if (!process.argv.includes('--keep')) await fs.rm(WORK, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
 }
 
 function secondsOf(run: Run, role: string): string {
