@@ -50,14 +50,19 @@ interface Run {
   cpu: Array<[string, number]>;
 }
 
+/** The fields of `/proc/PID/stat` after the command name (which may hold spaces): state, parent, …, utime, stime. */
+function statFields(pid: number | string): string[] {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
 /** Every process under `pid` (code-server's server, its extension host, the index worker, file watchers). */
 function descendants(pid: number): number[] {
   const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
-      const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const parent = Number(statFields(name)[1]);
       children.set(parent, [...(children.get(parent) ?? []), Number(name)]);
     } catch {
       // Gone meanwhile.
@@ -92,8 +97,7 @@ function cpuSeconds(pids: number[], into: Map<number, { role: string; seconds: n
   const tick = 100;
   for (const pid of pids) {
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const fields = statFields(pid);
       const seconds = (Number(fields[11]) + Number(fields[12])) / tick;
       // A process just started may not show its command line yet: its role is read again until it does.
       const known = into.get(pid)?.role;

@@ -11,6 +11,8 @@ const BUILD_RUNS = 3;
 /** The largest file in cpp-docs, one of the edited ones. */
 const LARGEST_DOC = 'docs/mfc/reference/cwnd-class.md';
 const EDIT_KINDS = ['end', 'middle'] as const;
+/** Issue 31: any single-file edit searchable within this, the largest file included. */
+const EDIT_TARGET_MS = 150;
 type EditKind = (typeof EDIT_KINDS)[number];
 
 export interface CppIndex {
@@ -240,8 +242,8 @@ export async function benchLatency(cpp: CppIndex): Promise<void> {
   const largestBytes = (await fs.stat(path.join(corpusCopy, LARGEST_DOC))).size;
   for (const kind of EDIT_KINDS) {
     const what = `edit one file (a paragraph ${kind === 'end' ? 'added at the end' : 'inserted in the middle'}) → found by search`;
-    log(row([`${what} (update of the reported path + query), median of 5`, ms(percentile(edits[kind], 0.5)), '≤ 150 ms']));
-    log(row([`… the same, worst of 5`, ms(Math.max(...edits[kind])), '≤ 150 ms']));
+    log(row([`${what} (update of the reported path + query), median of 5`, ms(percentile(edits[kind], 0.5)), `≤ ${EDIT_TARGET_MS} ms`]));
+    log(row([`… the same, worst of 5`, ms(Math.max(...edits[kind])), `≤ ${EDIT_TARGET_MS} ms`]));
   }
   log(
     row([
@@ -271,7 +273,7 @@ export async function benchLatency(cpp: CppIndex): Promise<void> {
   );
   log();
   log(
-    `Edits: the five files are typical docs and ${LARGEST_DOC} (${(largestBytes / 1024).toFixed(0)} KB, the largest file in cpp-docs: ${EDIT_KINDS.map((kind) => `${ms(edits[kind][largest])} at the ${kind}`).join(', ')}), whose re-chunking (Markdown parse, token counts of the sections that changed) and shard rewrite grow with its size. Only the chunks an edit changes are embedded and analyzed again; the ones below it keep their rows and take their new lines. The ≤ 150 ms target is ${EDIT_KINDS.every((kind) => Math.max(...edits[kind]) <= 150) ? "met by every edit in this run; the largest file's edits come closest to it and vary most between runs." : `missed by ${EDIT_KINDS.flatMap((kind) => edits[kind].filter((t) => t > 150)).length} of the ${EDIT_KINDS.length * targets.length} edits. What would reach it for such a file: a shard of its own (Vectra parses and rewrites the whole shard file on every write, about 100 ms of such an edit here) and re-chunking only the sections near the edit (about 50 ms of counting; it needs each section's bounds stored with its chunks, since a run of chunks alone does not show whether it was one section or two merged ones).`}`,
+    `Edits: the five files are typical docs and ${LARGEST_DOC} (${(largestBytes / 1024).toFixed(0)} KB, the largest file in cpp-docs: ${EDIT_KINDS.map((kind) => `${ms(edits[kind][largest])} at the ${kind}`).join(', ')}), whose re-chunking (Markdown parse, token counts of the sections that changed) and shard rewrite grow with its size. Only the chunks an edit changes are embedded and analyzed again; the ones below it keep their rows and take their new lines. The ≤ ${EDIT_TARGET_MS} ms target is ${EDIT_KINDS.every((kind) => Math.max(...edits[kind]) <= EDIT_TARGET_MS) ? "met by every edit in this run; the largest file's edits come closest to it and vary most between runs." : `missed by ${EDIT_KINDS.flatMap((kind) => edits[kind].filter((t) => t > EDIT_TARGET_MS)).length} of the ${EDIT_KINDS.length * targets.length} edits. What would reach it for such a file: a shard of its own (Vectra parses and rewrites the whole shard file on every write, about 100 ms of such an edit here) and re-chunking only the sections near the edit (about 50 ms of counting; it needs each section's bounds stored with its chunks, since a run of chunks alone does not show whether it was one section or two merged ones).`}`,
   );
   log(
     `Opening reads one binary search snapshot (${(snapshotBytes / 1e6).toFixed(0)} MB of the index on disk: vectors, postings and chunk text as flat arrays; everything but the text is read into memory, and a row's text is read from the file when a query returns it) and never parses a Vectra shard; the shards and the manifest stay the source of truth, and the snapshot is used only for files whose content hash it matches. The fallback row is what every open cost before the snapshot existed.`,

@@ -2,9 +2,6 @@ import type http from 'node:http';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isInitializeRequest,
-  isJSONRPCErrorResponse,
-  isJSONRPCRequest,
-  isJSONRPCResultResponse,
   type JSONRPCMessage,
   JSONRPCMessageSchema,
   SUPPORTED_PROTOCOL_VERSIONS,
@@ -42,8 +39,9 @@ export class JsonExchangeTransport implements Transport {
   async start(): Promise<void> {}
 
   async send(message: JSONRPCMessage): Promise<void> {
-    // Only the reply goes back: with JSON replies there is no stream for a notification (as in the SDK's mode).
-    if (isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) this.answer?.(message);
+    // Only the reply goes back: with JSON replies there is no stream for a notification (as in the SDK's mode). The
+    // server's own messages need no second validation to tell a reply: it has a result or an error.
+    if ('result' in message || 'error' in message) this.answer?.(message);
   }
 
   async close(): Promise<void> {
@@ -64,9 +62,12 @@ export class JsonExchangeTransport implements Transport {
     if (contentType !== 'application/json') return refusal(415, -32000, 'Unsupported Media Type: Content-Type must be application/json');
     const parsed = JSONRPCMessageSchema.safeParse(raw);
     if (!parsed.success) return refusal(400, -32700, 'Parse error: Invalid JSON-RPC message');
+    // Validated once above; after that its shape says what it is (a request has a method and an id).
     const message = parsed.data;
+    const isRequest = 'method' in message && 'id' in message;
+    const initializing = isRequest && message.method === 'initialize' && isInitializeRequest(message);
     const version = req.headers['mcp-protocol-version'];
-    if (!isInitializeRequest(message) && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+    if (!initializing && typeof version === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
       return refusal(
         400,
         -32000,
@@ -76,7 +77,7 @@ export class JsonExchangeTransport implements Transport {
       headers: req.headers,
       url: URL.canParse(`http://${host}`) ? new URL(req.url ?? '/', `http://${host}`) : new URL('http://localhost/'),
     };
-    if (!isJSONRPCRequest(message)) {
+    if (!isRequest) {
       this.onmessage?.(message, { requestInfo });
       return { status: 202 };
     }

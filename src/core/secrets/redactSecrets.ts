@@ -107,7 +107,9 @@ export async function secretsOfFile(text: string): Promise<FileSecrets> {
  */
 function mayHoldSecretPart(text: string): boolean {
   // A scan of character codes: the pattern /[A-Za-z0-9+/=]{32,}/ tried 31 characters from every position.
-  let [run, digit, letter] = [0, false, false];
+  let run = 0;
+  let digit = false;
+  let letter = false;
   for (let i = 0; i <= text.length; i++) {
     const code = i < text.length ? text.charCodeAt(i) : -1;
     const isDigit = code >= 0x30 && code <= 0x39;
@@ -118,7 +120,8 @@ function mayHoldSecretPart(text: string): boolean {
       letter ||= isLetter;
     } else {
       if (run >= 32 && digit && letter) return true;
-      [run, digit, letter] = [0, false, false];
+      run = 0;
+      digit = letter = false;
     }
   }
   return false;
